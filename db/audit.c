@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The audit store's life cycle: opening the database, appending events, recovering dead tasks. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "core/i18n.h"
+#include "db/audit_priv.h"
+
+/* Since GLib 2.46 g_malloc is the system malloc, so strings built with
+ * g_strdup_printf may be released with free(), as audit.h promises. */
+void gos_audit_set_err(char **err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    *err = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+}
+
+char *gos_audit_default_path(void)
+{
+    const char *state = g_getenv("XDG_STATE_HOME");
+    const char *home;
+
+    /* The XDG spec says a relative value is invalid and must be ignored. */
+    if (state && g_path_is_absolute(state))
+        return g_build_filename(state, "guestos", "audit.db", NULL);
+    home = g_getenv("HOME");
+    if (!home || !*home)
+        home = g_get_home_dir();
+    return g_build_filename(home, ".local", "state", "guestos", "audit.db", NULL);
+}
+
+const char *gos_audit_kind_name(gos_audit_kind kind)
+{
+    switch (kind) {
+    case GOS_AUDIT_SUBMITTED:   return "submitted";
+    case GOS_AUDIT_STARTED:     return "started";
+    case GOS_AUDIT_PROGRESS:    return "progress";
+    case GOS_AUDIT_COMPLETED:   return "completed";
+    case GOS_AUDIT_INTERRUPTED: return "interrupted";
+    }
+    return NULL;
+}
+
+static bool is_memory(const char *path)
+{
+    return strcmp(path, ":memory:") == 0;
+}
+
+/* Creates the file 0600 and its folders 0700 before SQLite sees it: SQLite
+ * would create it 0644 and leave the folders to us. SQLite gives the -wal
+ * and -shm files the mode of the database file. An existing file keeps its mode. */
+static int prepare_file(const char *path, char **err)
+{
+    char *dir = g_path_get_dirname(path);
+    int fd, saved, ret = -1;
+
+    if (g_mkdir_with_parents(dir, 0700) < 0) {
+        saved = errno;
+        /* TRANSLATORS: a folder, then the system's reason. */
+        gos_audit_set_err(err, _("Cannot create the folder %s for the audit database: %s."),
+                          dir, g_strerror(saved));
+        goto cleanup;
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        saved = errno;
+        /* TRANSLATORS: a file, then the system's reason. */
+        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path, g_strerror(saved));
+        goto cleanup;
+    }
+    close(fd);
+    ret = 0;
+
+cleanup:
+    g_free(dir);
+    return ret;
+}
+
+static int exec_simple(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static char *build_insert_sql(void)
+{
+    GString *sql = g_string_new("INSERT INTO events (");
+
+    for (size_t i = 0; i < GOS_AUDIT_EVENT_NCOLS; i++)
+        g_string_append_printf(sql, "%s, ", gos_audit_event_columns[i]);
+    g_string_append(sql, "prev_hash, hash) VALUES (");
+    for (size_t i = 0; i < GOS_AUDIT_EVENT_NCOLS + 2; i++)
+        g_string_append(sql, i ? ", ?" : "?");
+    g_string_append(sql, ")");
+    return g_string_free(sql, FALSE);
+}
+
+static int prepare_statements(gos_audit *a, char **err)
+{
+    char *insert = build_insert_sql();
+    int rc;
+
+    rc = sqlite3_prepare_v2(a->db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
+                            -1, &a->st_last, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(a->db, insert, -1, &a->st_insert, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(a->db, "SELECT end_kind FROM tasks WHERE task_id = ?",
+                                -1, &a->st_end_kind, NULL);
+    g_free(insert);
+    if (rc != SQLITE_OK) {
+        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), a->path,
+                          sqlite3_errmsg(a->db));
+        return -1;
+    }
+    return 0;
+}
+
+void gos_audit_free(gos_audit *audit)
+{
+    if (!audit)
+        return;
+    sqlite3_finalize(audit->st_last);
+    sqlite3_finalize(audit->st_insert);
+    sqlite3_finalize(audit->st_end_kind);
+    sqlite3_close_v2(audit->db);
+    g_mutex_clear(&audit->lock);
+    g_free(audit->path);
+    g_free(audit->node);
+    g_free(audit);
+}
+
+/*
+ * The one open path. readonly: SQLITE_OPEN_READONLY, no creation, no
+ * migration, and only the current schema is accepted. Otherwise the file
+ * and folders are created and the schema migrated up to `version`.
+ *
+ * Nothing is written before the version check, so a newer or foreign
+ * database is left byte for byte as it was.
+ */
+static int open_store(const char *path, bool readonly, int version, gos_audit **out, char **err)
+{
+    gos_audit *a = NULL;
+    char *def = NULL;
+    int flags, rc, have = 0, app_id = 0;
+    bool has_objects = false;
+
+    if (!path)
+        path = def = gos_audit_default_path();
+    if (!*path) {
+        gos_audit_set_err(err, _("The audit database path is empty."));
+        goto fail;
+    }
+    if (!is_memory(path)) {
+        if (readonly) {
+            if (access(path, F_OK) < 0) {
+                int saved = errno;
+
+                gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path,
+                                  g_strerror(saved));
+                goto fail;
+            }
+        } else if (prepare_file(path, err) < 0) {
+            goto fail;
+        }
+    }
+
+    a = g_new0(gos_audit, 1);
+    g_mutex_init(&a->lock);
+    a->path = g_strdup(path);
+    a->readonly = readonly;
+    a->node = g_strdup(g_get_host_name());
+    flags = SQLITE_OPEN_FULLMUTEX |
+            (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    rc = sqlite3_open_v2(path, &a->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path,
+                          a->db ? sqlite3_errmsg(a->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(a->db, 1);
+    sqlite3_busy_timeout(a->db, GOS_AUDIT_BUSY_TIMEOUT_MS);
+
+    rc = gos_audit_schema_probe(a->db, &have, &app_id, &has_objects);
+    if ((rc & 0xff) == SQLITE_NOTADB) {
+        gos_audit_set_err(err, _("The file %s is not an SQLite database, so it cannot hold the audit log."),
+                          path);
+        goto fail;
+    }
+    if (rc != SQLITE_OK) {
+        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path, sqlite3_errmsg(a->db));
+        goto fail;
+    }
+    if ((have == 0 && has_objects) || (have > 0 && app_id != GOS_AUDIT_APPLICATION_ID)) {
+        gos_audit_set_err(err, _("The SQLite database %s does not belong to guestos, so it was left untouched."),
+                          path);
+        goto fail;
+    }
+    if (have > GOS_AUDIT_SCHEMA_VERSION) {
+        gos_audit_set_err(err,
+            /* TRANSLATORS: a file, its schema version, then the newest version this build knows. */
+            _("The audit database %s was written by a newer guestos (schema version %d; this one knows up to %d), so it was left untouched."),
+            path, have, GOS_AUDIT_SCHEMA_VERSION);
+        goto fail;
+    }
+
+    if (readonly) {
+        if (have == 0) {
+            gos_audit_set_err(err, _("The file %s holds no audit log yet."), path);
+            goto fail;
+        }
+        if (have < GOS_AUDIT_SCHEMA_VERSION) {
+            gos_audit_set_err(err,
+                _("The audit database %s has the older schema version %d; open it once for writing to upgrade it before reading it."),
+                path, have);
+            goto fail;
+        }
+        exec_simple(a->db, "PRAGMA query_only = ON");
+    } else {
+        if (sqlite3_db_readonly(a->db, "main") == 1) {
+            gos_audit_set_err(err, _("The audit database %s is read-only, so no event could be recorded in it."),
+                              path);
+            goto fail;
+        }
+        /* WAL: readers never block the writer; FULL: a commit survives power loss. */
+        if (exec_simple(a->db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
+            exec_simple(a->db, "PRAGMA synchronous = FULL") != SQLITE_OK ||
+            exec_simple(a->db, "PRAGMA foreign_keys = ON") != SQLITE_OK) {
+            gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path,
+                              sqlite3_errmsg(a->db));
+            goto fail;
+        }
+        if (have < version && gos_audit_schema_migrate(a->db, version, err) < 0)
+            goto fail;
+    }
+    if (version == GOS_AUDIT_SCHEMA_VERSION && prepare_statements(a, err) < 0)
+        goto fail;
+
+    g_free(def);
+    *out = a;
+    return 0;
+
+fail:
+    gos_audit_free(a);
+    g_free(def);
+    return -1;
+}
+
+int gos_audit_open(const char *path, gos_audit **out, char **err)
+{
+    return open_store(path, false, GOS_AUDIT_SCHEMA_VERSION, out, err);
+}
+
+int gos_audit_open_readonly(const char *path, gos_audit **out, char **err)
+{
+    return open_store(path, true, GOS_AUDIT_SCHEMA_VERSION, out, err);
+}
+
+int gos_audit_open_version(const char *path, int version, gos_audit **out, char **err)
+{
+    gos_audit *a = NULL;
+    char *insert;
+
+    if (open_store(path, false, version, &a, err) < 0)
+        return -1;
+    if (version < GOS_AUDIT_SCHEMA_VERSION) {
+        /* Append works on version 1: it needs only events. */
+        insert = build_insert_sql();
+        sqlite3_prepare_v2(a->db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
+                           -1, &a->st_last, NULL);
+        sqlite3_prepare_v2(a->db, insert, -1, &a->st_insert, NULL);
+        g_free(insert);
+    }
+    *out = a;
+    return 0;
+}
+
+sqlite3 *gos_audit_priv_db(gos_audit *audit)
+{
+    return audit->db;
+}
+
+void gos_audit_set_busy_timeout(gos_audit *audit, int ms)
+{
+    g_mutex_lock(&audit->lock);
+    sqlite3_busy_timeout(audit->db, ms);
+    g_mutex_unlock(&audit->lock);
+}
+
+int gos_audit_batch_begin(gos_audit *audit, char **err)
+{
+    int rc;
+
+    g_mutex_lock(&audit->lock);
+    rc = exec_simple(audit->db, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        gos_audit_set_err(err, _("Cannot record the audit event: %s."), sqlite3_errmsg(audit->db));
+    g_mutex_unlock(&audit->lock);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int gos_audit_batch_commit(gos_audit *audit, char **err)
+{
+    int rc;
+
+    g_mutex_lock(&audit->lock);
+    rc = exec_simple(audit->db, "COMMIT");
+    if (rc != SQLITE_OK) {
+        gos_audit_set_err(err, _("Cannot record the audit event: %s."), sqlite3_errmsg(audit->db));
+        exec_simple(audit->db, "ROLLBACK");
+    }
+    g_mutex_unlock(&audit->lock);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* One whole sentence for a failed append; the event is never half-written. */
+static void append_error(char **err, int rc, const char *msg)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        gos_audit_set_err(err, _("The audit database stayed locked by another process, so the event was not recorded."));
+        break;
+    case SQLITE_FULL:
+        gos_audit_set_err(err, _("The audit database or its disk is full, so the event was not recorded."));
+        break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+        gos_audit_set_err(err, _("The audit database cannot be written, so the event was not recorded."));
+        break;
+    default:
+        /* TRANSLATORS: %s is SQLite's own description of the failure. */
+        gos_audit_set_err(err, _("Cannot record the audit event: %s."), msg);
+        break;
+    }
+}
+
+static void cell_text(gos_audit_cell *c, const char *s)
+{
+    if (s) {
+        c->type = GOS_CELL_TEXT;
+        c->p = s;
+        c->len = strlen(s);
+    } else {
+        c->type = GOS_CELL_NULL;
+    }
+}
+
+static void cell_int(gos_audit_cell *c, int64_t v)
+{
+    c->type = GOS_CELL_INT;
+    c->i = v;
+}
+
+static void bind_cell(sqlite3_stmt *st, int idx, const gos_audit_cell *c)
+{
+    switch (c->type) {
+    case GOS_CELL_INT:
+        sqlite3_bind_int64(st, idx, c->i);
+        break;
+    case GOS_CELL_TEXT:
+        sqlite3_bind_text(st, idx, c->p, (int)c->len, SQLITE_STATIC);
+        break;
+    default:
+        sqlite3_bind_null(st, idx);
+        break;
+    }
+}
+
+/*
+ * Appends with the lock held. In its own IMMEDIATE transaction, or as a
+ * savepoint inside a batch. The id and prev_hash are read under the write
+ * lock, so appenders in any number of processes extend one chain.
+ * only_if_open: append nothing (and set *skipped) when the task has ended
+ * by the time the lock is held; recovery uses it so that two operators
+ * recovering at once write one INTERRUPTED event, not two.
+ */
+static int append_locked(gos_audit *a, const gos_audit_event *ev, bool only_if_open,
+                         int64_t *id_out, bool *skipped, char **err)
+{
+    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS] = { 0 };
+    char call_hex[11], error_hex[11], hash[65], prev[65];
+    const char *kind = gos_audit_kind_name(ev->kind);
+    bool own_txn;
+    int64_t id = 1;
+    int rc, n = 0;
+    char *msg = NULL;
+
+    if (a->readonly) {
+        gos_audit_set_err(err, _("The audit database was opened read-only, so the event was not recorded."));
+        return -1;
+    }
+    if (!ev->task_id || !*ev->task_id) {
+        gos_audit_set_err(err, _("The audit event has no task id, so it was not recorded."));
+        return -1;
+    }
+    if (!kind) {
+        gos_audit_set_err(err, _("The audit event has an unknown kind, so it was not recorded."));
+        return -1;
+    }
+    if (ev->percent < -1 || ev->percent > 100) {
+        gos_audit_set_err(err, _("The audit event's percentage is not between 0 and 100, so it was not recorded."));
+        return -1;
+    }
+
+    own_txn = sqlite3_get_autocommit(a->db) != 0;
+    rc = exec_simple(a->db, own_txn ? "BEGIN IMMEDIATE" : "SAVEPOINT gos_append");
+    if (rc != SQLITE_OK) {
+        append_error(err, sqlite3_extended_errcode(a->db), sqlite3_errmsg(a->db));
+        return -1;
+    }
+
+    if (only_if_open) {
+        sqlite3_bind_text(a->st_end_kind, 1, ev->task_id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(a->st_end_kind);
+        if (rc == SQLITE_ROW && sqlite3_column_type(a->st_end_kind, 0) != SQLITE_NULL) {
+            sqlite3_reset(a->st_end_kind);
+            *skipped = true;
+            exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_append; RELEASE gos_append");
+            return 0;
+        }
+        sqlite3_reset(a->st_end_kind);
+        sqlite3_clear_bindings(a->st_end_kind);
+    }
+
+    g_strlcpy(prev, GOS_AUDIT_GENESIS_HASH, sizeof prev);
+    rc = sqlite3_step(a->st_last);
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(a->st_last, 0) + 1;
+        if (sqlite3_column_text(a->st_last, 1))
+            g_strlcpy(prev, (const char *)sqlite3_column_text(a->st_last, 1), sizeof prev);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset(a->st_last);
+    if (rc != SQLITE_DONE)
+        goto sql_fail;
+
+    /* Same order as gos_audit_event_columns. */
+    cell_int(&cells[n++], id);
+    cell_text(&cells[n++], kind);
+    cell_text(&cells[n++], ev->task_id);
+    cell_int(&cells[n++], ev->ts_ms ? ev->ts_ms : g_get_real_time() / 1000);
+    cell_int(&cells[n++], ev->op_uid);
+    cell_text(&cells[n++], ev->op_user);
+    cell_text(&cells[n++], ev->op_tty);
+    cell_text(&cells[n++], ev->op_ssh);
+    cell_int(&cells[n++], ev->op_pid ? ev->op_pid : (int64_t)getpid());
+    cell_text(&cells[n++], a->node);
+    cell_text(&cells[n++], ev->origin);
+    cell_text(&cells[n++], ev->host);
+    cell_text(&cells[n++], ev->vm_uuid);
+    cell_text(&cells[n++], ev->vm_name);
+    cell_text(&cells[n++], ev->action);
+    cell_text(&cells[n++], ev->phase);
+    if (ev->percent >= 0)
+        cell_int(&cells[n++], ev->percent);
+    else
+        cells[n++].type = GOS_CELL_NULL;
+    if (ev->has_call_hr) {
+        g_snprintf(call_hex, sizeof call_hex, "0x%08" G_GINT32_MODIFIER "X", ev->call_hr);
+        cell_int(&cells[n++], ev->call_hr);
+        cell_text(&cells[n++], call_hex);
+    } else {
+        cells[n++].type = GOS_CELL_NULL;
+        cells[n++].type = GOS_CELL_NULL;
+    }
+    cell_int(&cells[n++], ev->task_result);
+    if (ev->has_task_error) {
+        g_snprintf(error_hex, sizeof error_hex, "0x%08" G_GINT32_MODIFIER "X", ev->task_error);
+        cell_int(&cells[n++], ev->task_error);
+        cell_text(&cells[n++], error_hex);
+    } else {
+        cells[n++].type = GOS_CELL_NULL;
+        cells[n++].type = GOS_CELL_NULL;
+    }
+    cell_int(&cells[n++], ev->virt_code);
+    cell_text(&cells[n++], ev->message);
+    cell_text(&cells[n++], ev->users_before);
+    cell_text(&cells[n++], ev->users_after);
+    g_assert(n == GOS_AUDIT_EVENT_NCOLS);
+
+    gos_audit_hash_cells(prev, cells, GOS_AUDIT_EVENT_NCOLS, hash);
+    for (int i = 0; i < GOS_AUDIT_EVENT_NCOLS; i++)
+        bind_cell(a->st_insert, i + 1, &cells[i]);
+    sqlite3_bind_text(a->st_insert, GOS_AUDIT_EVENT_NCOLS + 1, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a->st_insert, GOS_AUDIT_EVENT_NCOLS + 2, hash, -1, SQLITE_STATIC);
+    rc = sqlite3_step(a->st_insert);
+    sqlite3_reset(a->st_insert);
+    sqlite3_clear_bindings(a->st_insert);
+    if (rc != SQLITE_DONE)
+        goto sql_fail;
+
+    rc = exec_simple(a->db, own_txn ? "COMMIT" : "RELEASE gos_append");
+    if (rc != SQLITE_OK)
+        goto sql_fail;
+    if (id_out)
+        *id_out = id;
+    return 0;
+
+sql_fail:
+    /* Keep SQLite's code and words before the rollback overwrites them. */
+    rc = sqlite3_extended_errcode(a->db);
+    msg = g_strdup(sqlite3_errmsg(a->db));
+    exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_append; RELEASE gos_append");
+    append_error(err, rc, msg);
+    g_free(msg);
+    return -1;
+}
+
+int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_out, char **err)
+{
+    bool skipped = false;
+    int ret;
+
+    if (!audit || !ev) {
+        gos_audit_set_err(err, _("The audit event was not recorded because an argument is missing."));
+        return -1;
+    }
+    g_mutex_lock(&audit->lock);
+    ret = append_locked(audit, ev, false, id_out, &skipped, err);
+    g_mutex_unlock(&audit->lock);
+    return ret;
+}
+
+typedef struct {
+    char *task_id, *host, *vm_uuid, *vm_name, *action;
+    int64_t pid;
+} open_task;
+
+static void open_task_free(gpointer p)
+{
+    open_task *t = p;
+
+    g_free(t->task_id);
+    g_free(t->host);
+    g_free(t->vm_uuid);
+    g_free(t->vm_name);
+    g_free(t->action);
+    g_free(t);
+}
+
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+    return g_strdup((const char *)sqlite3_column_text(st, col));
+}
+
+/* Whether the process that runs a task is gone. Only ESRCH says so: EPERM
+ * means it lives under another user (a second operator sharing the file).
+ * A recycled pid makes a dead owner look alive: recovery then waits, which
+ * is the safe side. */
+static bool owner_is_gone(int64_t pid)
+{
+    if (pid <= 0 || pid > G_MAXINT)
+        return false;
+    if (pid == (int64_t)getpid())
+        return false;
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, char **err)
+{
+    GPtrArray *tasks = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc, done = 0, ret = -1;
+
+    if (!audit) {
+        gos_audit_set_err(err, _("The audit event was not recorded because an argument is missing."));
+        return -1;
+    }
+    g_mutex_lock(&audit->lock);
+    if (audit->readonly) {
+        gos_audit_set_err(err, _("The audit database was opened read-only, so the event was not recorded."));
+        goto cleanup;
+    }
+    /* Only tasks whose owner ran on this machine: other machines' pids mean nothing here. */
+    rc = sqlite3_prepare_v2(audit->db,
+        "SELECT task_id, host, vm_uuid, vm_name, action, op_pid FROM tasks"
+        " WHERE started AND end_kind IS NULL AND op_node = ?",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        goto sql_error;
+    sqlite3_bind_text(st, 1, audit->node, -1, SQLITE_STATIC);
+    /* Collect first: appending while this SELECT walks the same index would disturb it.
+     * Open tasks are the running ones: few. */
+    tasks = g_ptr_array_new_with_free_func(open_task_free);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        open_task *t = g_new0(open_task, 1);
+
+        t->task_id = col_dup(st, 0);
+        t->host = col_dup(st, 1);
+        t->vm_uuid = col_dup(st, 2);
+        t->vm_name = col_dup(st, 3);
+        t->action = col_dup(st, 4);
+        t->pid = sqlite3_column_int64(st, 5);
+        g_ptr_array_add(tasks, t);
+    }
+    if (rc != SQLITE_DONE)
+        goto sql_error;
+    sqlite3_finalize(st);
+    st = NULL;
+
+    for (guint i = 0; i < tasks->len; i++) {
+        open_task *t = g_ptr_array_index(tasks, i);
+        gos_audit_event ev = { 0 };
+        bool skipped = false;
+        char *message;
+        int r;
+
+        if (!owner_is_gone(t->pid))
+            continue;
+        ev.kind = GOS_AUDIT_INTERRUPTED;
+        ev.task_id = t->task_id;
+        ev.op_uid = who ? who->op_uid : (int64_t)getuid();
+        ev.op_user = who ? who->op_user : NULL;
+        ev.op_tty = who ? who->op_tty : NULL;
+        ev.op_ssh = who ? who->op_ssh : NULL;
+        ev.op_pid = who && who->op_pid ? who->op_pid : (int64_t)getpid();
+        ev.origin = who ? who->origin : NULL;
+        ev.host = t->host;
+        ev.vm_uuid = t->vm_uuid;
+        ev.vm_name = t->vm_name;
+        ev.action = t->action;
+        ev.percent = -1;
+        ev.task_result = GOS_AUDIT_RESULT_INTERRUPTED;
+        message = g_strdup_printf(
+            /* TRANSLATORS: %lld is the process id of the guestos that ran the task. */
+            _("The task was interrupted: guestos process %lld, which ran it, ended before the task finished."),
+            (long long)t->pid);
+        ev.message = message;
+        r = append_locked(audit, &ev, true, NULL, &skipped, err);
+        g_free(message);
+        if (r < 0)
+            goto cleanup;
+        if (!skipped)
+            done++;
+    }
+    if (count)
+        *count = done;
+    ret = 0;
+    goto cleanup;
+
+sql_error:
+    /* TRANSLATORS: %s is SQLite's own description of the failure. */
+    gos_audit_set_err(err, _("Cannot look for interrupted tasks in the audit log: %s."),
+                      sqlite3_errmsg(audit->db));
+cleanup:
+    sqlite3_finalize(st);
+    if (tasks)
+        g_ptr_array_unref(tasks);
+    g_mutex_unlock(&audit->lock);
+    return ret;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Internals shared by the audit store's files, plus hooks only tests and the benchmark use. */
+#ifndef GOS_AUDIT_PRIV_H
+#define GOS_AUDIT_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "db/audit.h"
+
+/* The newest schema this build knows (PRAGMA user_version). */
+#define GOS_AUDIT_SCHEMA_VERSION 2
+
+/* PRAGMA application_id of a guestos audit database: "gosa". */
+#define GOS_AUDIT_APPLICATION_ID 0x676f7361
+
+/* prev_hash of the first event. */
+#define GOS_AUDIT_GENESIS_HASH \
+    "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Default wait for another process's write lock, in milliseconds. */
+#define GOS_AUDIT_BUSY_TIMEOUT_MS 5000
+
+struct gos_audit {
+    GMutex lock;                 /* serialises every use of db and the statements */
+    sqlite3 *db;
+    bool readonly;
+    char *path;
+    char *node;                  /* this machine's host name, stamped on each event */
+    sqlite3_stmt *st_last;       /* id and hash of the newest event */
+    sqlite3_stmt *st_insert;     /* one event with its hash */
+    sqlite3_stmt *st_end_kind;   /* whether a task has ended, for recovery's re-check */
+};
+
+/* One stored value of an event, as the hash chain sees it. */
+typedef enum {
+    GOS_CELL_NULL = 0,
+    GOS_CELL_INT,
+    GOS_CELL_TEXT,
+    GOS_CELL_REAL,               /* never written by guestos; seen only in a tampered row */
+    GOS_CELL_BLOB,               /* idem */
+} gos_audit_cell_type;
+
+typedef struct gos_audit_cell {
+    gos_audit_cell_type type;
+    int64_t i;
+    double r;
+    const void *p;               /* TEXT or BLOB bytes, not NUL-terminated */
+    size_t len;
+} gos_audit_cell;
+
+/* The stored columns of events in hashing (and INSERT/SELECT) order; prev_hash and hash follow. */
+#define GOS_AUDIT_EVENT_NCOLS 26
+extern const char *const gos_audit_event_columns[GOS_AUDIT_EVENT_NCOLS];
+
+/* The kind as stored ("submitted", ...), or NULL when out of range. */
+const char *gos_audit_kind_name(gos_audit_kind kind);
+
+/* SHA-256 in hex over prev_hash and the canonical form of cells (see chain.c). */
+void gos_audit_hash_cells(const char *prev_hash, const gos_audit_cell *cells, size_t n,
+                          char out[65]);
+
+/* Reads n cells from columns first..first+n-1 of a stepped statement. */
+void gos_audit_cells_from_stmt(sqlite3_stmt *st, int first, gos_audit_cell *cells, size_t n);
+
+/* Recomputes the hash a stored event should carry, from its stored prev_hash and fields.
+ * For tests that play an attacker who knows the algorithm. Returns 0, or -1 when no such row. */
+int gos_audit_priv_row_hash(sqlite3 *db, int64_t id, char out[65]);
+
+/* Reads user_version and application_id, and whether the schema holds any object. */
+int gos_audit_schema_probe(sqlite3 *db, int *version, int *app_id, bool *has_objects);
+
+/* Runs the migration steps from `from` up to `target` in one IMMEDIATE transaction. */
+int gos_audit_schema_migrate(sqlite3 *db, int target, char **err);
+
+/* Prepares the SELECT of tasks matching filter (columns in gos_audit_task_from_stmt order),
+ * newest first or oldest first, after after_key (0 = from the start), at most limit (0 = all). */
+int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
+                        size_t limit, bool oldest_first, sqlite3_stmt **out, char **err);
+
+/* Fills task with pointers into the current row of a gos_audit_task_stmt statement. */
+void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *task);
+
+/* Sets *err (when err is not NULL) to a newly allocated sentence; frees with free(). */
+void gos_audit_set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* --- hooks for tests and the benchmark --- */
+
+/* Opens read-write but migrates only up to `version` (to build older databases). */
+int gos_audit_open_version(const char *path, int version, gos_audit **out, char **err);
+
+/* The connection itself (tests set max_page_count on it). */
+sqlite3 *gos_audit_priv_db(gos_audit *audit);
+
+/* How long an append waits for another writer's lock. */
+void gos_audit_set_busy_timeout(gos_audit *audit, int ms);
+
+/* An explicit outer transaction around many appends (the benchmark's bulk fill). Each
+ * append inside it becomes a savepoint; nothing is durable before gos_audit_batch_commit. */
+int gos_audit_batch_begin(gos_audit *audit, char **err);
+int gos_audit_batch_commit(gos_audit *audit, char **err);
+
+#endif

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The audit log's SHA-256 hash chain: the canonical form of an event, and gos_audit_verify. */
+#include <config.h>
+
+#include <string.h>
+
+#include "core/i18n.h"
+#include "db/audit_priv.h"
+
+/* Hashing order. Changing it (or the encoding below) breaks every existing chain. */
+const char *const gos_audit_event_columns[GOS_AUDIT_EVENT_NCOLS] = {
+    "id", "kind", "task_id", "ts_ms",
+    "op_uid", "op_user", "op_tty", "op_ssh", "op_pid", "op_node", "origin",
+    "host", "vm_uuid", "vm_name", "action",
+    "phase", "percent",
+    "call_hr", "call_hr_hex", "task_result", "task_error", "task_error_hex", "virt_code",
+    "message", "users_before", "users_after",
+};
+
+/*
+ * The canonical form that is hashed:
+ *
+ *   "guestos-audit-v1" NUL, u64 column count,
+ *   'T' u64 length prev_hash,
+ *   then per column: 'N'                  NULL
+ *                    'I' u64              INTEGER (two's complement)
+ *                    'T' u64 length bytes TEXT
+ *                    'R' u64              REAL (IEEE bits; never written by guestos)
+ *                    'B' u64 length bytes BLOB (idem)
+ *
+ * with every u64 big-endian. The tag keeps NULL apart from "" and 5 apart
+ * from "5"; the length prefix keeps "ab","c" apart from "a","bc".
+ */
+static void put_u64(GByteArray *buf, uint64_t v)
+{
+    guint8 b[8];
+
+    for (int i = 7; i >= 0; i--) {
+        b[i] = (guint8)(v & 0xff);
+        v >>= 8;
+    }
+    g_byte_array_append(buf, b, sizeof b);
+}
+
+static void put_bytes(GByteArray *buf, char tag, const void *p, size_t len)
+{
+    guint8 t = (guint8)tag;
+
+    g_byte_array_append(buf, &t, 1);
+    put_u64(buf, len);
+    if (len > 0)
+        g_byte_array_append(buf, p, (guint)len);
+}
+
+static void hash_into(GChecksum *sum, GByteArray *buf, const char *prev_hash,
+                      const gos_audit_cell *cells, size_t n, char out[65])
+{
+    static const char magic[] = "guestos-audit-v1";   /* its NUL is part of the form */
+
+    g_byte_array_set_size(buf, 0);
+    g_byte_array_append(buf, (const guint8 *)magic, sizeof magic);
+    put_u64(buf, n);
+    put_bytes(buf, 'T', prev_hash, strlen(prev_hash));
+    for (size_t i = 0; i < n; i++) {
+        const gos_audit_cell *c = &cells[i];
+        guint8 t;
+        uint64_t bits;
+
+        switch (c->type) {
+        case GOS_CELL_NULL:
+            t = 'N';
+            g_byte_array_append(buf, &t, 1);
+            break;
+        case GOS_CELL_INT:
+            t = 'I';
+            g_byte_array_append(buf, &t, 1);
+            put_u64(buf, (uint64_t)c->i);
+            break;
+        case GOS_CELL_REAL:
+            t = 'R';
+            memcpy(&bits, &c->r, sizeof bits);
+            g_byte_array_append(buf, &t, 1);
+            put_u64(buf, bits);
+            break;
+        case GOS_CELL_TEXT:
+            put_bytes(buf, 'T', c->p, c->len);
+            break;
+        case GOS_CELL_BLOB:
+            put_bytes(buf, 'B', c->p, c->len);
+            break;
+        }
+    }
+    g_checksum_reset(sum);
+    g_checksum_update(sum, buf->data, buf->len);
+    memcpy(out, g_checksum_get_string(sum), 64);
+    out[64] = '\0';
+}
+
+void gos_audit_hash_cells(const char *prev_hash, const gos_audit_cell *cells, size_t n,
+                          char out[65])
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    GByteArray *buf = g_byte_array_sized_new(512);
+
+    hash_into(sum, buf, prev_hash, cells, n, out);
+    g_byte_array_unref(buf);
+    g_checksum_free(sum);
+}
+
+void gos_audit_cells_from_stmt(sqlite3_stmt *st, int first, gos_audit_cell *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int col = first + (int)i;
+        gos_audit_cell *c = &cells[i];
+
+        memset(c, 0, sizeof *c);
+        switch (sqlite3_column_type(st, col)) {
+        case SQLITE_NULL:
+            c->type = GOS_CELL_NULL;
+            break;
+        case SQLITE_INTEGER:
+            c->type = GOS_CELL_INT;
+            c->i = sqlite3_column_int64(st, col);
+            break;
+        case SQLITE_FLOAT:
+            c->type = GOS_CELL_REAL;
+            c->r = sqlite3_column_double(st, col);
+            break;
+        case SQLITE_TEXT:
+            c->type = GOS_CELL_TEXT;
+            c->p = sqlite3_column_text(st, col);
+            c->len = (size_t)sqlite3_column_bytes(st, col);
+            break;
+        default:
+            c->type = GOS_CELL_BLOB;
+            c->p = sqlite3_column_blob(st, col);
+            c->len = (size_t)sqlite3_column_bytes(st, col);
+            break;
+        }
+    }
+}
+
+/* "SELECT id, kind, ..., prev_hash, hash FROM events" + tail. Column names
+ * are our constants, never values. */
+static char *select_events_sql(const char *tail)
+{
+    GString *sql = g_string_new("SELECT ");
+
+    for (size_t i = 0; i < GOS_AUDIT_EVENT_NCOLS; i++)
+        g_string_append_printf(sql, "%s, ", gos_audit_event_columns[i]);
+    g_string_append(sql, "prev_hash, hash FROM events ");
+    g_string_append(sql, tail);
+    return g_string_free(sql, FALSE);
+}
+
+int gos_audit_priv_row_hash(sqlite3 *db, int64_t id, char out[65])
+{
+    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS];
+    sqlite3_stmt *st = NULL;
+    char *sql = select_events_sql("WHERE id = ?");
+    int ret = -1;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto cleanup;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, GOS_AUDIT_EVENT_NCOLS) != SQLITE_TEXT)
+        goto cleanup;
+    gos_audit_cells_from_stmt(st, 0, cells, GOS_AUDIT_EVENT_NCOLS);
+    gos_audit_hash_cells((const char *)sqlite3_column_text(st, GOS_AUDIT_EVENT_NCOLS),
+                         cells, GOS_AUDIT_EVENT_NCOLS, out);
+    ret = 0;
+
+cleanup:
+    sqlite3_finalize(st);
+    g_free(sql);
+    return ret;
+}
+
+/* The id of the event whose hash is `hash`, or 0. A full scan, run once and
+ * only after the chain broke, to say whether a row was inserted or moved. */
+static int64_t find_by_hash(sqlite3 *db, const char *hash)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t id = 0;
+
+    if (sqlite3_prepare_v2(db, "SELECT id FROM events WHERE hash = ? ORDER BY id LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return id;
+}
+
+static void last_hash(sqlite3 *db, char head[65])
+{
+    sqlite3_stmt *st = NULL;
+
+    head[0] = '\0';
+    if (sqlite3_prepare_v2(db, "SELECT hash FROM events ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        g_strlcpy(head, (const char *)sqlite3_column_text(st, 0), 65);
+    sqlite3_finalize(st);
+}
+
+/*
+ * Says what is wrong with row `id`, the first that fails, given the id and
+ * hash of the last good row before it. Sets rep->first_bad_id and rep->reason.
+ *
+ * Every row's id is inside its hash, so moving or renumbering a row breaks
+ * its own hash as well; the link (prev_hash) tells which kind of damage it is.
+ */
+static void classify(sqlite3 *db, gos_audit_verify_report *rep, int64_t id, const char *prev,
+                     bool content_ok, bool link_ok, int64_t good_id)
+{
+    int64_t q;
+
+    if (!link_ok && prev) {
+        q = find_by_hash(db, prev);
+        if (q > 0 && q < good_id) {
+            /* The row links past the one(s) before it: those were put in. */
+            rep->first_bad_id = q + 1;
+            rep->reason = g_strdup_printf(
+                /* TRANSLATORS: event ids; the chain skips over the event(s) after the second. */
+                _("Event %lld was inserted into the log: event %lld links to event %lld before it."),
+                (long long)(q + 1), (long long)id, (long long)q);
+            return;
+        }
+        if (q > id) {
+            rep->first_bad_id = id;
+            rep->reason = g_strdup_printf(
+                _("The events are out of order at event %lld: it links to event %lld, which comes after it."),
+                (long long)id, (long long)q);
+            return;
+        }
+        if (q == 0 && id > good_id + 1) {
+            rep->first_bad_id = good_id + 1;
+            if (id == good_id + 2)
+                rep->reason = g_strdup_printf(
+                    _("Event %lld is missing from the log: the chain breaks before event %lld."),
+                    (long long)(good_id + 1), (long long)id);
+            else
+                rep->reason = g_strdup_printf(
+                    _("Events %lld to %lld are missing from the log: the chain breaks before event %lld."),
+                    (long long)(good_id + 1), (long long)(id - 1), (long long)id);
+            return;
+        }
+        if (q == 0 && content_ok) {
+            rep->first_bad_id = id;
+            rep->reason = g_strdup_printf(
+                _("An event is missing from the log before event %lld: it links to an event that is not there."),
+                (long long)id);
+            return;
+        }
+    }
+    if (content_ok && link_ok && id > good_id + 1) {
+        rep->first_bad_id = good_id + 1;
+        rep->reason = g_strdup_printf(
+            _("Events %lld to %lld are missing from the log: the chain breaks before event %lld."),
+            (long long)(good_id + 1), (long long)(id - 1), (long long)id);
+        return;
+    }
+    rep->first_bad_id = id;
+    rep->reason = g_strdup_printf(
+        _("Event %lld was altered or forged: its contents no longer match its hash."), (long long)id);
+}
+
+int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err)
+{
+    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS];
+    gos_audit_verify_report r = { .ok = true };
+    char expect[65] = GOS_AUDIT_GENESIS_HASH;
+    char computed[65];
+    GChecksum *sum = NULL;
+    GByteArray *buf = NULL;
+    sqlite3_stmt *st = NULL;
+    char *sql = NULL;
+    int64_t good_id = 0;
+    int rc, ret = -1;
+    bool in_txn = false;
+
+    if (!audit || !rep) {
+        gos_audit_set_err(err, _("The audit log cannot be verified without a database."));
+        return -1;
+    }
+    g_mutex_lock(&audit->lock);
+    /* One read transaction: a consistent snapshot while others keep appending. */
+    if (sqlite3_exec(audit->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        goto sql_error;
+    in_txn = true;
+    sql = select_events_sql("ORDER BY id");
+    if (sqlite3_prepare_v2(audit->db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto sql_error;
+    sum = g_checksum_new(G_CHECKSUM_SHA256);
+    buf = g_byte_array_sized_new(1024);
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *prev = (const char *)sqlite3_column_text(st, GOS_AUDIT_EVENT_NCOLS);
+        const char *stored = (const char *)sqlite3_column_text(st, GOS_AUDIT_EVENT_NCOLS + 1);
+        int64_t id = sqlite3_column_int64(st, 0);
+        bool content_ok, link_ok;
+
+        r.rows++;
+        gos_audit_cells_from_stmt(st, 0, cells, GOS_AUDIT_EVENT_NCOLS);
+        if (prev) {
+            hash_into(sum, buf, prev, cells, GOS_AUDIT_EVENT_NCOLS, computed);
+            content_ok = stored && strcmp(computed, stored) == 0;
+        } else {
+            content_ok = false;
+        }
+        link_ok = prev && strcmp(prev, expect) == 0;
+        if (content_ok && link_ok && id == good_id + 1) {
+            g_strlcpy(expect, stored, sizeof expect);
+            good_id = id;
+            continue;
+        }
+        r.ok = false;
+        classify(audit->db, &r, id, prev, content_ok, link_ok, good_id);
+        break;
+    }
+    if (r.ok && rc != SQLITE_DONE)
+        goto sql_error;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (r.ok)
+        g_strlcpy(r.head, r.rows > 0 ? expect : "", sizeof r.head);
+    else
+        last_hash(audit->db, r.head);
+    sqlite3_exec(audit->db, "COMMIT", NULL, NULL, NULL);
+    in_txn = false;
+    *rep = r;
+    ret = 0;
+    goto cleanup;
+
+sql_error:
+    /* TRANSLATORS: %s is SQLite's own description of the failure. */
+    gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(audit->db));
+    g_free(r.reason);
+cleanup:
+    sqlite3_finalize(st);
+    if (in_txn)
+        sqlite3_exec(audit->db, "ROLLBACK", NULL, NULL, NULL);
+    g_mutex_unlock(&audit->lock);
+    if (sum)
+        g_checksum_free(sum);
+    if (buf)
+        g_byte_array_unref(buf);
+    g_free(sql);
+    return ret;
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Reading tasks back from the audit summary: filters, keyset paging, gos_audit_query. */
+#include <config.h>
+
+#include <string.h>
+
+#include "core/i18n.h"
+#include "db/audit_priv.h"
+
+/* Column order read by gos_audit_task_from_stmt. */
+#define TASK_COLUMNS \
+    "key, task_id, host, vm_uuid, vm_name, action, op_user, op_uid, op_tty, op_ssh, origin," \
+    " submitted_at, ended_at, phase, percent, call_hr, task_result, task_error, virt_code," \
+    " message, users_before, users_after"
+
+typedef struct {
+    bool is_text;
+    int64_t i;
+    char *s;                     /* owned */
+} bind_value;
+
+static void bind_value_clear(gpointer p)
+{
+    g_free(((bind_value *)p)->s);
+}
+
+static void add_int(GArray *binds, int64_t v)
+{
+    bind_value b = { .is_text = false, .i = v };
+
+    g_array_append_val(binds, b);
+}
+
+static void add_text(GArray *binds, const char *s)
+{
+    bind_value b = { .is_text = true, .s = g_strdup(s) };
+
+    g_array_append_val(binds, b);
+}
+
+/* 8-4-4-4-12 hex digits. */
+static bool looks_like_uuid(const char *s)
+{
+    static const int dash[] = { 8, 13, 18, 23 };
+
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0, d = 0; i < 36; i++) {
+        if (d < 4 && i == dash[d]) {
+            if (s[i] != '-')
+                return false;
+            d++;
+        } else if (!g_ascii_isxdigit(s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool uuid_known(sqlite3 *db, const char *uuid)
+{
+    sqlite3_stmt *st = NULL;
+    bool found = false;
+
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM tasks WHERE vm_uuid = ? LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* "%text%" for LIKE ... ESCAPE '\', with the pattern characters of text escaped. */
+static char *like_pattern(const char *text)
+{
+    GString *p = g_string_new("%");
+
+    for (const char *c = text; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            g_string_append_c(p, '\\');
+        g_string_append_c(p, *c);
+    }
+    g_string_append_c(p, '%');
+    return g_string_free(p, FALSE);
+}
+
+/*
+ * The SQL is put together from fixed fragments; every value is a bound
+ * parameter. Each fragment is chosen so that the plan stays an ordered walk
+ * (rowid, or an index on one column, which ends in the rowid) with no sort:
+ * rows stream in key order and a page stops after `limit` matches.
+ *
+ * vm: a name or a UUID, resolved the way virsh resolves a domain: when the
+ * text parses as a UUID that the log holds, the UUID; otherwise a name.
+ * "vm_name = ? OR vm_uuid = ?" would make SQLite merge two indexes and then
+ * sort the union, in memory proportional to the matches.
+ *
+ * since_ms/until_ms are both inclusive. No index serves them alone: a time
+ * range walks keys from the newest (keys follow submission order) and
+ * checks submitted_at; with vm or operator it walks that index instead.
+ * text is a case-insensitive (ASCII) substring of the VM name, message or users.
+ */
+int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t after_key,
+                        size_t limit, bool oldest_first, sqlite3_stmt **out, char **err)
+{
+    GString *sql = g_string_new("SELECT " TASK_COLUMNS " FROM tasks WHERE 1");
+    GArray *binds = g_array_new(FALSE, TRUE, sizeof(bind_value));
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
+
+    g_array_set_clear_func(binds, bind_value_clear);
+    if (after_key > 0) {
+        g_string_append(sql, oldest_first ? " AND key > ?" : " AND key < ?");
+        add_int(binds, after_key);
+    }
+    if (f && f->vm && *f->vm) {
+        char *lower = looks_like_uuid(f->vm) ? g_ascii_strdown(f->vm, -1) : NULL;
+
+        if (lower && uuid_known(audit->db, lower)) {
+            g_string_append(sql, " AND vm_uuid = ?");
+            add_text(binds, lower);
+        } else {
+            g_string_append(sql, " AND vm_name = ?");
+            add_text(binds, f->vm);
+        }
+        g_free(lower);
+    }
+    if (f && f->op_user && *f->op_user) {
+        g_string_append(sql, " AND op_user = ?");
+        add_text(binds, f->op_user);
+    }
+    if (f && f->action && *f->action) {
+        g_string_append(sql, " AND action = ?");
+        add_text(binds, f->action);
+    }
+    if (f && f->host && *f->host) {
+        g_string_append(sql, " AND host = ?");
+        add_text(binds, f->host);
+    }
+    if (f && f->has_result) {
+        g_string_append(sql, " AND task_result = ?");
+        add_int(binds, f->result);
+    }
+    if (f && f->has_hresult) {
+        g_string_append(sql, " AND (call_hr = ? OR task_error = ?)");
+        add_int(binds, f->hresult);
+        add_int(binds, f->hresult);
+    }
+    if (f && f->since_ms) {
+        g_string_append(sql, " AND submitted_at >= ?");
+        add_int(binds, f->since_ms);
+    }
+    if (f && f->until_ms) {
+        g_string_append(sql, " AND submitted_at <= ?");
+        add_int(binds, f->until_ms);
+    }
+    if (f && f->text && *f->text) {
+        char *pat = like_pattern(f->text);
+
+        g_string_append(sql, " AND (vm_name LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\'"
+                             " OR users_before LIKE ? ESCAPE '\\' OR users_after LIKE ? ESCAPE '\\')");
+        for (int i = 0; i < 4; i++)
+            add_text(binds, pat);
+        g_free(pat);
+    }
+    g_string_append(sql, oldest_first ? " ORDER BY key ASC" : " ORDER BY key DESC");
+    if (limit > 0) {
+        g_string_append(sql, " LIMIT ?");
+        add_int(binds, limit > (size_t)G_MAXINT64 ? G_MAXINT64 : (int64_t)limit);
+    }
+
+    if (sqlite3_prepare_v2(audit->db, sql->str, -1, &st, NULL) != SQLITE_OK) {
+        /* TRANSLATORS: %s is SQLite's own description of the failure. */
+        gos_audit_set_err(err, _("Cannot read the audit log: %s."), sqlite3_errmsg(audit->db));
+        goto cleanup;
+    }
+    for (guint i = 0; i < binds->len; i++) {
+        bind_value *b = &g_array_index(binds, bind_value, i);
+
+        if (b->is_text)
+            sqlite3_bind_text(st, (int)i + 1, b->s, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_int64(st, (int)i + 1, b->i);
+    }
+    *out = st;
+    st = NULL;
+    ret = 0;
+
+cleanup:
+    sqlite3_finalize(st);
+    g_array_unref(binds);
+    g_string_free(sql, TRUE);
+    return ret;
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *t)
+{
+    memset(t, 0, sizeof *t);
+    t->key = sqlite3_column_int64(st, 0);
+    t->task_id = col_text(st, 1);
+    t->host = col_text(st, 2);
+    t->vm_uuid = col_text(st, 3);
+    t->vm_name = col_text(st, 4);
+    t->action = col_text(st, 5);
+    t->op_user = col_text(st, 6);
+    t->op_uid = sqlite3_column_int64(st, 7);
+    t->op_tty = col_text(st, 8);
+    t->op_ssh = col_text(st, 9);
+    t->origin = col_text(st, 10);
+    t->submitted_at = sqlite3_column_int64(st, 11);
+    t->ended_at = sqlite3_column_int64(st, 12);          /* NULL reads as 0 */
+    t->phase = col_text(st, 13);
+    t->percent = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 14);
+    t->has_call_hr = sqlite3_column_type(st, 15) != SQLITE_NULL;
+    t->call_hr = (uint32_t)sqlite3_column_int64(st, 15);
+    t->task_result = sqlite3_column_int(st, 16);
+    t->has_task_error = sqlite3_column_type(st, 17) != SQLITE_NULL;
+    t->task_error = (uint32_t)sqlite3_column_int64(st, 17);
+    t->virt_code = sqlite3_column_int(st, 18);
+    t->message = col_text(st, 19);
+    t->users_before = col_text(st, 20);
+    t->users_after = col_text(st, 21);
+}
+
+int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
+                    size_t limit, gos_audit_task_cb cb, void *opaque, char **err)
+{
+    sqlite3_stmt *st = NULL;
+    gos_audit_task task;
+    int rc, ret = -1;
+
+    if (!audit || !cb) {
+        gos_audit_set_err(err, _("The audit log cannot be read because an argument is missing."));
+        return -1;
+    }
+    /* cb runs with the lock held: it must not call back into this store. */
+    g_mutex_lock(&audit->lock);
+    if (gos_audit_task_stmt(audit, filter, after_key, limit, false, &st, err) < 0)
+        goto cleanup;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gos_audit_task_from_stmt(st, &task);
+        if (cb(&task, opaque) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        gos_audit_set_err(err, _("Cannot read the audit log: %s."), sqlite3_errmsg(audit->db));
+        goto cleanup;
+    }
+    ret = 0;
+
+cleanup:
+    sqlite3_finalize(st);
+    g_mutex_unlock(&audit->lock);
+    return ret;
+}

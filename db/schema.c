@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The audit database's schema and its migrations, driven by PRAGMA user_version. */
+#include <config.h>
+
+#include <string.h>
+
+#include "core/i18n.h"
+#include "db/audit_priv.h"
+
+/*
+ * Version 1: the record of truth. One append-only table of events; every
+ * field of gos_audit_event, the HRESULTs as unsigned 32-bit INTEGERs with
+ * their hex text beside them, and the SHA-256 chain (prev_hash, hash).
+ * Triggers refuse UPDATE and DELETE, so only a writer who drops them on
+ * purpose can change history, and gos_audit_verify then notices.
+ *
+ * op_node is not in gos_audit_event: the store stamps the host name of the
+ * appending machine, so recovery can tell a process of this machine (whose
+ * pid it can probe) from one of another machine (which it must leave alone).
+ *
+ * No index on events beyond the primary key: every query reads the tasks
+ * summary, and verify walks the rowid order; each extra index would cost
+ * every append a B-tree write and about 70 bytes a row.
+ */
+static const char schema_v1[] =
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('submitted','started','progress','completed','interrupted')),"
+    " task_id TEXT NOT NULL CHECK (length(task_id) > 0),"
+    " ts_ms INTEGER NOT NULL,"
+    " op_uid INTEGER NOT NULL,"
+    " op_user TEXT,"
+    " op_tty TEXT,"
+    " op_ssh TEXT,"
+    " op_pid INTEGER NOT NULL,"
+    " op_node TEXT,"
+    " origin TEXT,"
+    " host TEXT,"
+    " vm_uuid TEXT,"
+    " vm_name TEXT,"
+    " action TEXT,"
+    " phase TEXT,"
+    " percent INTEGER CHECK (percent BETWEEN 0 AND 100),"
+    " call_hr INTEGER CHECK (call_hr BETWEEN 0 AND 4294967295),"
+    " call_hr_hex TEXT,"
+    " task_result INTEGER NOT NULL,"
+    " task_error INTEGER CHECK (task_error BETWEEN 0 AND 4294967295),"
+    " task_error_hex TEXT,"
+    " virt_code INTEGER NOT NULL,"
+    " message TEXT,"
+    " users_before TEXT,"
+    " users_after TEXT,"
+    " prev_hash TEXT NOT NULL,"
+    " hash TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+    " BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+    " BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END;"
+    /* 0x676f7361, GOS_AUDIT_APPLICATION_ID: PRAGMA takes no bound parameters. */
+    "PRAGMA application_id = 1735357281;";
+
+/*
+ * Version 2: the tasks summary, one row per task_id, the fold of its events.
+ * It is an index, not the record of truth: verify checks only events, and the
+ * summary can be rebuilt from them at any time (this migration does exactly
+ * that for a version 1 file).
+ *
+ * Why a table kept by a trigger rather than a GROUP BY view: the review
+ * pages newest first through up to millions of tasks, and a view would fold
+ * every task's events on every page. Here a page is a range scan.
+ *
+ * Why key INTEGER PRIMARY KEY = the id of the task's first event: keyset
+ * paging ("key < ?" ORDER BY key DESC) is then a rowid range scan, and every
+ * index on one column (vm_name, vm_uuid, op_user) ends in the rowid, so an
+ * equality filter plus ORDER BY key walks that index in order, stops after
+ * `limit` rows and never sorts: constant memory. The key orders tasks by
+ * when the log first heard of them, which is their submission order and,
+ * unlike submitted_at, cannot be disturbed by a caller's clock.
+ *
+ * The fold (one trigger, below): submitted_at from the submitted event (the
+ * first event's time until one arrives); who asked (op_*, origin) from the
+ * submitted event, else the first; what on (host, vm, action) from the
+ * submitted event where it says, gaps filled by later events; op_pid and
+ * op_node from the started event (the process that runs the task); the last
+ * phase, percent, HRESULTs, message and users that any event set; ended_at,
+ * end_kind and task_result from completed or interrupted. A completed event
+ * always wins over an interrupted one, in either order.
+ */
+static const char schema_v2[] =
+    "CREATE TABLE tasks ("
+    " key INTEGER PRIMARY KEY,"
+    " task_id TEXT NOT NULL UNIQUE,"
+    " submitted_at INTEGER NOT NULL,"
+    " ended_at INTEGER,"
+    " end_kind TEXT,"
+    " started INTEGER NOT NULL DEFAULT 0,"
+    " host TEXT, vm_uuid TEXT, vm_name TEXT, action TEXT,"
+    " op_uid INTEGER, op_user TEXT, op_tty TEXT, op_ssh TEXT, origin TEXT,"
+    " op_pid INTEGER, op_node TEXT,"
+    " phase TEXT, percent INTEGER,"
+    " call_hr INTEGER,"
+    " task_result INTEGER NOT NULL DEFAULT -1,"
+    " task_error INTEGER,"
+    " virt_code INTEGER NOT NULL DEFAULT 0,"
+    " message TEXT, users_before TEXT, users_after TEXT"
+    ");"
+    "CREATE INDEX tasks_vm_name ON tasks(vm_name);"
+    "CREATE INDEX tasks_vm_uuid ON tasks(vm_uuid);"
+    "CREATE INDEX tasks_op_user ON tasks(op_user);"
+    /* Recovery reads only tasks that started and have not ended: few rows. */
+    "CREATE INDEX tasks_open ON tasks(op_node, op_pid) WHERE started AND end_kind IS NULL;";
+
+/* The fold, shared by the trigger on events and the replay that rebuilds the summary. */
+#define FOLD_BODY \
+    "INSERT INTO tasks(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
+    " ON CONFLICT(task_id) DO NOTHING;" \
+    "UPDATE tasks SET" \
+    " submitted_at = CASE WHEN new.kind = 'submitted' THEN new.ts_ms ELSE submitted_at END," \
+    " op_uid  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_uid  ELSE op_uid END," \
+    " op_user = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_user ELSE op_user END," \
+    " op_tty  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_tty  ELSE op_tty END," \
+    " op_ssh  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_ssh  ELSE op_ssh END," \
+    " origin  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.origin  ELSE origin END," \
+    " host    = CASE WHEN new.kind = 'submitted' THEN coalesce(new.host, host) ELSE coalesce(host, new.host) END," \
+    " vm_uuid = CASE WHEN new.kind = 'submitted' THEN coalesce(new.vm_uuid, vm_uuid) ELSE coalesce(vm_uuid, new.vm_uuid) END," \
+    " vm_name = CASE WHEN new.kind = 'submitted' THEN coalesce(new.vm_name, vm_name) ELSE coalesce(vm_name, new.vm_name) END," \
+    " action  = CASE WHEN new.kind = 'submitted' THEN coalesce(new.action, action) ELSE coalesce(action, new.action) END," \
+    " op_pid  = CASE WHEN new.kind = 'started' OR key = new.id THEN new.op_pid  ELSE op_pid END," \
+    " op_node = CASE WHEN new.kind = 'started' OR key = new.id THEN new.op_node ELSE op_node END," \
+    " started = started OR new.kind = 'started'," \
+    " phase = coalesce(new.phase, phase)," \
+    " percent = coalesce(new.percent, percent)," \
+    " call_hr = coalesce(new.call_hr, call_hr)," \
+    " task_error = coalesce(new.task_error, task_error)," \
+    " virt_code = CASE WHEN new.virt_code <> 0 THEN new.virt_code ELSE virt_code END," \
+    " message = coalesce(new.message, message)," \
+    " users_before = coalesce(new.users_before, users_before)," \
+    " users_after = coalesce(new.users_after, users_after)," \
+    " ended_at = CASE WHEN new.kind IN ('completed', 'interrupted') THEN new.ts_ms ELSE ended_at END," \
+    " end_kind = CASE WHEN new.kind IN ('completed', 'interrupted') THEN new.kind ELSE end_kind END," \
+    " task_result = CASE new.kind WHEN 'completed' THEN new.task_result" \
+    "   WHEN 'interrupted' THEN -2 ELSE task_result END" \
+    " WHERE task_id = new.task_id" \
+    "   AND NOT (new.kind = 'interrupted' AND end_kind IS 'completed');"
+
+static const char fold_trigger[] =
+    "CREATE TRIGGER events_fold AFTER INSERT ON events BEGIN " FOLD_BODY " END;";
+
+/* The replay: a temporary table whose BEFORE INSERT trigger folds the row and
+ * then drops it (RAISE(IGNORE) keeps the fold's changes), so rebuilding the
+ * summary from millions of events needs no copy of them. */
+static const char replay_setup[] =
+    "CREATE TEMP TABLE gos_replay AS SELECT * FROM events WHERE 0;"
+    "CREATE TEMP TRIGGER gos_replay_fold BEFORE INSERT ON gos_replay BEGIN "
+    FOLD_BODY " SELECT RAISE(IGNORE); END;";
+static const char replay_run[] =
+    "INSERT INTO gos_replay SELECT * FROM events ORDER BY id;";
+static const char replay_teardown[] =
+    "DROP TRIGGER temp.gos_replay_fold; DROP TABLE temp.gos_replay;";
+
+static int exec_sql(sqlite3 *db, const char *sql, char **err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+    if (rc != SQLITE_OK) {
+        /* TRANSLATORS: %s is SQLite's own description of the failure. */
+        gos_audit_set_err(err, _("Upgrading the audit database failed: %s."),
+                          msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int step_v1(sqlite3 *db, char **err)
+{
+    return exec_sql(db, schema_v1, err);
+}
+
+static int step_v2(sqlite3 *db, char **err)
+{
+    int ret = -1;
+
+    if (exec_sql(db, schema_v2, err) < 0 || exec_sql(db, fold_trigger, err) < 0)
+        return -1;
+    /* A version 1 file already holds events: fold them into the new summary. */
+    if (exec_sql(db, replay_setup, err) < 0)
+        return -1;
+    ret = exec_sql(db, replay_run, err);
+    if (exec_sql(db, replay_teardown, ret < 0 ? NULL : err) < 0)
+        ret = -1;
+    return ret;
+}
+
+typedef struct {
+    int version;                          /* user_version after this step */
+    int (*run)(sqlite3 *db, char **err);
+} migration;
+
+/* Append new steps; never change a released one. */
+static const migration migrations[] = {
+    { 1, step_v1 },
+    { 2, step_v2 },
+};
+
+G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == GOS_AUDIT_SCHEMA_VERSION);
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int gos_audit_schema_probe(sqlite3 *db, int *version, int *app_id, bool *has_objects)
+{
+    int rc, n = 0;
+
+    rc = pragma_int(db, "PRAGMA user_version", version);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(db, "PRAGMA application_id", app_id);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &n);
+    if (rc == SQLITE_OK)
+        *has_objects = n > 0;
+    return rc;
+}
+
+int gos_audit_schema_migrate(sqlite3 *db, int target, char **err)
+{
+    int version = 0, rc;
+
+    /* IMMEDIATE: two processes opening a fresh file at once must not both migrate. */
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        gos_audit_set_err(err, _("Upgrading the audit database failed: %s."), sqlite3_errmsg(db));
+        return -1;
+    }
+    /* Read again under the lock: another process may have migrated meanwhile. */
+    rc = pragma_int(db, "PRAGMA user_version", &version);
+    if (rc != SQLITE_OK) {
+        gos_audit_set_err(err, _("Upgrading the audit database failed: %s."), sqlite3_errmsg(db));
+        goto fail;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(migrations); i++) {
+        const migration *m = &migrations[i];
+        char *sql;
+
+        if (m->version <= version || m->version > target)
+            continue;
+        if (m->run(db, err) < 0)
+            goto fail;
+        /* PRAGMA takes no bound parameters; the value is our own constant. */
+        sql = g_strdup_printf("PRAGMA user_version = %d", m->version);
+        rc = exec_sql(db, sql, err);
+        g_free(sql);
+        if (rc < 0)
+            goto fail;
+        version = m->version;
+    }
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        gos_audit_set_err(err, _("Upgrading the audit database failed: %s."), sqlite3_errmsg(db));
+        goto fail;
+    }
+    return 0;
+
+fail:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
