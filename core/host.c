@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libvirt connections and their events, and the inventory listing in bulk calls. */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <libvirt/virterror.h>
+
+#include "core/host.h"
+#include "core/i18n.h"
+
+typedef struct {
+    bool configured;
+    gos_chan_state state;
+    bool stale;              /* re-read the XML at the next listing */
+} chan_info;
+
+struct gos_host {
+    char *uri;
+    bool readonly;
+    gos_bus *bus;
+    GMutex lock;
+    virConnectPtr conn;
+    int cb_lifecycle, cb_agent;
+    GHashTable *chans;       /* uuid -> chan_info */
+};
+
+/* --- process-wide --------------------------------------------------------- */
+
+static void silent_error(void *opaque, virErrorPtr err) { (void)opaque; (void)err; }
+
+static gpointer event_loop(gpointer data)
+{
+    for (;;)
+        if (virEventRunDefaultImpl() < 0)
+            g_usleep(100000);
+    return NULL;
+}
+
+int gos_virt_init(char **err)
+{
+    static gsize done;
+    static int rc;
+    if (g_once_init_enter(&done)) {
+        virSetErrorFunc(NULL, silent_error);
+        if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0) {
+            rc = -1;
+        } else {
+            GThread *t = g_thread_new("gos-virt-events", event_loop, NULL);
+            g_thread_unref(t);
+        }
+        g_once_init_leave(&done, 1);
+    }
+    if (rc < 0 && err)
+        *err = g_strdup(_("The libvirt library could not be initialised."));
+    return rc;
+}
+
+int gos_virt_last_error(char **message)
+{
+    virErrorPtr e = virGetLastError();
+    int code = e ? e->code : 0;
+    if (message)
+        *message = e && e->message ? g_strdup(e->message) : NULL;
+    virResetLastError();
+    return code;
+}
+
+/* --- one host ------------------------------------------------------------- */
+
+gos_host *gos_host_new(const char *uri, bool readonly, gos_bus *bus)
+{
+    gos_host *h = g_new0(gos_host, 1);
+    h->uri = g_strdup(uri);
+    h->readonly = readonly;
+    h->bus = bus;
+    h->cb_lifecycle = h->cb_agent = -1;
+    g_mutex_init(&h->lock);
+    h->chans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return h;
+}
+
+void gos_host_free(gos_host *h)
+{
+    if (!h)
+        return;
+    if (h->conn) {
+        if (h->cb_lifecycle >= 0)
+            virConnectDomainEventDeregisterAny(h->conn, h->cb_lifecycle);
+        if (h->cb_agent >= 0)
+            virConnectDomainEventDeregisterAny(h->conn, h->cb_agent);
+        virConnectClose(h->conn);
+    }
+    g_hash_table_destroy(h->chans);
+    g_mutex_clear(&h->lock);
+    g_free(h->uri);
+    g_free(h);
+}
+
+const char *gos_host_uri(const gos_host *h) { return h->uri; }
+bool gos_host_readonly(const gos_host *h) { return h->readonly; }
+
+virConnectPtr gos_host_conn(gos_host *h)
+{
+    g_mutex_lock(&h->lock);
+    virConnectPtr c = h->conn;
+    if (c)
+        virConnectRef(c);
+    g_mutex_unlock(&h->lock);
+    return c;
+}
+
+static void post_domain_event(gos_host *h)
+{
+    gos_msg *m = gos_msg_new(GOS_MSG_DOMAIN_EVENT);
+    m->host = g_strdup(h->uri);
+    gos_bus_post(h->bus, m);
+}
+
+static void mark_stale(gos_host *h, virDomainPtr dom)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (virDomainGetUUIDString(dom, uuid) < 0)
+        return;
+    g_mutex_lock(&h->lock);
+    chan_info *ci = g_hash_table_lookup(h->chans, uuid);
+    if (ci)
+        ci->stale = true;
+    g_mutex_unlock(&h->lock);
+}
+
+/* Runs on the event-loop thread: note what changed and wake the UI; the
+ * listing itself runs on a worker. */
+static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+    gos_host *h = opaque;
+    mark_stale(h, dom);
+    post_domain_event(h);
+    return 0;
+}
+
+static void on_agent(virConnectPtr conn, virDomainPtr dom, int state, int reason, void *opaque)
+{
+    gos_host *h = opaque;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (virDomainGetUUIDString(dom, uuid) == 0) {
+        g_mutex_lock(&h->lock);
+        chan_info *ci = g_hash_table_lookup(h->chans, uuid);
+        if (!ci) {
+            ci = g_new0(chan_info, 1);
+            ci->configured = true;
+            ci->stale = true;
+            g_hash_table_insert(h->chans, g_strdup(uuid), ci);
+        }
+        ci->state = state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
+                        ? GOS_CHAN_CONNECTED : GOS_CHAN_DISCONNECTED;
+        g_mutex_unlock(&h->lock);
+    }
+    post_domain_event(h);
+}
+
+static void on_close(virConnectPtr conn, int reason, void *opaque)
+{
+    gos_host *h = opaque;
+    gos_msg *m = gos_msg_new(GOS_MSG_HOST_STATE);
+    m->host = g_strdup(h->uri);
+    m->ok = 0;
+    m->text = g_strdup_printf(_("The connection to %s was lost."), h->uri);
+    gos_bus_post(h->bus, m);
+}
+
+int gos_host_connect(gos_host *h, int *virt_code, char **err)
+{
+    virConnectPtr c = virConnectOpenAuth(h->uri, NULL, h->readonly ? VIR_CONNECT_RO : 0);
+    if (!c) {
+        char *msg = NULL;
+        int code = gos_virt_last_error(&msg);
+        if (virt_code)
+            *virt_code = code;
+        if (err)
+            *err = g_strdup_printf(_("Cannot connect to %s: %s"), h->uri, msg ? msg : _("unknown error"));
+        g_free(msg);
+        return -1;
+    }
+    /* Keepalive notices a dead remote host; local drivers answer -1 or 1. */
+    virConnectSetKeepAlive(c, 5, 3);
+    virResetLastError();
+    virConnectRegisterCloseCallback(c, on_close, h, NULL);
+    virResetLastError();
+
+    g_mutex_lock(&h->lock);
+    h->conn = c;
+    g_mutex_unlock(&h->lock);
+
+    h->cb_lifecycle = virConnectDomainEventRegisterAny(c, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                                       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), h, NULL);
+    virResetLastError();
+    /* The test driver has no agent events; that is not an error. */
+    h->cb_agent = virConnectDomainEventRegisterAny(c, NULL, VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
+                                                   VIR_DOMAIN_EVENT_CALLBACK(on_agent), h, NULL);
+    virResetLastError();
+    return 0;
+}
+
+/* --- domains -------------------------------------------------------------- */
+
+void gos_domain_channel(virDomainPtr dom, bool *configured, gos_chan_state *state)
+{
+    *configured = false;
+    *state = GOS_CHAN_UNKNOWN;
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    if (!xml) {
+        virResetLastError();
+        return;
+    }
+    /* The agent channel is a <channel> whose <target> is named
+     * org.qemu.guest_agent.0; its state attribute is live. */
+    const char *p = xml;
+    while ((p = strstr(p, "<channel"))) {
+        const char *end = strstr(p, "</channel>");
+        if (!end)
+            break;
+        char *chan = g_strndup(p, end - p);
+        if (strstr(chan, "name='org.qemu.guest_agent.0'") || strstr(chan, "name=\"org.qemu.guest_agent.0\"")) {
+            *configured = true;
+            if (strstr(chan, "state='connected'") || strstr(chan, "state=\"connected\""))
+                *state = GOS_CHAN_CONNECTED;
+            else if (strstr(chan, "state='disconnected'") || strstr(chan, "state=\"disconnected\""))
+                *state = GOS_CHAN_DISCONNECTED;
+        }
+        g_free(chan);
+        if (*configured)
+            break;
+        p = end;
+    }
+    free(xml);
+}
+
+static gos_vm_state map_state(int s)
+{
+    return s >= 0 && s < GOS_VM_N_STATES ? (gos_vm_state)s : GOS_VM_NOSTATE;
+}
+
+int gos_host_list(gos_host *h, gos_vm ***out, size_t *n_out, char **err)
+{
+    virConnectPtr c = gos_host_conn(h);
+    if (!c) {
+        if (err)
+            *err = g_strdup_printf(_("%s is not connected."), h->uri);
+        return -1;
+    }
+    virDomainStatsRecordPtr *recs = NULL;
+    int n = virConnectGetAllDomainStats(c, VIR_DOMAIN_STATS_STATE, &recs, 0);
+    if (n < 0) {
+        char *msg = NULL;
+        gos_virt_last_error(&msg);
+        if (err)
+            *err = g_strdup_printf(_("Cannot list the domains of %s: %s"), h->uri, msg ? msg : "?");
+        g_free(msg);
+        virConnectClose(c);
+        return -1;
+    }
+
+    gos_vm **vms = g_new0(gos_vm *, n + 1);
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (int i = 0; i < n; i++) {
+        virDomainPtr dom = recs[i]->dom;
+        gos_vm *vm = gos_vm_new();
+        vm->host = g_strdup(h->uri);
+        virDomainGetUUIDString(dom, vm->uuid);
+        vm->name = gos_sanitize(virDomainGetName(dom), 256);
+        for (int j = 0; j < recs[i]->nparams; j++) {
+            virTypedParameterPtr p = &recs[i]->params[j];
+            if (!strcmp(p->field, "state.state"))
+                vm->state = map_state(p->value.i);
+            else if (!strcmp(p->field, "state.reason"))
+                vm->reason = p->value.i;
+        }
+
+        g_mutex_lock(&h->lock);
+        chan_info *ci = g_hash_table_lookup(h->chans, vm->uuid);
+        bool need_xml = !ci || ci->stale;
+        g_mutex_unlock(&h->lock);
+        if (need_xml) {
+            chan_info fresh = { 0 };
+            gos_domain_channel(dom, &fresh.configured, &fresh.state);
+            g_mutex_lock(&h->lock);
+            ci = g_hash_table_lookup(h->chans, vm->uuid);
+            if (!ci) {
+                ci = g_new0(chan_info, 1);
+                g_hash_table_insert(h->chans, g_strdup(vm->uuid), ci);
+            }
+            *ci = fresh;
+            g_mutex_unlock(&h->lock);
+        }
+        g_mutex_lock(&h->lock);
+        vm->channel = ci->configured;
+        vm->channel_state = ci->state;
+        /* Keep the key alive in the hash for the sweep below. */
+        g_hash_table_add(seen, g_hash_table_lookup_extended(h->chans, vm->uuid, NULL, NULL)
+                                   ? (gpointer)vm->uuid : (gpointer)vm->uuid);
+        g_mutex_unlock(&h->lock);
+
+        if (!vm->channel)
+            vm->heartbeat = GOS_HB_NO_CHANNEL;
+        else if (vm->state != GOS_VM_RUNNING)
+            vm->heartbeat = GOS_HB_VM_DOWN;
+        vms[i] = vm;
+    }
+
+    /* Forget channels of domains that are gone. */
+    g_mutex_lock(&h->lock);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, h->chans);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        if (!g_hash_table_contains(seen, key))
+            g_hash_table_iter_remove(&it);
+    g_mutex_unlock(&h->lock);
+    g_hash_table_destroy(seen);
+
+    virDomainStatsRecordListFree(recs);
+    virConnectClose(c);
+    *out = vms;
+    *n_out = (size_t)n;
+    return 0;
+}
+
+gos_agent_link gos_host_agent_link(gos_host *h, const char *uuid)
+{
+    gos_agent_link link = GOS_AGENT_LINK_UNKNOWN;
+    g_mutex_lock(&h->lock);
+    chan_info *ci = g_hash_table_lookup(h->chans, uuid);
+    if (ci && ci->state == GOS_CHAN_CONNECTED)
+        link = GOS_AGENT_LINK_CONNECTED;
+    else if (ci && ci->state == GOS_CHAN_DISCONNECTED)
+        link = GOS_AGENT_LINK_DISCONNECTED;
+    g_mutex_unlock(&h->lock);
+    return link;
+}
+
+static bool looks_like_uuid(const char *s)
+{
+    return strlen(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-';
+}
+
+virDomainPtr gos_domain_lookup(virConnectPtr conn, const char *key, int *virt_code, char **err)
+{
+    virDomainPtr dom = NULL;
+    if (looks_like_uuid(key))
+        dom = virDomainLookupByUUIDString(conn, key);
+    if (!dom) {
+        virResetLastError();
+        dom = virDomainLookupByName(conn, key);
+    }
+    if (!dom) {
+        char *msg = NULL;
+        int code = gos_virt_last_error(&msg);
+        if (virt_code)
+            *virt_code = code ? code : VIR_ERR_NO_DOMAIN;
+        if (err)
+            *err = g_strdup_printf(_("No virtual machine named or with UUID '%s' on this host."), key);
+        g_free(msg);
+    }
+    return dom;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The VM table of all hosts, kept on the UI thread and fed by bus messages. */
+#ifndef GOS_INVENTORY_H
+#define GOS_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/vm.h"
+
+typedef struct gos_inventory gos_inventory;
+
+gos_inventory *gos_inventory_new(void);
+void gos_inventory_free(gos_inventory *inv);
+
+/* Replaces every VM of host by vms[0..n) (takes ownership of the VMs, not
+ * of the array), keeping agent data of VMs that are still there. */
+void gos_inventory_replace_host(gos_inventory *inv, const char *host, gos_vm **vms, size_t n);
+/* Drops every VM of host. */
+void gos_inventory_drop_host(gos_inventory *inv, const char *host);
+/* Merges agent fields of probe into the matching VM; returns 0, -1 if gone. */
+int gos_inventory_merge_agent(gos_inventory *inv, const gos_vm *probe);
+
+/* VMs in a stable order (host, then name). Borrowed. */
+size_t gos_inventory_count(const gos_inventory *inv);
+const gos_vm *gos_inventory_at(const gos_inventory *inv, size_t i);
+/* By host + (name or UUID); host NULL searches every host. Borrowed or NULL. */
+const gos_vm *gos_inventory_find(const gos_inventory *inv, const char *host, const char *key);
+
+/* Bumped by every change. */
+uint64_t gos_inventory_generation(const gos_inventory *inv);
+
+#endif

@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The logoff procedure of one VM, phase by phase, mapped onto the contract's HRESULTs. */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <libvirt/virterror.h>
+
+#include "core/agent.h"
+#include "core/i18n.h"
+#include "core/logoff.h"
+
+typedef struct {
+    gos_host *host;
+} logoff_job;
+
+void *gos_logoff_job_new(gos_host *host)
+{
+    logoff_job *j = g_new0(logoff_job, 1);
+    j->host = host;
+    return j;
+}
+
+void gos_logoff_job_free(void *job) { g_free(job); }
+
+static const struct {
+    const char *key;
+    const char *label;
+} phase_labels[] = {
+    /* TRANSLATORS: task phases, shown next to progress bars. */
+    { "queued", N_("queued") },
+    { GOS_PHASE_RESOLVE, N_("resolving VM") },
+    { GOS_PHASE_STATE, N_("checking state") },
+    { GOS_PHASE_AGENT, N_("checking agent") },
+    { GOS_PHASE_USERS, N_("reading users") },
+    { GOS_PHASE_PLAN, N_("planning") },
+    { GOS_PHASE_EXEC, N_("logging off") },
+    { GOS_PHASE_VERIFY, N_("verifying") },
+    { "done", N_("done") },
+};
+
+const char *gos_phase_label(const char *phase)
+{
+    for (size_t i = 0; phase && i < G_N_ELEMENTS(phase_labels); i++)
+        if (!strcmp(phase, phase_labels[i].key))
+            return _(phase_labels[i].label);
+    return phase ? phase : "";
+}
+
+/* Kills every process of each named user that runs on a terminal, except the
+ * login processes that wait for them (they clear the utmp record when the
+ * user's shell dies). POSIX sh and busybox only: no pkill, no loginctl. The
+ * names arrive as "$@", so no guest-supplied text is ever parsed as code. */
+const char gos_linux_logoff_script[] =
+    "rc=0\n"
+    "for u in \"$@\"; do\n"
+    "  uid=\n"
+    "  while IFS=: read -r n _ id _; do\n"
+    "    if [ \"$n\" = \"$u\" ]; then uid=$id; break; fi\n"
+    "  done < /etc/passwd\n"
+    "  if [ -z \"$uid\" ]; then echo \"no such user\" >&2; rc=2; continue; fi\n"
+    "  for sig in HUP KILL; do\n"
+    "    for d in /proc/[0-9]*; do\n"
+    "      p=${d#/proc/}\n"
+    "      [ \"$p\" = 1 ] || [ \"$p\" = \"$$\" ] && continue\n"
+    "      ruid=\n"
+    "      while read -r k r _; do\n"
+    "        if [ \"$k\" = Uid: ]; then ruid=$r; break; fi\n"
+    "      done < \"$d/status\" 2>/dev/null\n"
+    "      [ \"$ruid\" = \"$uid\" ] || continue\n"
+    "      read -r comm < \"$d/comm\" 2>/dev/null || continue\n"
+    "      [ \"$comm\" = login ] && continue\n"
+    "      [ -e \"$d/fd/0\" ] || continue\n"
+    "      case $(readlink \"$d/fd/0\" 2>/dev/null) in /dev/tty*|/dev/pts/*|/dev/console) ;; *) continue;; esac\n"
+    "      kill -s \"$sig\" \"$p\" 2>/dev/null\n"
+    "    done\n"
+    "    [ $sig = HUP ] && sleep 1\n"
+    "  done\n"
+    "done\n"
+    "exit $rc\n";
+
+/* --- Windows `query session` ----------------------------------------------- */
+
+void gos_win_sessions_free(gos_win_session *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_free(s[i].session);
+        g_free(s[i].user);
+    }
+    g_free(s);
+}
+
+/* Column of the n-th header word (0-based), -1 when missing. */
+static long header_col(const char *line, int n)
+{
+    const char *p = line;
+    for (int w = 0; *p; w++) {
+        while (*p == ' ' || *p == '>')
+            p++;
+        if (!*p)
+            break;
+        if (w == n)
+            return p - line;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return -1;
+}
+
+int gos_win_sessions_parse(const char *text, gos_win_session **out)
+{
+    if (!text)
+        return -1;
+    char **lines = g_strsplit_set(text, "\r\n", -1);
+    char *header = NULL;
+    size_t li = 0;
+    for (; lines[li] && !header; li++) {
+        const char *q = lines[li];
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q)
+            header = lines[li];
+    }
+    /* The header names SESSIONNAME, USERNAME, ID, ... in the guest's language:
+     * the user column starts where its second word does. */
+    long user_col = header ? header_col(header, 1) : -1;
+    long id_col = header ? header_col(header, 2) : -1;
+    if (user_col < 0 || id_col < 0) {
+        g_strfreev(lines);
+        return -1;
+    }
+    GArray *rows = g_array_new(FALSE, TRUE, sizeof(gos_win_session));
+    for (; lines[li]; li++) {
+        const char *l = lines[li];
+        if (!*l)
+            continue;
+        /* tokens with their columns */
+        const char *tok[8];
+        long col[8];
+        size_t len[8];
+        int nt = 0;
+        const char *p = l;
+        while (*p && nt < 8) {
+            while (*p == ' ' || *p == '>' || *p == '\t')
+                p++;
+            if (!*p)
+                break;
+            tok[nt] = p;
+            col[nt] = p - l;
+            while (*p && *p != ' ' && *p != '\t')
+                p++;
+            len[nt] = (size_t)(p - tok[nt]);
+            nt++;
+        }
+        int id_i = -1;
+        for (int i = 0; i < nt; i++) {
+            bool digits = len[i] > 0;
+            for (size_t k = 0; k < len[i]; k++)
+                digits = digits && isdigit((unsigned char)tok[i][k]);
+            if (digits) {
+                id_i = i;
+                break;
+            }
+        }
+        if (id_i < 1)
+            continue;
+        /* The word just before the id is a user if it sits in the user column. */
+        int u = id_i - 1;
+        if (col[u] < user_col - 1)
+            continue;
+        gos_win_session s = { 0 };
+        char *raw = g_strndup(tok[u], len[u]);
+        s.user = gos_sanitize(raw, 256);
+        g_free(raw);
+        s.session = u > 0 ? g_strndup(tok[0], len[0]) : NULL;
+        s.id = strtol(tok[id_i], NULL, 10);
+        g_array_append_val(rows, s);
+    }
+    g_strfreev(lines);
+    int n = (int)rows->len;
+    *out = (gos_win_session *)g_array_free(rows, FALSE);
+    return n;
+}
+
+/* --- the procedure ---------------------------------------------------------- */
+
+typedef struct {
+    gos_task *task;
+    gos_host *host;
+    virConnectPtr conn;
+    virDomainPtr dom;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    gos_user *users;
+    size_t n_users;
+} run_ctx;
+
+static gos_task_result result_for(gos_hr hr)
+{
+    if (hr == GOS_S_OK)
+        return GOS_RESULT_SUCCESS;
+    if (hr == GOS_VM_E_TIMED_OUT)
+        return GOS_RESULT_TIMEOUT;
+    if (hr == GOS_E_ABORT)
+        return GOS_RESULT_CANCELLED;
+    return GOS_RESULT_UNEXPECTED;
+}
+
+/* The synchronous part failed: the call HRESULT is also the task's Error. */
+static void fail_call(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
+{
+    gos_task_set_call(c->task, hr, NULL, NULL);
+    gos_task_finish(c->task, hr, result_for(hr), virt_code, msg);
+}
+
+static void finish(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
+{
+    gos_task_finish(c->task, hr, result_for(hr), virt_code, msg);
+}
+
+/* Moves to the next phase; false when the task must stop (cancel or audit). */
+static bool next_phase(run_ctx *c, const char *phase, int percent)
+{
+    if (gos_task_cancel_requested(c->task)) {
+        finish(c, GOS_E_ABORT, 0, _("Cancelled by the operator."));
+        return false;
+    }
+    if (gos_task_progress(c->task, phase, percent) < 0) {
+        finish(c, GOS_DISP_E_EXCEPTION, 0, _("The audit log cannot be written; the task stopped before changing the guest."));
+        return false;
+    }
+    return true;
+}
+
+static char *users_join(const gos_user *u, size_t n)
+{
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            g_string_append_c(s, ',');
+        g_string_append(s, u[i].name);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* An agent call failed: which contract code that is depends on whether the
+ * agent is connected (hung) or not (missing). */
+static gos_hr agent_failure(run_ctx *c, int virt_code)
+{
+    gos_agent_link link = gos_host_agent_link(c->host, c->uuid);
+    if (link == GOS_AGENT_LINK_UNKNOWN) {
+        bool configured;
+        gos_chan_state st;
+        gos_domain_channel(c->dom, &configured, &st);
+        link = st == GOS_CHAN_CONNECTED ? GOS_AGENT_LINK_CONNECTED : GOS_AGENT_LINK_DISCONNECTED;
+    }
+    return gos_hr_from_virt(virt_code, link);
+}
+
+static const char *state_sentence(int state)
+{
+    switch (state) {
+    case VIR_DOMAIN_PAUSED: return _("The virtual machine is paused.");
+    case VIR_DOMAIN_SHUTOFF: return _("The virtual machine is shut off.");
+    case VIR_DOMAIN_CRASHED: return _("The virtual machine has crashed.");
+    case VIR_DOMAIN_PMSUSPENDED: return _("The virtual machine is suspended.");
+    case VIR_DOMAIN_SHUTDOWN: return _("The virtual machine is shutting down.");
+    case VIR_DOMAIN_BLOCKED: return _("The virtual machine is blocked.");
+    default: return _("The virtual machine is not running.");
+    }
+}
+
+static bool phase_resolve(run_ctx *c)
+{
+    if (!next_phase(c, GOS_PHASE_RESOLVE, 5))
+        return false;
+    c->conn = gos_host_conn(c->host);
+    if (!c->conn) {
+        char *m = g_strdup_printf(_("%s is not connected."), gos_host_uri(c->host));
+        fail_call(c, GOS_DISP_E_EXCEPTION, VIR_ERR_NO_CONNECT, m);
+        g_free(m);
+        return false;
+    }
+    int code = 0;
+    char *msg = NULL;
+    c->dom = gos_domain_lookup(c->conn, gos_task_get_vm(c->task), &code, &msg);
+    if (!c->dom) {
+        gos_hr hr = code == VIR_ERR_NO_DOMAIN ? GOS_VM_E_VM_UNKNOWN : gos_hr_from_virt(code, GOS_AGENT_LINK_UNKNOWN);
+        fail_call(c, hr, code, msg);
+        g_free(msg);
+        return false;
+    }
+    virDomainGetUUIDString(c->dom, c->uuid);
+    char *name = gos_sanitize(virDomainGetName(c->dom), 256);
+    gos_task_set_call(c->task, GOS_S_OK, c->uuid, name);
+    g_free(name);
+    if (gos_host_readonly(c->host)) {
+        char *m = g_strdup_printf(_("The connection to %s is read-only; logging off needs a read-write connection."),
+                                  gos_host_uri(c->host));
+        fail_call(c, GOS_E_ACCESSDENIED, VIR_ERR_OPERATION_DENIED, m);
+        g_free(m);
+        return false;
+    }
+    return true;
+}
+
+static bool phase_state(run_ctx *c)
+{
+    if (!next_phase(c, GOS_PHASE_STATE, 10))
+        return false;
+    int state = 0, reason = 0;
+    if (virDomainGetState(c->dom, &state, &reason, 0) < 0) {
+        char *msg = NULL;
+        int code = gos_virt_last_error(&msg);
+        fail_call(c, gos_hr_from_virt(code, GOS_AGENT_LINK_UNKNOWN), code, msg);
+        g_free(msg);
+        return false;
+    }
+    if (state != VIR_DOMAIN_RUNNING) {
+        fail_call(c, GOS_VM_E_VM_NOT_RUNNING, 0, state_sentence(state));
+        return false;
+    }
+    return true;
+}
+
+static bool phase_agent(run_ctx *c)
+{
+    if (!next_phase(c, GOS_PHASE_AGENT, 20))
+        return false;
+    bool configured;
+    gos_chan_state st;
+    gos_domain_channel(c->dom, &configured, &st);
+    if (!configured) {
+        fail_call(c, GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL, 0,
+                  _("The virtual machine has no guest agent channel (org.qemu.guest_agent.0)."));
+        return false;
+    }
+    int code = 0;
+    char *msg = NULL;
+    json_object *info = gos_agent_cmd(c->dom, "{\"execute\":\"guest-info\"}", GOS_AGENT_PROBE_TIMEOUT, &code, &msg);
+    if (!info) {
+        gos_hr hr = agent_failure(c, code);
+        char *m;
+        if (code == VIR_ERR_NO_SUPPORT)
+            m = g_strdup_printf(_("This libvirt driver has no guest agent support: %s"), msg ? msg : "");
+        else if (hr == GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL)
+            m = g_strdup_printf(_("The guest agent is not connected: %s"), msg ? msg : "");
+        else
+            m = g_strdup(msg);
+        fail_call(c, hr, code, m);
+        g_free(m);
+        g_free(msg);
+        return false;
+    }
+    static const char *const needed[] = { "guest-get-users", "guest-exec", "guest-exec-status" };
+    GString *missing = g_string_new(NULL);
+    json_object *cmds = NULL;
+    json_object_object_get_ex(info, "supported_commands", &cmds);
+    for (size_t k = 0; k < G_N_ELEMENTS(needed); k++) {
+        bool on = false;
+        size_t n = cmds ? json_object_array_length(cmds) : 0;
+        for (size_t i = 0; i < n; i++) {
+            json_object *e = json_object_array_get_idx(cmds, i), *v, *en;
+            if (json_object_object_get_ex(e, "name", &v) && !strcmp(json_object_get_string(v), needed[k]))
+                on = json_object_object_get_ex(e, "enabled", &en) && json_object_get_boolean(en);
+        }
+        if (!on)
+            g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", needed[k]);
+    }
+    json_object_put(info);
+    if (missing->len) {
+        char *m = g_strdup_printf(_("The guest agent has these commands disabled or missing: %s."), missing->str);
+        fail_call(c, GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL, 0, m);
+        g_free(m);
+        g_string_free(missing, TRUE);
+        return false;
+    }
+    g_string_free(missing, TRUE);
+    return true;
+}
+
+static bool read_users(run_ctx *c, gos_hr *hr, int *code, char **msg)
+{
+    gos_users_free(c->users, c->n_users);
+    c->users = NULL;
+    c->n_users = 0;
+    if (gos_agent_users(c->dom, &c->users, &c->n_users, code, msg) < 0) {
+        *hr = agent_failure(c, *code);
+        return false;
+    }
+    return true;
+}
+
+/* Runs a guest command and maps its failure; true when it exited 0. */
+static bool exec_ok(run_ctx *c, const char *path, const char *const *args, char **out, gos_hr *hr, char **why)
+{
+    int code = 0, exitcode = -1;
+    char *msg = NULL;
+    int rc = gos_agent_exec(c->dom, path, args, gos_task_deadline(c->task), &exitcode, out, &code, &msg);
+    if (rc == 1) {
+        *hr = GOS_VM_E_TIMED_OUT;
+        *why = g_strdup_printf(_("%s did not finish before the deadline."), path);
+    } else if (rc < 0) {
+        *hr = msg && strstr(msg, "has been disabled") ? GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL : agent_failure(c, code);
+        *why = g_strdup_printf(_("Running %s in the guest failed: %s"), path, msg ? msg : "");
+    } else if (exitcode != 0) {
+        *hr = GOS_DISP_E_EXCEPTION;
+        *why = g_strdup_printf(_("%s exited with status %d in the guest."), path, exitcode);
+    }
+    g_free(msg);
+    return rc == 0 && exitcode == 0;
+}
+
+static const char *const win_query[] = { "session", NULL };
+
+/* Plans and runs the logoff. Returns S_OK or the failure with *why set. */
+static gos_hr phase_plan_exec(run_ctx *c, char **why)
+{
+    gos_hr hr = GOS_S_OK;
+    int code = 0;
+    char *msg = NULL;
+    char *os = gos_agent_os_id(c->dom, &code, &msg);
+    g_free(msg);
+    bool windows = os && !g_ascii_strcasecmp(os, "mswindows");
+    g_free(os);
+
+    if (windows) {
+        char *out = NULL;
+        if (!exec_ok(c, "C:\\Windows\\System32\\query.exe", win_query, &out, &hr, why)) {
+            /* query session exits 1 when it lists sessions on some versions */
+            if (!out || hr != GOS_DISP_E_EXCEPTION) {
+                g_free(out);
+                return hr;
+            }
+            g_clear_pointer(why, g_free);
+            hr = GOS_S_OK;
+        }
+        gos_win_session *ss = NULL;
+        int n = gos_win_sessions_parse(out, &ss);
+        g_free(out);
+        if (n < 0) {
+            *why = g_strdup(_("The output of query session could not be read."));
+            return GOS_DISP_E_EXCEPTION;
+        }
+        if (!next_phase(c, GOS_PHASE_EXEC, 50)) {
+            gos_win_sessions_free(ss, (size_t)n);
+            return GOS_E_ABORT;
+        }
+        gos_task_set_cancelable(c->task, false);
+        for (int i = 0; i < n && hr == GOS_S_OK; i++) {
+            char id[32];
+            g_snprintf(id, sizeof id, "%ld", ss[i].id);
+            const char *args[] = { id, NULL };
+            exec_ok(c, "C:\\Windows\\System32\\logoff.exe", args, NULL, &hr, why);
+        }
+        gos_win_sessions_free(ss, (size_t)n);
+        gos_task_set_cancelable(c->task, true);
+        return hr;
+    }
+
+    /* Linux: systemd's loginctl where it runs, else kill the users' processes. */
+    static const char *const probe[] = { "-c", "command -v loginctl >/dev/null 2>&1 && test -d /run/systemd/system", NULL };
+    gos_hr ignored;
+    char *ignored_why = NULL;
+    bool systemd = exec_ok(c, "/bin/sh", probe, NULL, &ignored, &ignored_why);
+    g_free(ignored_why);
+    if (!next_phase(c, GOS_PHASE_EXEC, 50))
+        return GOS_E_ABORT;
+    gos_task_set_cancelable(c->task, false);
+    if (systemd) {
+        for (size_t i = 0; i < c->n_users && hr == GOS_S_OK; i++) {
+            const char *args[] = { "terminate-user", "--", c->users[i].name, NULL };
+            exec_ok(c, "loginctl", args, NULL, &hr, why);
+        }
+    } else {
+        const char **args = g_new0(const char *, c->n_users + 4);
+        args[0] = "-c";
+        args[1] = gos_linux_logoff_script;
+        args[2] = "guestos-logoff";
+        for (size_t i = 0; i < c->n_users; i++)
+            args[3 + i] = c->users[i].name;
+        exec_ok(c, "/bin/sh", args, NULL, &hr, why);
+        g_free(args);
+    }
+    gos_task_set_cancelable(c->task, true);
+    return hr;
+}
+
+void gos_logoff_run(gos_task *task, void *job)
+{
+    run_ctx c = { .task = task, .host = ((logoff_job *)job)->host };
+    gos_hr hr;
+    int code = 0;
+    char *msg = NULL;
+
+    if (!phase_resolve(&c) || !phase_state(&c) || !phase_agent(&c))
+        goto cleanup;
+
+    if (!next_phase(&c, GOS_PHASE_USERS, 30))
+        goto cleanup;
+    if (!read_users(&c, &hr, &code, &msg)) {
+        finish(&c, hr, code, msg);
+        goto cleanup;
+    }
+    char *before = users_join(c.users, c.n_users);
+    gos_task_set_users(task, before, NULL);
+    g_free(before);
+    if (c.n_users == 0) {
+        gos_task_set_users(task, NULL, "");
+        finish(&c, GOS_E_NO_SUCH_LOGON_SESSION, 0, _("No user is logged on to the guest."));
+        goto cleanup;
+    }
+
+    if (!next_phase(&c, GOS_PHASE_PLAN, 40))
+        goto cleanup;
+    hr = phase_plan_exec(&c, &msg);
+    if (hr == GOS_E_ABORT)
+        goto cleanup;   /* already finished by next_phase */
+    if (hr != GOS_S_OK) {
+        finish(&c, hr, code, msg);
+        goto cleanup;
+    }
+
+    if (!next_phase(&c, GOS_PHASE_VERIFY, 80))
+        goto cleanup;
+    /* Verify: users gone, or the deadline passes. */
+    for (int round = 0;; round++) {
+        g_free(msg);
+        msg = NULL;
+        if (!read_users(&c, &hr, &code, &msg)) {
+            finish(&c, hr, code, msg);
+            goto cleanup;
+        }
+        char *after = users_join(c.users, c.n_users);
+        gos_task_set_users(task, NULL, after);
+        g_free(after);
+        if (c.n_users == 0) {
+            finish(&c, GOS_S_OK, 0, _("All users were logged off."));
+            goto cleanup;
+        }
+        if (gos_now_ms() >= gos_task_deadline(task)) {
+            finish(&c, GOS_VM_E_TIMED_OUT, 0, _("Users were still logged on when the deadline passed."));
+            goto cleanup;
+        }
+        if (gos_task_cancel_requested(task)) {
+            finish(&c, GOS_E_ABORT, 0, _("Cancelled by the operator while verifying."));
+            goto cleanup;
+        }
+        int pct = 80 + MIN(round * 2, 18);
+        gos_task_progress(task, GOS_PHASE_VERIFY, pct);
+        g_usleep(round < 4 ? 250000 : 1000000);
+    }
+
+cleanup:
+    g_free(msg);
+    gos_users_free(c.users, c.n_users);
+    if (c.dom)
+        virDomainFree(c.dom);
+    if (c.conn)
+        virConnectClose(c.conn);
+}

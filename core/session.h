@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The state every action works on: hosts, inventory, view, selection, tasks, audit. */
+#ifndef GOS_SESSION_H
+#define GOS_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/inventory.h"
+#include "core/task.h"
+#include "core/vm.h"
+#include "db/audit.h"
+
+typedef struct gos_session gos_session;
+
+typedef struct gos_session_opts {
+    const char *const *uris;   /* hosts to connect; NULL/0 = config, env, libvirt default */
+    size_t n_uris;
+    bool readonly;             /* open every connection read-only */
+    const char *audit_path;    /* NULL = gos_audit_default_path() */
+    const char *origin;        /* "interactive", "cli", "batch:FILE" */
+    int max_workers;           /* 0 = default (4) */
+    int max_probes;            /* 0 = default (2): agent probes at once */
+    int64_t deadline_ms;       /* per-task deadline; 0 = default (120 s) */
+} gos_session_opts;
+
+/* Bits that say what changed and must be redrawn. */
+enum {
+    GOS_DIRTY_VMS    = 1u << 0,
+    GOS_DIRTY_TASKS  = 1u << 1,
+    GOS_DIRTY_STATUS = 1u << 2,
+    GOS_DIRTY_VIEW   = 1u << 3,   /* the current view changed (switch, help, resize) */
+    GOS_DIRTY_AUDIT  = 1u << 4,
+    GOS_DIRTY_ALL    = 0xffu,
+};
+
+/* The screens the console shows. Kept here so that actions can switch them. */
+typedef enum {
+    GOS_VIEW_VMS = 0,
+    GOS_VIEW_TASKS,
+    GOS_VIEW_AUDIT,
+    GOS_VIEW_DETAIL,           /* the VM under the cursor */
+    GOS_VIEW_HELP,
+} gos_view;
+
+typedef enum {
+    GOS_SORT_NAME = 0, GOS_SORT_HOST, GOS_SORT_STATE, GOS_SORT_AGENT, GOS_SORT_USERS, GOS_SORT_N
+} gos_sort;
+
+/* Opens the audit store (failure ends the program: *err says why), starts
+ * the worker pool and the libvirt event thread. Connects nothing yet. */
+int gos_session_new(const gos_session_opts *opts, gos_session **out, char **err);
+void gos_session_free(gos_session *s);
+
+/* Connects every configured host and loads its inventory. With wait, blocks
+ * until each host answered or failed and returns -1 with *err set when none
+ * did (the message suggests -c test:///default). Without wait, returns at once;
+ * results arrive through gos_session_pump. */
+int gos_session_connect(gos_session *s, bool wait, char **err);
+
+/* Connects one more URI (the `connect` action). */
+void gos_session_add_host(gos_session *s, const char *uri);
+
+/* The descriptor that becomes readable when updates wait. */
+int gos_session_fd(gos_session *s);
+
+/* Applies waiting updates. Returns GOS_DIRTY_* bits. Never blocks. */
+unsigned gos_session_pump(gos_session *s);
+
+/* Pumps until every task this session submitted is complete or timeout_ms
+ * passes (-1 forever). Returns true when all are complete. For batch and CLI. */
+bool gos_session_wait_tasks(gos_session *s, long timeout_ms);
+
+/* Pumps until no host listing and no agent probe is under way, or timeout_ms
+ * passes. Returns true when idle. For `list`, which wants agent data. */
+bool gos_session_wait_idle(gos_session *s, long timeout_ms);
+
+/* --- the VM view: filtered, sorted, with cursor and marks --------------- */
+size_t gos_session_view_count(gos_session *s);
+const gos_vm *gos_session_view_at(gos_session *s, size_t i);
+size_t gos_session_cursor(gos_session *s);
+void gos_session_set_page_rows(gos_session *s, int rows);   /* for page-up/down */
+bool gos_session_is_marked(gos_session *s, const gos_vm *vm);
+size_t gos_session_marked_count(gos_session *s);
+/* The VMs an action like logoff acts on: the marked ones, else the one under
+ * the cursor. Returns a newly allocated array of borrowed VMs; *n set. */
+const gos_vm **gos_session_targets(gos_session *s, size_t *n);
+/* Describes the filter in force ("state=running name=web*"), "" when none. */
+const char *gos_session_filter_text(gos_session *s);
+gos_sort gos_session_sort(gos_session *s, bool *descending);
+/* Counts of VMs per state over the whole inventory (array of GOS_VM_N_STATES). */
+void gos_session_state_totals(gos_session *s, size_t totals[GOS_VM_N_STATES]);
+
+/* --- tasks --------------------------------------------------------------- */
+size_t gos_session_task_count(gos_session *s);
+gos_task *gos_session_task_at(gos_session *s, size_t i);   /* borrowed, oldest first */
+/* Task counts: running (not complete) and failed (complete, error not S_OK). */
+void gos_session_task_totals(gos_session *s, size_t *running, size_t *failed, size_t *ok);
+
+/* --- other state ---------------------------------------------------------- */
+gos_inventory *gos_session_inventory(gos_session *s);
+gos_audit *gos_session_audit(gos_session *s);
+gos_engine *gos_session_engine(gos_session *s);
+gos_view gos_session_view(gos_session *s);
+void gos_session_set_view(gos_session *s, gos_view view);
+size_t gos_session_host_count(gos_session *s);
+const char *gos_session_host_uri(gos_session *s, size_t i);
+/* 1 connected, 0 connecting, -1 failed; *why borrowed sentence or NULL. */
+int gos_session_host_state(gos_session *s, size_t i, const char **why);
+const char *gos_session_origin(gos_session *s);
+void gos_session_set_origin(gos_session *s, const char *origin);
+/* The last status-line sentence (translated), or NULL. */
+const char *gos_session_status(gos_session *s);
+void gos_session_set_status(gos_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool gos_session_quit_requested(gos_session *s);
+
+/* --- mutators used by the action handlers (core/actions.c) ---------------- */
+void gos_session_move_cursor(gos_session *s, long delta);   /* clamps */
+void gos_session_cursor_to(gos_session *s, size_t index);  /* clamps; SIZE_MAX = last */
+void gos_session_page(gos_session *s, int pages);
+void gos_session_toggle_mark(gos_session *s);              /* the VM under the cursor */
+void gos_session_mark_all(gos_session *s, bool on);        /* every VM in the view */
+/* Marks every VM whose name or UUID matches glob; returns how many. */
+size_t gos_session_select(gos_session *s, const char *glob);
+/* Parses "state=running", "name=GLOB", "agent=ok", "users=yes|no", "host=URI";
+ * clears all filters when n == 0. -1 with *err on a bad expression. */
+int gos_session_set_filter(gos_session *s, int n, char **exprs, char **err);
+void gos_session_set_search(gos_session *s, const char *text);   /* NULL/"" clears */
+void gos_session_set_sort(gos_session *s, gos_sort key);         /* same key toggles order */
+int gos_sort_parse(const char *name);
+const char *gos_sort_name(gos_sort key);
+/* Submits one logoff task per target. Returns how many, -1 with *err (no target,
+ * audit unwritable). */
+int gos_session_logoff(gos_session *s, char **err);
+/* Submits a logoff of VM key (name or UUID) on host (NULL: the host that has it,
+ * else the first). */
+gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *key, char **err);
+/* Cancels the running tasks of the targets (or all when none match). Returns count. */
+int gos_session_cancel(gos_session *s);
+void gos_session_refresh(gos_session *s);
+void gos_session_request_quit(gos_session *s);
+
+#endif

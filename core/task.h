@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Tasks with IVMTask semantics, run on a bounded worker pool and audited at every step. */
+#ifndef GOS_TASK_H
+#define GOS_TASK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/hresult.h"
+#include "core/operator.h"
+#include "db/audit.h"
+
+typedef struct gos_bus gos_bus;
+typedef struct gos_engine gos_engine;
+typedef struct gos_task gos_task;
+
+/* VMTaskResult. */
+typedef enum {
+    GOS_RESULT_SUCCESS = 0,
+    GOS_RESULT_CANCELLED = 1,
+    GOS_RESULT_UNEXPECTED = 2,
+    GOS_RESULT_OUT_OF_MEMORY = 3,
+    GOS_RESULT_DISK = 4,
+    GOS_RESULT_INCOMPATIBLE_STATE = 5,
+    GOS_RESULT_TIMEOUT = 6,
+    GOS_RESULT_ILLEGAL_VALUE = 7,
+    GOS_RESULT_THREAD_CRASH = 8,
+    GOS_RESULT_SHUTDOWN_ABORT = 9,
+} gos_task_result;
+
+/* WaitForCompletion's bounds: -1 waits forever, else 0..4,000,000 ms. */
+#define GOS_TASK_WAIT_FOREVER (-1L)
+#define GOS_TASK_WAIT_MAX_MS  4000000L
+
+/* The stable English name ("Success", "TimeOutError", "Interrupted" for
+ * GOS_AUDIT_RESULT_INTERRUPTED); NULL for values outside the enumeration. */
+const char *gos_task_result_name(int result);
+
+/* The work a task does. Runs on a worker thread; it reports progress with
+ * gos_task_progress(), looks at gos_task_cancel_requested() between phases and
+ * ends with gos_task_finish(). `job` belongs to the task and is released with
+ * job_free when the task is freed. */
+typedef void (*gos_task_fn)(gos_task *task, void *job);
+
+typedef struct gos_task_spec {
+    const char *action;        /* "logoff" */
+    const char *description;   /* translated, shown to people */
+    const char *host;          /* libvirt URI */
+    const char *vm;            /* name or UUID as the operator gave it */
+    const char *origin;        /* "interactive", "cli", "macro:NAME", "batch:FILE" */
+    int64_t deadline_ms;       /* relative; 0 = the engine's default */
+    gos_task_fn run;
+    void *job;
+    void (*job_free)(void *job);
+} gos_task_spec;
+
+/* A consistent copy of a task's state, for drawing and printing. */
+typedef struct gos_task_info {
+    char id[37];
+    uint64_t seq;              /* submission order within this process */
+    char *description, *action, *host, *vm, *vm_uuid, *vm_name, *origin;
+    char *phase;               /* untranslated phase key ("queued", "resolve", ...) */
+    int percent;
+    bool complete;
+    bool cancelable;
+    bool cancel_requested;
+    bool started;
+    bool has_call_hr;
+    gos_hr call_hr;
+    gos_task_result result;
+    gos_hr error;
+    char *error_description;   /* localized */
+    char *message;             /* detail, e.g. libvirt's message; may be NULL */
+    int virt_code;
+    char *users_before, *users_after;
+    int64_t submitted_ms, started_ms, ended_ms, deadline_at_ms;
+} gos_task_info;
+
+/* --- the engine ------------------------------------------------------- */
+
+/* Creates the worker pool (max_workers threads at most) that posts task
+ * updates to bus and appends audit events to audit (borrowed, must outlive
+ * the engine). Returns NULL with *err set on failure. */
+gos_engine *gos_engine_new(gos_audit *audit, gos_bus *bus, const gos_operator *op,
+                           int max_workers, int64_t default_deadline_ms, char **err);
+
+/* Waits for running tasks to end, then frees. Accepts NULL. */
+void gos_engine_free(gos_engine *engine);
+
+/* Queues a task. Refuses (returns NULL, *err set) when the audit store has
+ * become unwritable: no new task starts then. The returned reference belongs
+ * to the caller (gos_task_unref). */
+gos_task *gos_engine_submit(gos_engine *engine, const gos_task_spec *spec, char **err);
+
+/* NULL while the audit store is writable, else why it is not (borrowed until
+ * the next call). */
+const char *gos_engine_audit_problem(gos_engine *engine);
+
+/* Runs fn(data) on the worker pool with no task or audit (inventory refreshes,
+ * agent probes). */
+void gos_engine_run(gos_engine *engine, void (*fn)(void *data), void *data);
+
+/* --- IVMTask ---------------------------------------------------------- */
+
+gos_task *gos_task_ref(gos_task *task);
+void gos_task_unref(gos_task *task);
+
+const char *gos_task_get_id(const gos_task *task);
+int gos_task_get_percent(gos_task *task);
+bool gos_task_is_complete(gos_task *task);
+gos_task_result gos_task_get_result(gos_task *task);
+gos_hr gos_task_get_error(gos_task *task);
+bool gos_task_is_cancelable(gos_task *task);
+
+/* Asks the task to stop at its next phase boundary. GOS_E_FAIL when it is not
+ * cancelable (already complete, or past the point of no return). */
+gos_hr gos_task_cancel(gos_task *task);
+
+/* Blocks up to timeout_ms (-1 forever, else 0..4,000,000). GOS_E_INVALIDARG
+ * for any other value; GOS_S_OK otherwise, whether or not the task completed
+ * (ask gos_task_is_complete). */
+gos_hr gos_task_wait(gos_task *task, long timeout_ms);
+
+/* Fills info with a copy of the task's state; free with gos_task_info_clear. */
+void gos_task_snapshot(gos_task *task, gos_task_info *info);
+void gos_task_info_clear(gos_task_info *info);
+
+/* --- for task functions (worker side) --------------------------------- */
+
+/* Moves to phase (an untranslated key) at percent, appends a progress event
+ * and posts an update. Returns 0, or -1 when the audit append failed (the
+ * task must then stop before doing anything new). */
+int gos_task_progress(gos_task *task, const char *phase, int percent);
+
+/* Records what the validating part of the call returned (the call HRESULT)
+ * and which VM it resolved to. */
+void gos_task_set_call(gos_task *task, gos_hr call_hr, const char *vm_uuid, const char *vm_name);
+void gos_task_set_users(gos_task *task, const char *before, const char *after);
+
+/* Ends the task: Error, Result, libvirt code, message (may be NULL). Appends
+ * the completed event. */
+void gos_task_finish(gos_task *task, gos_hr error, gos_task_result result,
+                     int virt_code, const char *message);
+
+bool gos_task_cancel_requested(gos_task *task);
+/* From here on cancel answers E_FAIL (the guest is being changed). */
+void gos_task_set_cancelable(gos_task *task, bool cancelable);
+/* Absolute UTC ms at which the task's deadline passes. */
+int64_t gos_task_deadline(gos_task *task);
+/* Borrowed spec strings, valid for the task's life. */
+const char *gos_task_get_host(gos_task *task);
+const char *gos_task_get_vm(gos_task *task);
+
+int64_t gos_now_ms(void);
+
+#endif

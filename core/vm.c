@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The VM record: copying, freeing, state and heartbeat names, sanitising guest text. */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "core/i18n.h"
+#include "core/vm.h"
+
+gos_vm *gos_vm_new(void)
+{
+    gos_vm *vm = g_new0(gos_vm, 1);
+    vm->ping_us = -1;
+    return vm;
+}
+
+static void users_free(gos_user *users, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_free(users[i].name);
+        g_free(users[i].domain);
+    }
+    g_free(users);
+}
+
+static gos_user *users_dup(const gos_user *users, size_t n)
+{
+    if (!n)
+        return NULL;
+    gos_user *copy = g_new0(gos_user, n);
+    for (size_t i = 0; i < n; i++) {
+        copy[i].name = g_strdup(users[i].name);
+        copy[i].domain = g_strdup(users[i].domain);
+        copy[i].login_ms = users[i].login_ms;
+    }
+    return copy;
+}
+
+static void agent_clear(gos_vm *vm)
+{
+    g_free(vm->agent_note);
+    g_free(vm->agent_version);
+    g_free(vm->os_name);
+    g_free(vm->os_id);
+    users_free(vm->users, vm->n_users);
+    vm->agent_note = vm->agent_version = vm->os_name = vm->os_id = NULL;
+    vm->users = NULL;
+    vm->n_users = 0;
+}
+
+void gos_vm_merge_agent(gos_vm *dst, const gos_vm *src)
+{
+    if (dst == src)
+        return;
+    agent_clear(dst);
+    dst->heartbeat = src->heartbeat;
+    dst->agent_note = g_strdup(src->agent_note);
+    dst->ping_us = src->ping_us;
+    dst->agent_version = g_strdup(src->agent_version);
+    dst->features = src->features;
+    dst->features_known = src->features_known;
+    dst->os_name = g_strdup(src->os_name);
+    dst->os_id = g_strdup(src->os_id);
+    dst->users_known = src->users_known;
+    dst->users = users_dup(src->users, src->n_users);
+    dst->n_users = src->n_users;
+    dst->probed_ms = src->probed_ms;
+}
+
+gos_vm *gos_vm_dup(const gos_vm *vm)
+{
+    gos_vm *copy = gos_vm_new();
+    copy->host = g_strdup(vm->host);
+    memcpy(copy->uuid, vm->uuid, sizeof copy->uuid);
+    copy->name = g_strdup(vm->name);
+    copy->state = vm->state;
+    copy->reason = vm->reason;
+    copy->channel = vm->channel;
+    copy->channel_state = vm->channel_state;
+    gos_vm_merge_agent(copy, vm);
+    return copy;
+}
+
+void gos_vm_free(gos_vm *vm)
+{
+    if (!vm)
+        return;
+    agent_clear(vm);
+    g_free(vm->host);
+    g_free(vm->name);
+    g_free(vm);
+}
+
+static const char *const state_keys[GOS_VM_N_STATES] = {
+    "no state", "running", "blocked", "paused", "shutting down", "shut off", "crashed", "suspended",
+};
+
+static const char *const state_labels[GOS_VM_N_STATES] = {
+    /* TRANSLATORS: VM states, shown in a narrow column. */
+    N_("no state"), N_("running"), N_("blocked"), N_("paused"), N_("shutting down"),
+    N_("shut off"), N_("crashed"), N_("suspended"),
+};
+
+const char *gos_vm_state_key(gos_vm_state state)
+{
+    return (unsigned)state < GOS_VM_N_STATES ? state_keys[state] : state_keys[0];
+}
+
+const char *gos_vm_state_label(gos_vm_state state)
+{
+    return _((unsigned)state < GOS_VM_N_STATES ? state_labels[state] : state_labels[0]);
+}
+
+int gos_vm_state_parse(const char *key)
+{
+    for (int i = 0; i < GOS_VM_N_STATES; i++)
+        if (g_ascii_strcasecmp(key, state_keys[i]) == 0)
+            return i;
+    /* Spellings without blanks for batch lines: shutoff, shut-off. */
+    if (!g_ascii_strcasecmp(key, "shutoff") || !g_ascii_strcasecmp(key, "shut-off") ||
+        !g_ascii_strcasecmp(key, "off"))
+        return GOS_VM_SHUTOFF;
+    if (!g_ascii_strcasecmp(key, "shutdown") || !g_ascii_strcasecmp(key, "shutting-down"))
+        return GOS_VM_SHUTDOWN;
+    if (!g_ascii_strcasecmp(key, "pmsuspended"))
+        return GOS_VM_PMSUSPENDED;
+    return -1;
+}
+
+static const char *const hb_keys[GOS_HB_N] = {
+    "unknown", "no-channel", "unsupported", "vm-down", "ok", "degraded", "no-contact", "lost",
+};
+
+static const char *const hb_labels[GOS_HB_N] = {
+    /* TRANSLATORS: integration-component heartbeat, narrow column. */
+    N_("probing"), N_("no channel"), N_("unsupported"), N_("VM down"), N_("OK"),
+    N_("Degraded"), N_("No Contact"), N_("Lost Communication"),
+};
+
+const char *gos_heartbeat_key(gos_heartbeat hb)
+{
+    return (unsigned)hb < GOS_HB_N ? hb_keys[hb] : hb_keys[0];
+}
+
+const char *gos_heartbeat_label(gos_heartbeat hb)
+{
+    return _((unsigned)hb < GOS_HB_N ? hb_labels[hb] : hb_labels[0]);
+}
+
+int gos_heartbeat_parse(const char *key)
+{
+    for (int i = 0; i < GOS_HB_N; i++)
+        if (g_ascii_strcasecmp(key, hb_keys[i]) == 0)
+            return i;
+    return -1;
+}
+
+char *gos_vm_users_joined(const gos_vm *vm)
+{
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < vm->n_users; i++) {
+        if (i)
+            g_string_append_c(s, ',');
+        g_string_append(s, vm->users[i].name ? vm->users[i].name : "");
+    }
+    return g_string_free(s, FALSE);
+}
+
+char *gos_sanitize(const char *text, size_t max_bytes)
+{
+    if (!text)
+        return NULL;
+    GString *out = g_string_sized_new(strlen(text) + 1);
+    const char *p = text;
+    while (*p && out->len < max_bytes) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            g_string_append_c(out, '?');
+            p++;
+            continue;
+        }
+        const char *next = g_utf8_next_char(p);
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029 ||
+            (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+            /* control characters and bidi overrides could repaint the screen or mislead */
+            g_string_append_c(out, '?');
+        } else {
+            if (out->len + (size_t)(next - p) > max_bytes)
+                break;
+            g_string_append_len(out, p, next - p);
+        }
+        p = next;
+    }
+    return g_string_free(out, FALSE);
+}
