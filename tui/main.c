@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* guestos: option parsing, configuration, and the choice between console and commands. */
+#include <config.h>
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "core/actions.h"
+#include "core/i18n.h"
+#include "core/session.h"
+#include "tui/cli.h"
+#include "tui/console.h"
+
+static void usage(FILE *out, const char *prog)
+{
+    fprintf(out, _("Usage: %s [OPTIONS]                          the interactive console\n"
+                   "       %s [OPTIONS] list [--json]            the inventory\n"
+                   "       %s [OPTIONS] logoff [--no-wait] VM... log off all users of each VM\n"
+                   "       %s [OPTIONS] audit [FILTERS] [--format table|csv|json]\n"
+                   "       %s [OPTIONS] audit verify             check the hash chain\n"
+                   "       %s [OPTIONS] batch FILE|-             run action lines, no terminal\n"),
+            prog, prog, prog, prog, prog, prog);
+    fputs(_("\nOptions:\n"
+            "  -c, --connect URI     libvirt host to use (repeatable)\n"
+            "      --audit-db PATH   audit database (default ~/.local/state/guestos/audit.db)\n"
+            "      --readonly        open connections read-only\n"
+            "      --deadline SECS   deadline of each task (default 120)\n"
+            "      --config FILE     configuration file\n"
+            "      --list-actions    print the action table and exit\n"
+            "      --help            print this help and exit\n"
+            "      --version         print the version and exit\n"
+            "\nAudit filters: --vm NAME|UUID --operator USER --action NAME --result NAME\n"
+            "               --hresult CODE --since TIME --until TIME --host URI\n"
+            "\nExit status: 0 every task ended S_OK, 1 a task or the audit check failed,\n"
+            "2 usage, configuration, connection or database error.\n"),
+          out);
+}
+
+static void list_actions(void)
+{
+    for (size_t i = 0; i < gos_action_count(); i++) {
+        const gos_action *a = gos_action_at(i);
+        char *head = g_strdup_printf("%s%s%s", a->name, a->args[0] ? " " : "", a->args);
+        printf("%-28s %s\n", head, _(a->help));
+        g_free(head);
+    }
+}
+
+/* Reads hosts and the audit path from the key file, unless the command line
+ * gave them. A file named with --config must exist; the default may not. */
+static int load_config(gos_cli *cli, const char *path, bool explicit_path, GPtrArray *uris)
+{
+    char *def = NULL;
+    if (!path) {
+        def = g_build_filename(g_get_user_config_dir(), "guestos", "guestos.conf", NULL);
+        path = def;
+    }
+    GKeyFile *kf = g_key_file_new();
+    GError *gerr = NULL;
+    int rc = 0;
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
+        if (explicit_path || !g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            rc = gos_cli_fail(cli, _("Cannot read the configuration file %s: %s"), path, gerr->message);
+        g_error_free(gerr);
+        goto out;
+    }
+    if (uris->len == 0) {
+        gsize n = 0;
+        char **list = g_key_file_get_string_list(kf, "hosts", "uris", &n, NULL);
+        for (gsize i = 0; list && i < n; i++)
+            if (*g_strstrip(list[i]))
+                g_ptr_array_add(uris, g_strdup(list[i]));
+        g_strfreev(list);
+    }
+    if (!cli->audit_db)
+        cli->audit_db = g_key_file_get_string(kf, "audit", "path", NULL);
+out:
+    g_key_file_free(kf);
+    g_free(def);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    bindtextdomain(PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(PACKAGE, "UTF-8");
+    textdomain(PACKAGE);
+
+    enum { OPT_AUDIT_DB = 256, OPT_READONLY, OPT_CONFIG, OPT_LIST_ACTIONS, OPT_HELP, OPT_VERSION, OPT_DEADLINE };
+    static const struct option opts[] = {
+        { "connect", required_argument, NULL, 'c' },
+        { "audit-db", required_argument, NULL, OPT_AUDIT_DB },
+        { "readonly", no_argument, NULL, OPT_READONLY },
+        { "config", required_argument, NULL, OPT_CONFIG },
+        { "deadline", required_argument, NULL, OPT_DEADLINE },
+        { "list-actions", no_argument, NULL, OPT_LIST_ACTIONS },
+        { "help", no_argument, NULL, OPT_HELP },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { NULL, 0, NULL, 0 },
+    };
+    gos_cli cli = { .prog = "guestos" };
+    GPtrArray *uris = g_ptr_array_new_with_free_func(g_free);
+    const char *config = NULL;
+    int c, rc = GOS_EXIT_OK;
+
+    /* '+': global options stop at the command word. */
+    while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': g_ptr_array_add(uris, g_strdup(optarg)); break;
+        case OPT_AUDIT_DB: g_free(cli.audit_db); cli.audit_db = g_strdup(optarg); break;
+        case OPT_READONLY: cli.readonly = true; break;
+        case OPT_CONFIG: config = optarg; break;
+        case OPT_DEADLINE: {
+            char *end = NULL;
+            cli.deadline_s = strtol(optarg, &end, 10);
+            if (!*optarg || *end || cli.deadline_s < 1 || cli.deadline_s > 4000) {
+                rc = gos_cli_fail(&cli, _("--deadline takes a number of seconds from 1 to 4000, not '%s'."), optarg);
+                goto out;
+            }
+            break;
+        }
+        case OPT_LIST_ACTIONS: list_actions(); goto out;
+        case OPT_HELP: usage(stdout, cli.prog); goto out;
+        case OPT_VERSION: printf("guestos %s\n", PACKAGE_VERSION); goto out;
+        default:
+            fprintf(stderr, _("Try '%s --help' for more information.\n"), cli.prog);
+            rc = GOS_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if ((rc = load_config(&cli, config, config != NULL, uris)) != 0)
+        goto out;
+    g_ptr_array_add(uris, NULL);
+    cli.n_uris = uris->len - 1;
+    cli.uris = (char **)uris->pdata;
+
+    argc -= optind;
+    argv += optind;
+    optind = 0;   /* commands parse their own options (0 also resets getopt's state) */
+    if (argc == 0) {
+        gos_session_opts so = { .uris = (const char *const *)cli.uris, .n_uris = cli.n_uris,
+                                .readonly = cli.readonly, .audit_path = cli.audit_db,
+                                .origin = "interactive", .deadline_ms = cli.deadline_s * 1000 };
+        gos_session *s = NULL;
+        char *err = NULL;
+        if (gos_session_new(&so, &s, &err) < 0) {
+            rc = gos_cli_fail(&cli, "%s", err);
+            free(err);
+            goto out;
+        }
+        gos_session_connect(s, false, NULL);
+        rc = gos_console_run(s, &err);
+        if (rc < 0) {
+            rc = gos_cli_fail(&cli, "%s", err);
+            free(err);
+        }
+        gos_session_free(s);
+    } else if (!strcmp(argv[0], "list")) {
+        rc = gos_cli_list(&cli, argc, argv);
+    } else if (!strcmp(argv[0], "logoff")) {
+        rc = gos_cli_logoff(&cli, argc, argv);
+    } else if (!strcmp(argv[0], "audit")) {
+        rc = gos_cli_audit(&cli, argc, argv);
+    } else if (!strcmp(argv[0], "batch")) {
+        rc = gos_cli_batch(&cli, argc, argv);
+    } else {
+        rc = gos_cli_fail(&cli, _("Unknown command '%s'. Try '%s --help'."), argv[0], cli.prog);
+    }
+out:
+    g_ptr_array_free(uris, TRUE);
+    g_free(cli.audit_db);
+    return rc;
+}
