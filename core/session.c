@@ -87,11 +87,12 @@ static void host_job_main(void *data)
         int code = 0;
         gos_msg *m = gos_msg_new(GOS_MSG_HOST_STATE);
         m->host = g_strdup(gos_host_uri(j->host));
-        m->ok = gos_host_connect(j->host, &code, &err) == 0;
+        bool ok = gos_host_connect(j->host, &code, &err) == 0;
+        m->ok = ok;
         m->text = err;
         err = NULL;
-        gos_bus_post(j->bus, m);
-        if (!m->ok) {
+        gos_bus_post(j->bus, m);   /* m belongs to the UI thread from here on */
+        if (!ok) {
             g_free(j);
             return;
         }
@@ -859,6 +860,8 @@ gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *ke
         .description = desc,
         .host = gos_host_uri(h->host),
         .vm = vm ? vm->uuid : key,
+        .vm_uuid = vm ? vm->uuid : NULL,
+        .vm_name = vm ? vm->name : NULL,
         .origin = s->origin,
         .run = gos_logoff_run,
         .job = gos_logoff_job_new(h->host),

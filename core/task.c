@@ -83,9 +83,7 @@ static int task_audit(gos_task *t, gos_audit_kind kind)
     ev.has_task_error = kind == GOS_AUDIT_COMPLETED;
     ev.task_error = i->error;
     ev.virt_code = i->virt_code;
-    ev.message = kind == GOS_AUDIT_COMPLETED || kind == GOS_AUDIT_SUBMITTED ? i->message : NULL;
-    if (kind == GOS_AUDIT_SUBMITTED)
-        ev.message = i->description;
+    ev.message = kind == GOS_AUDIT_COMPLETED ? i->message : kind == GOS_AUDIT_SUBMITTED ? i->description : NULL;
     ev.users_before = i->users_before;
     ev.users_after = i->users_after;
     /* The store copies everything inside append, so the lock can be held:
@@ -232,6 +230,7 @@ gos_task *gos_engine_submit(gos_engine *e, const gos_task_spec *spec, char **err
     t->spec.description = g_strdup(spec->description);
     t->spec.host = g_strdup(spec->host);
     t->spec.vm = g_strdup(spec->vm);
+    t->spec.vm_uuid = t->spec.vm_name = NULL;   /* kept in info */
     t->spec.origin = g_strdup(spec->origin);
 
     gos_task_info *i = &t->info;
@@ -245,6 +244,8 @@ gos_task *gos_engine_submit(gos_engine *e, const gos_task_spec *spec, char **err
     i->action = g_strdup(spec->action);
     i->host = g_strdup(spec->host);
     i->vm = g_strdup(spec->vm);
+    i->vm_uuid = g_strdup(spec->vm_uuid);
+    i->vm_name = g_strdup(spec->vm_name);
     i->origin = g_strdup(spec->origin);
     i->phase = g_strdup("queued");
     i->cancelable = true;

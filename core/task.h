@@ -47,6 +47,8 @@ typedef struct gos_task_spec {
     const char *description;   /* translated, shown to people */
     const char *host;          /* libvirt URI */
     const char *vm;            /* name or UUID as the operator gave it */
+    const char *vm_uuid;       /* when already known from the inventory, else NULL */
+    const char *vm_name;
     const char *origin;        /* "interactive", "cli", "macro:NAME", "batch:FILE" */
     int64_t deadline_ms;       /* relative; 0 = the engine's default */
     gos_task_fn run;

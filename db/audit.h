@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The tamper-evident SQLite audit store: append-only task events under a SHA-256 hash chain. */
+#ifndef GOS_AUDIT_H
+#define GOS_AUDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct gos_audit gos_audit;
+
+/* What happened to a task. Stored as text ("submitted", ...). */
+typedef enum {
+    GOS_AUDIT_SUBMITTED = 0,
+    GOS_AUDIT_STARTED,
+    GOS_AUDIT_PROGRESS,
+    GOS_AUDIT_COMPLETED,
+    GOS_AUDIT_INTERRUPTED,   /* appended on recovery for a task that started and never ended */
+} gos_audit_kind;
+
+/* A task result that is not a VMTaskResult: started, never ended. */
+#define GOS_AUDIT_RESULT_NONE        (-1)
+#define GOS_AUDIT_RESULT_INTERRUPTED (-2)
+
+/* One event. Strings are borrowed; NULL means "not known" and is stored as NULL. */
+typedef struct gos_audit_event {
+    gos_audit_kind kind;
+    const char *task_id;          /* required */
+    int64_t ts_ms;                /* UTC ms; 0 = now */
+    /* who, from where, how */
+    int64_t op_uid;
+    const char *op_user;
+    const char *op_tty;
+    const char *op_ssh;           /* SSH_CONNECTION client address, or NULL */
+    int64_t op_pid;               /* pid of the guestos process that owns the task */
+    const char *origin;           /* "interactive", "cli", "macro:NAME", "batch:FILE" */
+    /* on what */
+    const char *host;             /* libvirt URI */
+    const char *vm_uuid;
+    const char *vm_name;
+    const char *action;           /* action name, e.g. "logoff" */
+    /* progress */
+    const char *phase;            /* phase name, or NULL */
+    int percent;                  /* 0..100, or -1 */
+    /* outcome */
+    bool has_call_hr;
+    uint32_t call_hr;
+    int task_result;              /* VMTaskResult 0..9, or GOS_AUDIT_RESULT_* */
+    bool has_task_error;
+    uint32_t task_error;
+    int virt_code;                /* libvirt virErrorNumber, 0 = none */
+    const char *message;          /* one sentence: what happened, libvirt's message */
+    const char *users_before;     /* comma-separated user names, NULL unknown */
+    const char *users_after;
+} gos_audit_event;
+
+/* One task as the review and export see it: the fold of its events. Owned by
+ * the store during a callback; copy what must outlive it. */
+typedef struct gos_audit_task {
+    int64_t key;                  /* keyset paging key (newest first: pass the last key back) */
+    const char *task_id;
+    const char *host, *vm_uuid, *vm_name, *action;
+    const char *op_user;
+    int64_t op_uid;
+    const char *op_tty, *op_ssh;
+    const char *origin;
+    int64_t submitted_at;         /* UTC ms */
+    int64_t ended_at;             /* UTC ms, 0 while not ended */
+    const char *phase;            /* last phase seen */
+    int percent;
+    bool has_call_hr;
+    uint32_t call_hr;
+    int task_result;              /* VMTaskResult or GOS_AUDIT_RESULT_* */
+    bool has_task_error;
+    uint32_t task_error;
+    int virt_code;
+    const char *message;
+    const char *users_before, *users_after;
+} gos_audit_task;
+
+/* Filters shared by the TUI review and `guestos audit`. Zero/NULL fields match all. */
+typedef struct gos_audit_filter {
+    const char *vm;               /* name or UUID, exact */
+    const char *op_user;
+    const char *action;
+    const char *host;
+    bool has_result;
+    int result;                   /* VMTaskResult or GOS_AUDIT_RESULT_INTERRUPTED */
+    bool has_hresult;
+    uint32_t hresult;             /* matches call_hr or task_error */
+    int64_t since_ms, until_ms;   /* submitted_at range; 0 = open */
+    const char *text;             /* substring of vm name, message, users */
+} gos_audit_filter;
+
+typedef enum { GOS_AUDIT_TABLE = 0, GOS_AUDIT_CSV, GOS_AUDIT_JSON } gos_audit_format;
+
+/* Names for codes the store does not own (they belong to core). */
+typedef struct gos_audit_names {
+    const char *(*hr_name)(uint32_t hr);     /* NULL for unknown codes */
+    const char *(*result_name)(int result);  /* "Success", "Interrupted", ... */
+} gos_audit_names;
+
+typedef struct gos_audit_verify_report {
+    bool ok;
+    int64_t rows;                 /* events checked */
+    int64_t first_bad_id;         /* 0 when ok */
+    char *reason;                 /* translated sentence, NULL when ok */
+    char head[65];                /* hex SHA-256 of the last row ("" when empty) */
+} gos_audit_verify_report;
+
+/* The default path: $XDG_STATE_HOME/guestos/audit.db or ~/.local/state/guestos/audit.db.
+ * Returns a newly allocated string. */
+char *gos_audit_default_path(void);
+
+/* Opens (creating 0600, folders 0700) and migrates the store. ":memory:" works.
+ * Refuses a database from a newer schema version. Returns 0 or -1 with *err set
+ * to a translated sentence (caller frees with free()). */
+int gos_audit_open(const char *path, gos_audit **out, char **err);
+
+/* Opens an existing store for reading only (review, export, verify): never
+ * creates or migrates. */
+int gos_audit_open_readonly(const char *path, gos_audit **out, char **err);
+
+void gos_audit_free(gos_audit *audit);
+
+/* Appends one event in its own IMMEDIATE transaction, extending the hash chain,
+ * committed (synchronous=FULL) before it returns. Thread-safe; safe across
+ * processes sharing the file. Returns 0, or -1 with *err set. */
+int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_out, char **err);
+
+/* Calls cb for each task matching filter, newest first, starting after key
+ * `after_key` (0 = from the newest), at most `limit` tasks (0 = all).
+ * cb returns non-zero to stop. Returns 0 or -1 with *err set. */
+typedef int (*gos_audit_task_cb)(const gos_audit_task *task, void *opaque);
+int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
+                    size_t limit, gos_audit_task_cb cb, void *opaque, char **err);
+
+/* Streams matching tasks, oldest first, in the format to out, in constant memory. */
+int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit_format fmt,
+                     const gos_audit_names *names, FILE *out, char **err);
+
+/* Walks the whole chain. Returns 0 when it could check (see rep->ok), -1 on error.
+ * Free rep->reason with free(). */
+int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err);
+
+/* Finds tasks that started and never ended whose owning process is gone, and appends
+ * an INTERRUPTED event for each, in the name of `who` (operator fields, origin).
+ * *count receives how many. Returns 0 or -1 with *err set. */
+int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, char **err);
+
+#endif

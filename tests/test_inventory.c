@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Tests of hosts and inventory on libvirt's test driver: bulk listing, channels, events, view. */
+#include <config.h>
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+
+#include "core/session.h"
+#include "core/vm.h"
+#include "tests/testutil.h"
+
+static char *dir;
+
+static gos_session *open_on(const char *uri, bool readonly)
+{
+    dir = tmpdir_new();
+    char *db = g_build_filename(dir, "audit.db", NULL);
+    const char *uris[] = { uri };
+    gos_session_opts o = { .uris = uris, .n_uris = 1, .readonly = readonly, .audit_path = db, .origin = "cli" };
+    gos_session *s = NULL;
+    char *err = NULL;
+    ck_assert_msg(gos_session_new(&o, &s, &err) == 0, "%s", err ? err : "");
+    g_free(db);
+    ck_assert_msg(gos_session_connect(s, true, &err) == 0, "%s", err ? err : "");
+    return s;
+}
+
+static void close_session(gos_session *s)
+{
+    gos_session_free(s);
+    tmpdir_free(dir);
+}
+
+static const gos_vm *find(gos_session *s, const char *name)
+{
+    return gos_inventory_find(gos_session_inventory(s), NULL, name);
+}
+
+START_TEST(test_default_driver)
+{
+    gos_session *s = open_on("test:///default", false);
+    ck_assert_uint_eq(gos_inventory_count(gos_session_inventory(s)), 1);
+    const gos_vm *vm = find(s, "test");
+    ck_assert_ptr_nonnull(vm);
+    ck_assert_int_eq(vm->state, GOS_VM_RUNNING);
+    ck_assert_str_eq(vm->host, "test:///default");
+    ck_assert_int_eq(strlen(vm->uuid), 36);
+    /* the honest truth: no channel, and no invented agent data */
+    ck_assert(!vm->channel);
+    ck_assert_int_eq(vm->heartbeat, GOS_HB_NO_CHANNEL);
+    ck_assert(!vm->users_known);
+    ck_assert_ptr_null(vm->agent_version);
+    close_session(s);
+}
+END_TEST
+
+START_TEST(test_fleet_states_and_channels)
+{
+    char *uri = fleet_uri();
+    gos_session *s = open_on(uri, false);
+    ck_assert_uint_eq(gos_inventory_count(gos_session_inventory(s)), 4);
+    ck_assert_int_eq(find(s, "web1")->state, GOS_VM_RUNNING);
+    ck_assert_int_eq(find(s, "db-off")->state, GOS_VM_SHUTOFF);
+    ck_assert_int_eq(find(s, "batch-paused")->state, GOS_VM_PAUSED);
+    ck_assert(find(s, "web1")->channel);
+    ck_assert(!find(s, "web2")->channel);
+    /* web1 has a channel, but the test driver cannot reach agents: the probe says so */
+    ck_assert(gos_session_wait_idle(s, 10000));
+    ck_assert_int_eq(find(s, "web1")->heartbeat, GOS_HB_UNSUPPORTED);
+    ck_assert_ptr_nonnull(find(s, "web1")->agent_note);
+    ck_assert_int_eq(find(s, "db-off")->heartbeat, GOS_HB_NO_CHANNEL);
+    /* lookup by UUID too */
+    ck_assert_ptr_eq(gos_inventory_find(gos_session_inventory(s), uri, "6695eb01-f6a4-8304-79aa-97f2502e1933"),
+                     find(s, "db-off"));
+    size_t totals[GOS_VM_N_STATES];
+    gos_session_state_totals(s, totals);
+    ck_assert_uint_eq(totals[GOS_VM_RUNNING], 2);
+    ck_assert_uint_eq(totals[GOS_VM_SHUTOFF], 1);
+    ck_assert_uint_eq(totals[GOS_VM_PAUSED], 1);
+    close_session(s);
+    g_free(uri);
+}
+END_TEST
+
+START_TEST(test_lifecycle_event_updates)
+{
+    /* A domain defined and started behind guestos's back (test:///default is
+     * one shared instance per process) shows up without a manual refresh. */
+    gos_session *s = open_on("test:///default", false);
+    virConnectPtr c = virConnectOpen("test:///default");
+    ck_assert_ptr_nonnull(c);
+    virDomainPtr d = virDomainDefineXML(c, "<domain type='test'><name>extra</name><memory>65536</memory>"
+                                           "<os><type>hvm</type></os></domain>");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_int_eq(virDomainCreate(d), 0);
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; i++) {
+        gos_session_wait_idle(s, 200);
+        const gos_vm *vm = find(s, "extra");
+        seen = vm && vm->state == GOS_VM_RUNNING;
+        if (!seen)
+            g_usleep(50000);
+    }
+    ck_assert_msg(seen, "the lifecycle event did not update the inventory");
+    ck_assert_int_eq(virDomainDestroy(d), 0);
+    for (int i = 0; i < 100; i++) {
+        gos_session_wait_idle(s, 200);
+        if (find(s, "extra")->state == GOS_VM_SHUTOFF)
+            break;
+        g_usleep(50000);
+    }
+    ck_assert_int_eq(find(s, "extra")->state, GOS_VM_SHUTOFF);
+    virDomainUndefine(d);
+    virDomainFree(d);
+    virConnectClose(c);
+    close_session(s);
+}
+END_TEST
+
+START_TEST(test_view_filter_sort_marks)
+{
+    char *uri = fleet_uri();
+    gos_session *s = open_on(uri, false);
+    ck_assert_uint_eq(gos_session_view_count(s), 4);
+    char *running[] = { "state=running" };
+    char *err = NULL;
+    ck_assert_int_eq(gos_session_set_filter(s, 1, running, &err), 0);
+    ck_assert_uint_eq(gos_session_view_count(s), 2);
+    ck_assert_str_eq(gos_session_filter_text(s), "state=running");
+    char *bad[] = { "colour=red" };
+    ck_assert_int_eq(gos_session_set_filter(s, 1, bad, &err), -1);
+    ck_assert_ptr_nonnull(err);
+    g_free(err);
+    ck_assert_uint_eq(gos_session_view_count(s), 2);   /* a bad filter changes nothing */
+    ck_assert_int_eq(gos_session_set_filter(s, 0, NULL, NULL), 0);
+    ck_assert_uint_eq(gos_session_view_count(s), 4);
+
+    gos_session_set_sort(s, GOS_SORT_NAME);   /* already name: reverses */
+    ck_assert_str_eq(gos_session_view_at(s, 0)->name, "web2");
+    gos_session_set_sort(s, GOS_SORT_NAME);
+    ck_assert_str_eq(gos_session_view_at(s, 0)->name, "batch-paused");
+
+    ck_assert_uint_eq(gos_session_select(s, "web*"), 2);
+    ck_assert_uint_eq(gos_session_marked_count(s), 2);
+    size_t n = 0;
+    const gos_vm **t = gos_session_targets(s, &n);
+    ck_assert_uint_eq(n, 2);
+    g_free(t);
+    gos_session_mark_all(s, false);
+    gos_session_cursor_to(s, 1);
+    t = gos_session_targets(s, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(t[0]->name, "db-off");
+    g_free(t);
+
+    gos_session_set_search(s, "WEB");
+    ck_assert_uint_eq(gos_session_view_count(s), 2);
+    close_session(s);
+    g_free(uri);
+}
+END_TEST
+
+START_TEST(test_bad_uri)
+{
+    dir = tmpdir_new();
+    char *db = g_build_filename(dir, "audit.db", NULL);
+    const char *uris[] = { "nonsense+bogus:///nowhere" };
+    gos_session_opts o = { .uris = uris, .n_uris = 1, .audit_path = db, .origin = "cli" };
+    gos_session *s = NULL;
+    char *err = NULL;
+    ck_assert_int_eq(gos_session_new(&o, &s, &err), 0);
+    ck_assert_int_eq(gos_session_connect(s, true, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "test:///default"));
+    g_free(err);
+    g_free(db);
+    close_session(s);
+}
+END_TEST
+
+START_TEST(test_sanitize)
+{
+    char *t = gos_sanitize("ali\x1b[2Jce\tbob\x7f\xc2\x9b" "x\xe2\x80\xaey", 256);
+    ck_assert_str_eq(t, "ali?[2Jce?bob??x?y");
+    g_free(t);
+    t = gos_sanitize("\xff\xfe ok", 256);
+    ck_assert_str_eq(t, "?? ok");
+    g_free(t);
+    t = gos_sanitize("Jürgen", 256);
+    ck_assert_str_eq(t, "Jürgen");
+    g_free(t);
+    t = gos_sanitize("abcdef", 3);
+    ck_assert_str_eq(t, "abc");
+    g_free(t);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("inventory");
+    TCase *tc = tcase_create("test-driver");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_default_driver);
+    tcase_add_test(tc, test_fleet_states_and_channels);
+    tcase_add_test(tc, test_lifecycle_event_updates);
+    tcase_add_test(tc, test_view_filter_sort_marks);
+    tcase_add_test(tc, test_bad_uri);
+    tcase_add_test(tc, test_sanitize);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
