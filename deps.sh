@@ -1,0 +1,15 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs the Debian 12 packages guestos needs to build, test and run its
+# end-to-end tests on real QEMU guests. Run as root (or through sudo).
+set -e
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends \
+	build-essential autoconf automake autopoint gettext pkg-config \
+	libvirt-dev libvirt0 libncurses-dev libsqlite3-dev sqlite3 check \
+	libglib2.0-dev libjson-c-dev tmux locales \
+	qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
+	qemu-guest-agent cpio
