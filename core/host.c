@@ -15,6 +15,7 @@ typedef struct {
     bool configured;
     gos_chan_state state;
     bool stale;              /* re-read the XML at the next listing */
+    bool agent_event;        /* the agent connected or left since the last listing */
 } chan_info;
 
 struct gos_host {
@@ -156,6 +157,7 @@ static void on_agent(virConnectPtr conn, virDomainPtr dom, int state, int reason
         }
         ci->state = state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
                         ? GOS_CHAN_CONNECTED : GOS_CHAN_DISCONNECTED;
+        ci->agent_event = true;
         g_mutex_unlock(&h->lock);
     }
     post_domain_event(h);
@@ -292,16 +294,17 @@ int gos_host_list(gos_host *h, gos_vm ***out, size_t *n_out, char **err)
                 ci = g_new0(chan_info, 1);
                 g_hash_table_insert(h->chans, g_strdup(vm->uuid), ci);
             }
+            fresh.agent_event = ci->agent_event;
             *ci = fresh;
             g_mutex_unlock(&h->lock);
         }
         g_mutex_lock(&h->lock);
         vm->channel = ci->configured;
         vm->channel_state = ci->state;
-        /* Keep the key alive in the hash for the sweep below. */
-        g_hash_table_add(seen, g_hash_table_lookup_extended(h->chans, vm->uuid, NULL, NULL)
-                                   ? (gpointer)vm->uuid : (gpointer)vm->uuid);
+        vm->agent_event = ci->agent_event;
+        ci->agent_event = false;
         g_mutex_unlock(&h->lock);
+        g_hash_table_add(seen, vm->uuid);
 
         if (!vm->channel)
             vm->heartbeat = GOS_HB_NO_CHANNEL;

@@ -71,8 +71,8 @@ void gos_inventory_replace_host(gos_inventory *inv, const char *host, gos_vm **v
         char *k = vm_key(host, vms[i]->uuid);
         const gos_vm *old = g_hash_table_lookup(inv->by_key, k);
         g_free(k);
-        if (old && vms[i]->channel && vms[i]->state == GOS_VM_RUNNING && vms[i]->heartbeat == GOS_HB_UNKNOWN &&
-            old->state == GOS_VM_RUNNING)
+        if (old && !vms[i]->agent_event && vms[i]->channel && vms[i]->state == GOS_VM_RUNNING &&
+            vms[i]->heartbeat == GOS_HB_UNKNOWN && old->state == GOS_VM_RUNNING)
             gos_vm_merge_agent(vms[i], old);
     }
     gos_inventory_drop_host(inv, host);

@@ -171,12 +171,13 @@ static void start_listing(gos_session *s, host_entry *h, bool connect)
 static void schedule_probes(gos_session *s, bool force)
 {
     int64_t now = gos_now_ms();
-    size_t n = gos_inventory_count(s->inv);
+    size_t n = gos_inventory_count(s->inv), probeable = 0;
     for (size_t i = 0; i < n; i++) {
         const gos_vm *vm = gos_inventory_at(s->inv, i);
         if (!vm->channel || vm->state != GOS_VM_RUNNING)
             continue;
-        if (!force && vm->probed_ms && now - vm->probed_ms < PROBE_INTERVAL_MS)
+        probeable++;
+        if (!force && !vm->agent_event && vm->probed_ms && now - vm->probed_ms < PROBE_INTERVAL_MS)
             continue;
         char *k = key_of(vm);
         if (g_hash_table_contains(s->probing, k)) {
@@ -196,7 +197,16 @@ static void schedule_probes(gos_session *s, bool force)
         g_hash_table_add(s->probing, k);
         g_thread_pool_push(s->probes, j, NULL);
     }
-    s->next_probe_ms = now + PROBE_INTERVAL_MS;
+    /* No timer at all while nothing has an agent to ask: no idle wakeups. */
+    s->next_probe_ms = probeable ? now + PROBE_INTERVAL_MS : 0;
+}
+
+long gos_session_timeout_ms(gos_session *s)
+{
+    if (!s->next_probe_ms)
+        return -1;
+    int64_t left = s->next_probe_ms - gos_now_ms();
+    return left < 0 ? 0 : (long)MIN(left, (int64_t)G_MAXINT);
 }
 
 /* --- life ------------------------------------------------------------------- */

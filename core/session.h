@@ -65,6 +65,10 @@ void gos_session_add_host(gos_session *s, const char *uri);
 /* The descriptor that becomes readable when updates wait. */
 int gos_session_fd(gos_session *s);
 
+/* Milliseconds until the session has timed work to do (the next agent
+ * probe round), -1 when none: use it as the poll() timeout, then pump. */
+long gos_session_timeout_ms(gos_session *s);
+
 /* Applies waiting updates. Returns GOS_DIRTY_* bits. Never blocks. */
 unsigned gos_session_pump(gos_session *s);
 

@@ -80,6 +80,7 @@ gos_vm *gos_vm_dup(const gos_vm *vm)
     copy->reason = vm->reason;
     copy->channel = vm->channel;
     copy->channel_state = vm->channel_state;
+    copy->agent_event = vm->agent_event;
     gos_vm_merge_agent(copy, vm);
     return copy;
 }

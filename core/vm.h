@@ -72,6 +72,7 @@ typedef struct gos_vm {
     gos_user *users;
     size_t n_users;
     int64_t probed_ms;     /* when the agent was last probed */
+    bool agent_event;      /* an agent lifecycle event came since the last listing: probe afresh */
 } gos_vm;
 
 gos_vm *gos_vm_new(void);
