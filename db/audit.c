@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +91,23 @@ cleanup:
 static int exec_simple(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/*
+ * Runs sql, retrying while it returns SQLITE_BUSY, for up to the busy
+ * timeout. Needed where SQLite answers BUSY without calling the busy handler:
+ * two processes opening a fresh file at once both try to switch it to WAL,
+ * and the loser is told BUSY at once.
+ */
+static int exec_retry_busy(sqlite3 *db, const char *sql)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)GOS_AUDIT_BUSY_TIMEOUT_MS * 1000;
+    int rc;
+
+    while ((rc = exec_simple(db, sql)) != SQLITE_OK && (rc & 0xff) == SQLITE_BUSY &&
+           g_get_monotonic_time() < deadline)
+        g_usleep(g_random_int_range(1000, 20000));
+    return rc;
 }
 
 static char *build_insert_sql(void)
@@ -235,7 +251,7 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
             goto fail;
         }
         /* WAL: readers never block the writer; FULL: a commit survives power loss. */
-        if (exec_simple(a->db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
+        if (exec_retry_busy(a->db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
             exec_simple(a->db, "PRAGMA synchronous = FULL") != SQLITE_OK ||
             exec_simple(a->db, "PRAGMA foreign_keys = ON") != SQLITE_OK) {
             gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path,
@@ -381,14 +397,14 @@ static void bind_cell(sqlite3_stmt *st, int idx, const gos_audit_cell *c)
 }
 
 /*
- * Appends with the lock held. In its own IMMEDIATE transaction, or as a
+ * Appends with the lock held (declared in audit_priv.h). In its own IMMEDIATE transaction, or as a
  * savepoint inside a batch. The id and prev_hash are read under the write
  * lock, so appenders in any number of processes extend one chain.
  * only_if_open: append nothing (and set *skipped) when the task has ended
  * by the time the lock is held; recovery uses it so that two operators
  * recovering at once write one INTERRUPTED event, not two.
  */
-static int append_locked(gos_audit *a, const gos_audit_event *ev, bool only_if_open,
+int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_if_open,
                          int64_t *id_out, bool *skipped, char **err)
 {
     gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS] = { 0 };
@@ -530,136 +546,7 @@ int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_ou
         return -1;
     }
     g_mutex_lock(&audit->lock);
-    ret = append_locked(audit, ev, false, id_out, &skipped, err);
-    g_mutex_unlock(&audit->lock);
-    return ret;
-}
-
-typedef struct {
-    char *task_id, *host, *vm_uuid, *vm_name, *action;
-    int64_t pid;
-} open_task;
-
-static void open_task_free(gpointer p)
-{
-    open_task *t = p;
-
-    g_free(t->task_id);
-    g_free(t->host);
-    g_free(t->vm_uuid);
-    g_free(t->vm_name);
-    g_free(t->action);
-    g_free(t);
-}
-
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-    return g_strdup((const char *)sqlite3_column_text(st, col));
-}
-
-/* Whether the process that runs a task is gone. Only ESRCH says so: EPERM
- * means it lives under another user (a second operator sharing the file).
- * A recycled pid makes a dead owner look alive: recovery then waits, which
- * is the safe side. */
-static bool owner_is_gone(int64_t pid)
-{
-    if (pid <= 0 || pid > G_MAXINT)
-        return false;
-    if (pid == (int64_t)getpid())
-        return false;
-    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
-}
-
-int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, char **err)
-{
-    GPtrArray *tasks = NULL;
-    sqlite3_stmt *st = NULL;
-    int rc, done = 0, ret = -1;
-
-    if (!audit) {
-        gos_audit_set_err(err, _("The audit event was not recorded because an argument is missing."));
-        return -1;
-    }
-    g_mutex_lock(&audit->lock);
-    if (audit->readonly) {
-        gos_audit_set_err(err, _("The audit database was opened read-only, so the event was not recorded."));
-        goto cleanup;
-    }
-    /* Only tasks whose owner ran on this machine: other machines' pids mean nothing here. */
-    rc = sqlite3_prepare_v2(audit->db,
-        "SELECT task_id, host, vm_uuid, vm_name, action, op_pid FROM tasks"
-        " WHERE started AND end_kind IS NULL AND op_node = ?",
-        -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        goto sql_error;
-    sqlite3_bind_text(st, 1, audit->node, -1, SQLITE_STATIC);
-    /* Collect first: appending while this SELECT walks the same index would disturb it.
-     * Open tasks are the running ones: few. */
-    tasks = g_ptr_array_new_with_free_func(open_task_free);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        open_task *t = g_new0(open_task, 1);
-
-        t->task_id = col_dup(st, 0);
-        t->host = col_dup(st, 1);
-        t->vm_uuid = col_dup(st, 2);
-        t->vm_name = col_dup(st, 3);
-        t->action = col_dup(st, 4);
-        t->pid = sqlite3_column_int64(st, 5);
-        g_ptr_array_add(tasks, t);
-    }
-    if (rc != SQLITE_DONE)
-        goto sql_error;
-    sqlite3_finalize(st);
-    st = NULL;
-
-    for (guint i = 0; i < tasks->len; i++) {
-        open_task *t = g_ptr_array_index(tasks, i);
-        gos_audit_event ev = { 0 };
-        bool skipped = false;
-        char *message;
-        int r;
-
-        if (!owner_is_gone(t->pid))
-            continue;
-        ev.kind = GOS_AUDIT_INTERRUPTED;
-        ev.task_id = t->task_id;
-        ev.op_uid = who ? who->op_uid : (int64_t)getuid();
-        ev.op_user = who ? who->op_user : NULL;
-        ev.op_tty = who ? who->op_tty : NULL;
-        ev.op_ssh = who ? who->op_ssh : NULL;
-        ev.op_pid = who && who->op_pid ? who->op_pid : (int64_t)getpid();
-        ev.origin = who ? who->origin : NULL;
-        ev.host = t->host;
-        ev.vm_uuid = t->vm_uuid;
-        ev.vm_name = t->vm_name;
-        ev.action = t->action;
-        ev.percent = -1;
-        ev.task_result = GOS_AUDIT_RESULT_INTERRUPTED;
-        message = g_strdup_printf(
-            /* TRANSLATORS: %lld is the process id of the guestos that ran the task. */
-            _("The task was interrupted: guestos process %lld, which ran it, ended before the task finished."),
-            (long long)t->pid);
-        ev.message = message;
-        r = append_locked(audit, &ev, true, NULL, &skipped, err);
-        g_free(message);
-        if (r < 0)
-            goto cleanup;
-        if (!skipped)
-            done++;
-    }
-    if (count)
-        *count = done;
-    ret = 0;
-    goto cleanup;
-
-sql_error:
-    /* TRANSLATORS: %s is SQLite's own description of the failure. */
-    gos_audit_set_err(err, _("Cannot look for interrupted tasks in the audit log: %s."),
-                      sqlite3_errmsg(audit->db));
-cleanup:
-    sqlite3_finalize(st);
-    if (tasks)
-        g_ptr_array_unref(tasks);
+    ret = gos_audit_append_locked(audit, ev, false, id_out, &skipped, err);
     g_mutex_unlock(&audit->lock);
     return ret;
 }

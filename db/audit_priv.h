@@ -85,6 +85,11 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *filter, int64_
 /* Fills task with pointers into the current row of a gos_audit_task_stmt statement. */
 void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *task);
 
+/* gos_audit_append with audit->lock held. only_if_open: when the task has ended by
+ * the time the write lock is held, append nothing and set *skipped. */
+int gos_audit_append_locked(gos_audit *audit, const gos_audit_event *ev, bool only_if_open,
+                            int64_t *id_out, bool *skipped, char **err);
+
 /* Sets *err (when err is not NULL) to a newly allocated sentence; frees with free(). */
 void gos_audit_set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 

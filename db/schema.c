@@ -227,6 +227,11 @@ int gos_audit_schema_probe(sqlite3 *db, int *version, int *app_id, bool *has_obj
 {
     int rc, n = 0;
 
+    /* One read transaction: read one by one, another process's migration
+     * could commit in between and the file would look half-made (foreign). */
+    rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
     rc = pragma_int(db, "PRAGMA user_version", version);
     if (rc == SQLITE_OK)
         rc = pragma_int(db, "PRAGMA application_id", app_id);
@@ -234,6 +239,7 @@ int gos_audit_schema_probe(sqlite3 *db, int *version, int *app_id, bool *has_obj
         rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &n);
     if (rc == SQLITE_OK)
         *has_objects = n > 0;
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     return rc;
 }
 
