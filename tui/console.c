@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The interactive console: the terminal, the event loop, resizing, and keys turned into actions. */
+#include <config.h>
+
+#include "tui/console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/actions.h"
+#include "core/i18n.h"
+#include "tui/dialog.h"
+#include "tui/draw.h"
+#include "tui/keymap.h"
+#include "tui/view.h"
+
+/* The layout needs this much; below it the console says so instead. */
+#define MIN_COLS 80
+#define MIN_ROWS 24
+/* While tasks run, the elapsed times tick at this period; idle, nothing wakes us. */
+#define TICK_MS 1000
+/* Escape must not wait long for the rest of a sequence over SSH. */
+#define ESC_DELAY_MS 50
+
+/* Redraw bits of the console's own, above the session's GOS_DIRTY_* bits. */
+enum {
+    DIRTY_MAIN   = 1u << 8,    /* a local scroll in the current view */
+    DIRTY_HINTS  = 1u << 9,    /* the hint bar (prompt or dialog opened or closed) */
+    DIRTY_TICK   = 1u << 10,   /* elapsed times of running tasks */
+    DIRTY_DIALOG = 1u << 11,   /* the confirmation */
+    DIRTY_EVERY  = 0xffffu,
+};
+
+typedef struct console {
+    gos_session *s;
+    SCREEN *scr;
+    WINDOW *input;              /* a 1x1 pad: reading keys from it never refreshes anything */
+    WINDOW *title, *main, *panel, *status, *hints, *whole;
+    int rows, cols;
+    bool small;                 /* below MIN_COLS x MIN_ROWS */
+    bool laid_out;
+    gos_view layout_view;       /* the view the windows were made for */
+    gos_view last_view;         /* to notice view switches */
+    unsigned dirty;
+    bool resize;
+    bool repaint;               /* clear the physical screen first (^L, resize) */
+
+    size_t vm_top;
+    gos_list_pos tasks_pos;
+    gos_audit_pager *audit;
+    gos_page_pos detail_pos, help_pos;
+
+    gos_prompt *prompt;
+    const gos_binding *prompt_binding;
+    gos_confirm *confirm;
+    char *error_status;         /* the status sentence we set for a failure */
+    int loop_errno;             /* why the loop failed */
+} console;
+
+/* --- signals: a flag and a byte down a pipe, so that any thread may take them */
+
+static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_winch;
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGWINCH)
+        got_winch = 1;
+    else if (!got_signal)
+        got_signal = sig;
+    if (sig_pipe[1] >= 0) {
+        ssize_t r = write(sig_pipe[1], "", 1);
+        (void)r;
+    }
+    errno = saved;
+}
+
+static const int handled_signals[] = { SIGTERM, SIGHUP, SIGINT, SIGWINCH };
+static struct sigaction saved_actions[G_N_ELEMENTS(handled_signals)];
+
+static int signals_install(void)
+{
+    if (pipe(sig_pipe) < 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    got_signal = 0;
+    got_winch = 0;
+    /* Installed before the screen exists, so that ncurses keeps its hands
+     * off them: we leave through the loop and restore the terminal there. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
+        sigaction(handled_signals[i], &sa, &saved_actions[i]);
+    return 0;
+}
+
+static void signals_restore(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
+        sigaction(handled_signals[i], &saved_actions[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        if (sig_pipe[i] >= 0)
+            close(sig_pipe[i]);
+        sig_pipe[i] = -1;
+    }
+}
+
+static void drain_pipe(void)
+{
+    char buf[64];
+    while (read(sig_pipe[0], buf, sizeof buf) > 0)
+        ;
+}
+
+/* --- messages from GLib while the screen is ours ------------------------- */
+
+/* A g_warning() on stderr would scribble over the screen: keep what comes
+ * (from any thread) and print it once the terminal is restored. */
+static GMutex log_lock;
+static GString *log_kept;
+
+static void keep_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+    (void)level;
+    (void)data;
+    g_mutex_lock(&log_lock);
+    if (log_kept && log_kept->len < 16384)
+        g_string_append_printf(log_kept, "%s%s%s\n", domain ? domain : "", domain ? ": " : "", message);
+    g_mutex_unlock(&log_lock);
+}
+
+/* --- layout ------------------------------------------------------------------ */
+
+static void drop_windows(console *c)
+{
+    WINDOW **all[] = { &c->title, &c->main, &c->panel, &c->status, &c->hints, &c->whole };
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+        if (*all[i])
+            delwin(*all[i]);
+        *all[i] = NULL;
+    }
+    c->laid_out = false;
+}
+
+/* Tasks in the panel under the VM list: three at 24 rows, up to six. */
+static int panel_height(int rows)
+{
+    int tasks = (rows - 3) / 7;
+    if (tasks < 1)
+        tasks = 1;
+    if (tasks > 6)
+        tasks = 6;
+    return 1 + 2 * tasks;
+}
+
+static void layout(console *c)
+{
+    drop_windows(c);
+    c->small = c->cols < MIN_COLS || c->rows < MIN_ROWS;
+    if (c->small) {
+        c->whole = newwin(c->rows, c->cols, 0, 0);
+    } else {
+        gos_view v = gos_session_view(c->s);
+        int body = c->rows - 3;
+        int panel = v == GOS_VIEW_VMS ? panel_height(c->rows) : 0;
+        c->title = newwin(1, c->cols, 0, 0);
+        c->main = newwin(body - panel, c->cols, 1, 0);
+        if (panel)
+            c->panel = newwin(panel, c->cols, 1 + body - panel, 0);
+        c->status = newwin(1, c->cols, c->rows - 2, 0);
+        c->hints = newwin(1, c->cols, c->rows - 1, 0);
+        c->layout_view = v;
+        if (!c->title || !c->main || (panel && !c->panel) || !c->status || !c->hints) {
+            /* Out of memory for windows: say so in the small-screen way. */
+            drop_windows(c);
+            c->small = true;
+            c->whole = newwin(c->rows, c->cols, 0, 0);
+        }
+    }
+    c->laid_out = true;
+    c->dirty = DIRTY_EVERY;
+}
+
+static void read_size(console *c)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+        if (ws.ws_row != LINES || ws.ws_col != COLS)
+            resize_term(ws.ws_row, ws.ws_col);
+    }
+    c->rows = LINES;
+    c->cols = COLS;
+}
+
+static void handle_resize(console *c)
+{
+    c->resize = false;
+    read_size(c);
+    c->repaint = true;
+    layout(c);
+}
+
+/* --- status ------------------------------------------------------------------- */
+
+static void set_error(console *c, const char *msg)
+{
+    gos_session_set_status(c->s, "%s", msg);
+    g_free(c->error_status);
+    c->error_status = g_strdup(msg);
+    c->dirty |= GOS_DIRTY_STATUS;
+}
+
+static bool status_is_error(console *c)
+{
+    const char *now = gos_session_status(c->s);
+    return c->error_status && now && strcmp(now, c->error_status) == 0;
+}
+
+/* --- running actions ---------------------------------------------------------- */
+
+static void exec_cmd(console *c, gos_cmd *cmd)
+{
+    char *err = NULL;
+    int r = gos_cmd_exec(c->s, cmd, &err);
+    if (r < 0)
+        set_error(c, err && *err ? err : _("The action failed."));
+    else
+        c->dirty |= (unsigned)r;
+    g_free(err);
+    gos_cmd_clear(cmd);
+}
+
+/* Runs a parsed command: scroll actions stay in views that scroll on their
+ * own, destructive ones ask first, everything else goes to the session. */
+static void run_cmd(console *c, gos_cmd *cmd)
+{
+    gos_view v = gos_session_view(c->s);
+    int scroll = gos_scroll_parse(cmd->action->name);
+    if (scroll >= 0 && v != GOS_VIEW_VMS) {
+        switch (v) {
+        case GOS_VIEW_TASKS: gos_view_tasks_scroll(c->s, &c->tasks_pos, (gos_scroll)scroll); break;
+        case GOS_VIEW_AUDIT: gos_view_audit_scroll(c->s, c->audit, (gos_scroll)scroll); break;
+        case GOS_VIEW_DETAIL: gos_page_scroll(&c->detail_pos, (gos_scroll)scroll); break;
+        case GOS_VIEW_HELP: gos_page_scroll(&c->help_pos, (gos_scroll)scroll); break;
+        default: break;
+        }
+        gos_cmd_clear(cmd);
+        c->dirty |= DIRTY_MAIN;
+        return;
+    }
+    if ((cmd->action->flags & GOS_ACT_DESTRUCTIVE) && !c->confirm) {
+        size_t n = 0;
+        g_free(gos_session_targets(c->s, &n));
+        if (n > 0) {
+            c->confirm = gos_confirm_new(c->s, cmd);
+            c->dirty |= DIRTY_DIALOG | DIRTY_HINTS;
+            return;
+        }
+        /* Nothing to confirm: the action itself says why it cannot run. */
+    }
+    exec_cmd(c, cmd);
+}
+
+static void run_line(console *c, const char *line)
+{
+    gos_cmd cmd;
+    char *err = NULL;
+    if (gos_cmd_parse(line, &cmd, &err) < 0) {
+        /* TRANSLATORS: %s: an action line; %s: why it does not parse. */
+        char *msg = g_strdup_printf(_("Cannot run \"%s\": %s"), line, err ? err : "");
+        set_error(c, msg);
+        g_free(msg);
+        g_free(err);
+        return;
+    }
+    run_cmd(c, &cmd);
+}
+
+static void finish_prompt(console *c, bool run)
+{
+    const gos_binding *b = c->prompt_binding;
+    char *text = gos_prompt_text(c->prompt);
+    gos_prompt_free(c->prompt);
+    c->prompt = NULL;
+    c->prompt_binding = NULL;
+    curs_set(0);
+    c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
+    if (run && b) {
+        if (b->kind == GOS_BIND_PROMPT) {
+            /* One argument, taken as typed: no quoting to get wrong. */
+            const gos_action *a = gos_action_find(b->line);
+            if (a) {
+                gos_cmd cmd = { .action = a };
+                bool empty = g_strstrip(text)[0] == '\0';
+                cmd.argc = empty && a->min_args == 0 ? 0 : 1;
+                cmd.argv = g_new0(char *, 2);
+                if (cmd.argc)
+                    cmd.argv[0] = g_strdup(text);
+                run_cmd(c, &cmd);
+            }
+        } else {
+            char *line = g_strdup_printf("%s %s", b->line, text);
+            run_line(c, line);
+            g_free(line);
+        }
+    }
+    g_free(text);
+}
+
+static void on_binding(console *c, const gos_binding *b)
+{
+    char *line;
+    switch (b->kind) {
+    case GOS_BIND_LINE:
+        run_line(c, b->line);
+        break;
+    case GOS_BIND_PROMPT:
+    case GOS_BIND_PROMPT_WORDS: {
+        /* Empty, not the filter in force: Enter on an empty line clears it, and
+         * gos_session_filter_text() is for people, not for parsing back. */
+        c->prompt = gos_prompt_new(b->text ? _(b->text) : "> ", NULL);
+        c->prompt_binding = b;
+        curs_set(1);
+        c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
+        break;
+    }
+    case GOS_BIND_NEXT_VIEW:
+    case GOS_BIND_NEXT_SORT:
+        line = gos_binding_next_line(b, c->s);
+        run_line(c, line);
+        g_free(line);
+        break;
+    case GOS_BIND_REDRAW:
+        c->repaint = true;
+        c->dirty = DIRTY_EVERY;
+        break;
+    }
+}
+
+static void on_key(console *c, int key)
+{
+    if (key == GOS_KEY_FN(KEY_RESIZE)) {
+        c->resize = true;
+        return;
+    }
+    if (c->confirm) {
+        gos_dialog_state st = gos_confirm_key(c->confirm, key);
+        if (st == GOS_DIALOG_OPEN)
+            return;
+        if (st == GOS_DIALOG_YES && gos_confirm_recheck(c->confirm, c->s)) {
+            c->dirty |= DIRTY_DIALOG;   /* show the new targets; ask again */
+            return;
+        }
+        gos_confirm *done = c->confirm;
+        c->confirm = NULL;
+        if (st == GOS_DIALOG_YES)
+            exec_cmd(c, gos_confirm_cmd(done));
+        else
+            gos_session_set_status(c->s, "%s", _("Nothing was done."));
+        gos_confirm_free(done);
+        c->dirty |= DIRTY_EVERY;   /* uncover what the dialog hid */
+        return;
+    }
+    if (c->prompt) {
+        gos_dialog_state st = gos_prompt_key(c->prompt, key);
+        if (st == GOS_DIALOG_OPEN)
+            c->dirty |= GOS_DIRTY_STATUS;
+        else
+            finish_prompt(c, st == GOS_DIALOG_YES);
+        return;
+    }
+    const gos_binding *b = gos_keymap_lookup(gos_keymap_context(gos_session_view(c->s)), key);
+    if (b)
+        on_binding(c, b);
+}
+
+/* Reads every key that is waiting. */
+static void drain_keys(console *c)
+{
+    for (int i = 0; i < 4096; i++) {
+        wint_t wch;
+        int rc = wget_wch(c->input, &wch);
+        if (rc == ERR)
+            break;
+        on_key(c, rc == KEY_CODE_YES ? GOS_KEY_FN((int)wch) : (int)wch);
+        if (gos_session_quit_requested(c->s) || got_signal)
+            break;
+    }
+}
+
+/* --- drawing --------------------------------------------------------------------- */
+
+static void draw_small(console *c)
+{
+    WINDOW *w = c->whole;
+    if (!w)
+        return;
+    werase(w);
+    /* TRANSLATORS: shown instead of the console when the terminal is smaller than 80x24. */
+    char *msg = g_strdup_printf(_("Terminal too small: %dx%d, guestos needs %dx%d."), c->cols, c->rows,
+                                MIN_COLS, MIN_ROWS);
+    const char *hint = _("Enlarge the window, or press q to quit.");
+    int y = c->rows / 2 - 1;
+    int mw = gos_text_width(msg), hw = gos_text_width(hint);
+    gos_draw_text(w, y < 0 ? 0 : y, mw < c->cols ? (c->cols - mw) / 2 : 0, c->cols,
+                  gos_draw_attr(GOS_ROLE_WARN) | A_BOLD, msg, false);
+    if (y + 1 < c->rows)
+        gos_draw_text(w, y + 1, hw < c->cols ? (c->cols - hw) / 2 : 0, c->cols, A_NORMAL, hint, false);
+    g_free(msg);
+    wnoutrefresh(w);
+}
+
+static void draw_hints(console *c)
+{
+    if (c->confirm) {
+        const char *keys[] = { "y", "n" };
+        /* TRANSLATORS: hint-bar labels while the confirmation is open. */
+        const char *labels[] = { _("Yes"), _("No") };
+        gos_frame_hints_pairs(c->hints, keys, labels, 2);
+    } else if (c->prompt) {
+        char enter[32], esc[32];
+        const char *keys[] = { gos_key_name('\r', enter, sizeof enter), gos_key_name(GOS_KEY_ESC, esc, sizeof esc) };
+        /* TRANSLATORS: hint-bar labels while a prompt is open. */
+        const char *labels[] = { _("Run"), _("Cancel") };
+        gos_frame_hints_pairs(c->hints, keys, labels, 2);
+    } else {
+        gos_frame_hints(c->hints, gos_keymap_context(gos_session_view(c->s)));
+    }
+}
+
+static void draw(console *c)
+{
+    if (c->repaint) {
+        clearok(curscr, TRUE);
+        c->repaint = false;
+    }
+    if (c->small) {
+        draw_small(c);
+        doupdate();
+        c->dirty = 0;
+        return;
+    }
+    gos_view v = gos_session_view(c->s);
+    unsigned d = c->dirty;
+    bool all = (d & (GOS_DIRTY_VIEW | DIRTY_DIALOG)) != 0;
+
+    if (all || (d & (GOS_DIRTY_VMS | GOS_DIRTY_STATUS | GOS_DIRTY_TASKS))) {
+        gos_frame_title(c->title, c->s);
+        wnoutrefresh(c->title);
+    }
+
+    bool main_dirty = all || (d & DIRTY_MAIN);
+    switch (v) {
+    case GOS_VIEW_VMS:
+    case GOS_VIEW_DETAIL:
+        main_dirty |= (d & GOS_DIRTY_VMS) != 0;
+        break;
+    case GOS_VIEW_TASKS:
+        main_dirty |= (d & (GOS_DIRTY_TASKS | DIRTY_TICK)) != 0;
+        break;
+    case GOS_VIEW_AUDIT:
+        if (d & (GOS_DIRTY_AUDIT | GOS_DIRTY_TASKS))
+            gos_audit_pager_reload(c->audit);
+        main_dirty |= (d & (GOS_DIRTY_AUDIT | GOS_DIRTY_TASKS)) != 0;
+        break;
+    case GOS_VIEW_HELP:
+        break;
+    }
+    if (main_dirty) {
+        switch (v) {
+        case GOS_VIEW_VMS: gos_view_vms_draw(c->main, c->s, &c->vm_top); break;
+        case GOS_VIEW_TASKS: gos_view_tasks_draw(c->main, c->s, &c->tasks_pos); break;
+        case GOS_VIEW_AUDIT: gos_view_audit_draw(c->main, c->s, c->audit); break;
+        case GOS_VIEW_DETAIL: gos_view_detail_draw(c->main, c->s, &c->detail_pos); break;
+        case GOS_VIEW_HELP: gos_view_help_draw(c->main, c->s, &c->help_pos); break;
+        }
+        wnoutrefresh(c->main);
+    }
+    if (c->panel && (all || (d & (GOS_DIRTY_TASKS | DIRTY_TICK)))) {
+        gos_view_tasks_panel_draw(c->panel, c->s);
+        wnoutrefresh(c->panel);
+    }
+    if (all || (d & DIRTY_HINTS)) {
+        draw_hints(c);
+        wnoutrefresh(c->hints);
+    }
+    if (c->confirm) {
+        /* Over everything else, whatever was redrawn beneath it. */
+        gos_confirm_draw(c->confirm, c->rows, c->cols);
+    }
+    /* The status line goes last: with a prompt open, its cursor is the one shown. */
+    if (all || (d & GOS_DIRTY_STATUS) || c->prompt) {
+        if (c->prompt)
+            gos_prompt_draw(c->prompt, c->status);
+        else
+            gos_frame_status(c->status, c->s, status_is_error(c));
+        wnoutrefresh(c->status);
+    }
+    doupdate();
+    c->dirty = 0;
+}
+
+/* Notices a view switch made by an action: fresh layout, pages from the top. */
+static void follow_view(console *c)
+{
+    gos_view v = gos_session_view(c->s);
+    if (v == c->last_view)
+        return;
+    if (v == GOS_VIEW_DETAIL)
+        c->detail_pos.top = 0;
+    if (v == GOS_VIEW_HELP)
+        c->help_pos.top = 0;
+    if (v == GOS_VIEW_AUDIT) {
+        /* Enter the audit log at its newest page. */
+        gos_audit_pager_free(c->audit);
+        c->audit = gos_audit_pager_new();
+    }
+    c->last_view = v;
+    c->dirty = DIRTY_EVERY;
+    if (!c->small && v != c->layout_view && (v == GOS_VIEW_VMS || c->layout_view == GOS_VIEW_VMS))
+        layout(c);
+}
+
+/* --- the loop ----------------------------------------------------------------------- */
+
+static int loop(console *c)
+{
+    struct pollfd fds[3];
+    int64_t next_tick = 0;
+
+    while (!gos_session_quit_requested(c->s) && !got_signal) {
+        if (got_winch) {
+            got_winch = 0;
+            c->resize = true;
+        }
+        if (c->resize)
+            handle_resize(c);
+        follow_view(c);
+        if (c->confirm && (c->dirty & GOS_DIRTY_VMS) && gos_confirm_recheck(c->confirm, c->s))
+            c->dirty |= DIRTY_DIALOG;
+        if (c->dirty)
+            draw(c);
+
+        /* Only running tasks need a clock: idle, the loop sleeps until
+         * a key, an update from core, or a signal. */
+        int timeout = -1;
+        bool running = gos_view_tasks_running(c->s);
+        if (running) {
+            int64_t now = gos_now_ms();
+            if (next_tick <= now)
+                next_tick = now + TICK_MS;
+            timeout = (int)(next_tick - now);
+        }
+
+        fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+        fds[1] = (struct pollfd){ .fd = gos_session_fd(c->s), .events = POLLIN };
+        fds[2] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
+        int n = poll(fds, 3, timeout);
+        if (n < 0 && errno != EINTR) {
+            c->loop_errno = errno;
+            return -1;
+        }
+        if (n > 0 && (fds[2].revents & POLLIN))
+            drain_pipe();
+        if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(fds[0].revents & POLLIN)) {
+            /* The terminal went away (SSH dropped): nobody is left to see the screen. */
+            return 128 + SIGHUP;
+        }
+        if (n > 0 && (fds[0].revents & POLLIN))
+            drain_keys(c);
+
+        c->dirty |= gos_session_pump(c->s);
+        if (running && gos_now_ms() >= next_tick) {
+            c->dirty |= DIRTY_TICK;
+            next_tick = 0;
+        }
+    }
+    return got_signal ? 128 + got_signal : 0;
+}
+
+int gos_console_run(gos_session *s, char **err)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        if (err)
+            *err = g_strdup(_("The console needs a terminal; without one, use a command such as "
+                              "'guestos list' or 'guestos batch FILE'."));
+        return -1;
+    }
+    const char *term = getenv("TERM");
+    if (!term || !*term) {
+        if (err)
+            *err = g_strdup(_("TERM is not set, so the console cannot drive this terminal."));
+        return -1;
+    }
+    if (signals_install() < 0) {
+        if (err)
+            *err = g_strdup_printf(_("Cannot set up signal handling: %s."), g_strerror(errno));
+        return -1;
+    }
+
+    console c;
+    memset(&c, 0, sizeof c);
+    c.s = s;
+    c.scr = newterm(NULL, stdout, stdin);
+    if (!c.scr) {
+        signals_restore();
+        if (err)
+            /* TRANSLATORS: %s: the value of TERM. */
+            *err = g_strdup_printf(_("The terminal type '%s' is unknown to ncurses."), term);
+        return -1;
+    }
+    set_term(c.scr);
+
+    g_mutex_lock(&log_lock);
+    log_kept = g_string_new(NULL);
+    g_mutex_unlock(&log_lock);
+    GLogFunc old_log = g_log_set_default_handler(keep_log, NULL);
+
+    cbreak();
+    noecho();
+    nonl();
+    intrflush(stdscr, FALSE);
+    set_escdelay(ESC_DELAY_MS);
+    curs_set(0);
+    gos_draw_init();
+    c.input = newpad(1, 1);
+    if (c.input) {
+        keypad(c.input, TRUE);
+        nodelay(c.input, TRUE);
+    }
+    c.audit = gos_audit_pager_new();
+    c.last_view = gos_session_view(s);
+    read_size(&c);
+    layout(&c);
+
+    char *bad = NULL;
+    if (gos_keymap_check(&bad) < 0) {
+        set_error(&c, bad);
+        g_free(bad);
+    }
+
+    int rc = c.input ? loop(&c) : -1;
+
+    /* Every way out passes here: the terminal is left as it was found. */
+    gos_confirm_free(c.confirm);
+    gos_prompt_free(c.prompt);
+    gos_audit_pager_free(c.audit);
+    g_free(c.error_status);
+    drop_windows(&c);
+    if (c.input)
+        delwin(c.input);
+    /* Without an alternate screen (vt100 has none) the console would stay
+     * behind under the shell prompt: wipe it. */
+    const char *rmcup = tigetstr("rmcup");
+    if (!rmcup || rmcup == (char *)-1 || !*rmcup) {
+        clear();
+        refresh();
+    }
+    curs_set(1);
+    endwin();
+    delscreen(c.scr);
+    signals_restore();
+
+    g_log_set_default_handler(old_log, NULL);
+    g_mutex_lock(&log_lock);
+    GString *kept = log_kept;
+    log_kept = NULL;
+    g_mutex_unlock(&log_lock);
+    if (kept->len)
+        fputs(kept->str, stderr);
+    g_string_free(kept, TRUE);
+
+    if (rc < 0) {
+        if (err)
+            *err = g_strdup_printf(_("The console stopped: %s."), g_strerror(c.loop_errno ? c.loop_errno : ENOMEM));
+        return -1;
+    }
+    return rc;
+}

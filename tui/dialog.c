@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The console's two modal widgets: the one-line prompt and the confirmation of destructive actions. */
+#include <config.h>
+
+#include "tui/dialog.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "core/i18n.h"
+#include "tui/keymap.h"
+#include "tui/view.h"
+
+/* Names a confirmation lists before it says "and N more". */
+#define CONFIRM_NAMES 6
+
+/* --- the prompt ------------------------------------------------------------ */
+
+struct gos_prompt {
+    char *label;
+    GArray *text;     /* gunichar */
+    guint cursor;     /* insertion point, in characters */
+};
+
+gos_prompt *gos_prompt_new(const char *label, const char *initial)
+{
+    gos_prompt *p = g_new0(gos_prompt, 1);
+    p->label = g_strdup(label);
+    p->text = g_array_new(FALSE, FALSE, sizeof(gunichar));
+    if (initial && g_utf8_validate(initial, -1, NULL)) {
+        for (const char *q = initial; *q; q = g_utf8_next_char(q)) {
+            gunichar c = g_utf8_get_char(q);
+            if (g_unichar_isprint(c))
+                g_array_append_val(p->text, c);
+        }
+    }
+    p->cursor = p->text->len;
+    return p;
+}
+
+void gos_prompt_free(gos_prompt *p)
+{
+    if (!p)
+        return;
+    g_free(p->label);
+    g_array_free(p->text, TRUE);
+    g_free(p);
+}
+
+gos_dialog_state gos_prompt_key(gos_prompt *p, int key)
+{
+    switch (key) {
+    case '\r':
+    case '\n':
+    case GOS_KEY_FN(KEY_ENTER):
+        return GOS_DIALOG_YES;
+    case GOS_KEY_ESC:
+    case GOS_KEY_CTRL('g'):
+        return GOS_DIALOG_NO;
+    case GOS_KEY_FN(KEY_BACKSPACE):
+    case 127:
+    case GOS_KEY_CTRL('h'):
+        if (p->cursor > 0)
+            g_array_remove_index(p->text, --p->cursor);
+        break;
+    case GOS_KEY_FN(KEY_DC):
+    case GOS_KEY_CTRL('d'):
+        if (p->cursor < p->text->len)
+            g_array_remove_index(p->text, p->cursor);
+        break;
+    case GOS_KEY_FN(KEY_LEFT):
+    case GOS_KEY_CTRL('b'):
+        if (p->cursor > 0)
+            p->cursor--;
+        break;
+    case GOS_KEY_FN(KEY_RIGHT):
+    case GOS_KEY_CTRL('f'):
+        if (p->cursor < p->text->len)
+            p->cursor++;
+        break;
+    case GOS_KEY_FN(KEY_HOME):
+    case GOS_KEY_CTRL('a'):
+        p->cursor = 0;
+        break;
+    case GOS_KEY_FN(KEY_END):
+    case GOS_KEY_CTRL('e'):
+        p->cursor = p->text->len;
+        break;
+    case GOS_KEY_CTRL('u'):
+        g_array_set_size(p->text, 0);
+        p->cursor = 0;
+        break;
+    default:
+        if (!GOS_KEY_IS_FN(key) && key > 0 && g_unichar_isprint((gunichar)key) && p->text->len < 1024) {
+            gunichar c = (gunichar)key;
+            g_array_insert_val(p->text, p->cursor, c);
+            p->cursor++;
+        }
+        break;
+    }
+    return GOS_DIALOG_OPEN;
+}
+
+static char *ucs4_range(const GArray *text, guint from, guint to)
+{
+    char *s = g_ucs4_to_utf8(&g_array_index(text, gunichar, 0) + from, (glong)(to - from), NULL, NULL, NULL);
+    return s ? s : g_strdup("");
+}
+
+char *gos_prompt_text(const gos_prompt *p)
+{
+    return p->text->len ? ucs4_range(p->text, 0, p->text->len) : g_strdup("");
+}
+
+void gos_prompt_draw(const gos_prompt *p, WINDOW *w)
+{
+    int width = getmaxx(w);
+    gos_draw_fill(w, 0, 0, width, A_NORMAL);
+    int x = gos_draw_text(w, 0, 0, width - 1, A_BOLD, p->label, false);
+    int avail = width - x - 1;
+    if (avail < 1) {
+        wmove(w, 0, width - 1);
+        return;
+    }
+    /* Start far enough right that the insertion point fits. */
+    guint start = 0;
+    if (p->text->len) {
+        char *before = ucs4_range(p->text, 0, p->cursor);
+        while (gos_text_width(before) >= avail && start < p->cursor) {
+            g_free(before);
+            before = ucs4_range(p->text, ++start, p->cursor);
+        }
+        int cx = x + gos_text_width(before);
+        g_free(before);
+        char *shown = ucs4_range(p->text, start, p->text->len);
+        gos_draw_text(w, 0, x, avail, A_NORMAL, shown, false);
+        g_free(shown);
+        wmove(w, 0, cx);
+        return;
+    }
+    wmove(w, 0, x);
+}
+
+/* --- the confirmation ----------------------------------------------------- */
+
+struct gos_confirm {
+    gos_cmd cmd;
+    GPtrArray *keys;     /* "host\nuuid" of the targets shown */
+    GPtrArray *names;    /* "name (host)" of the targets shown */
+    bool changed;        /* the targets changed since the dialog opened */
+    WINDOW *win;
+};
+
+static void read_targets(gos_session *s, GPtrArray **keys, GPtrArray **names)
+{
+    size_t n = 0;
+    const gos_vm **t = gos_session_targets(s, &n);
+    *keys = g_ptr_array_new_with_free_func(g_free);
+    *names = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < n; i++) {
+        g_ptr_array_add(*keys, g_strconcat(t[i]->host, "\n", t[i]->uuid, NULL));
+        char *host = gos_host_short(t[i]->host);
+        g_ptr_array_add(*names, g_strdup_printf("%s (%s)", t[i]->name ? t[i]->name : t[i]->uuid, host));
+        g_free(host);
+    }
+    g_free(t);
+}
+
+gos_confirm *gos_confirm_new(gos_session *s, gos_cmd *cmd)
+{
+    gos_confirm *c = g_new0(gos_confirm, 1);
+    c->cmd = *cmd;
+    memset(cmd, 0, sizeof *cmd);
+    read_targets(s, &c->keys, &c->names);
+    return c;
+}
+
+void gos_confirm_free(gos_confirm *c)
+{
+    if (!c)
+        return;
+    gos_cmd_clear(&c->cmd);
+    g_ptr_array_free(c->keys, TRUE);
+    g_ptr_array_free(c->names, TRUE);
+    if (c->win)
+        delwin(c->win);
+    g_free(c);
+}
+
+gos_dialog_state gos_confirm_key(gos_confirm *c, int key)
+{
+    (void)c;
+    switch (key) {
+    case 'y':
+    case 'Y':
+    case '\r':
+    case '\n':
+    case GOS_KEY_FN(KEY_ENTER):
+        return GOS_DIALOG_YES;
+    case 'n':
+    case 'N':
+    case GOS_KEY_ESC:
+    case GOS_KEY_CTRL('g'):
+        return GOS_DIALOG_NO;
+    default:
+        return GOS_DIALOG_OPEN;
+    }
+}
+
+bool gos_confirm_recheck(gos_confirm *c, gos_session *s)
+{
+    GPtrArray *keys, *names;
+    read_targets(s, &keys, &names);
+    bool same = keys->len == c->keys->len;
+    for (guint i = 0; same && i < keys->len; i++)
+        same = strcmp(g_ptr_array_index(keys, i), g_ptr_array_index(c->keys, i)) == 0;
+    if (same) {
+        g_ptr_array_free(keys, TRUE);
+        g_ptr_array_free(names, TRUE);
+        return false;
+    }
+    g_ptr_array_free(c->keys, TRUE);
+    g_ptr_array_free(c->names, TRUE);
+    c->keys = keys;
+    c->names = names;
+    c->changed = true;
+    return true;
+}
+
+gos_cmd *gos_confirm_cmd(gos_confirm *c)
+{
+    return &c->cmd;
+}
+
+void gos_confirm_draw(gos_confirm *c, int rows, int cols)
+{
+    int width = cols - 4 < 72 ? cols - 4 : 72;
+    if (width < 20 || rows < 8)
+        return;
+    gos_lines *l = gos_lines_new(width - 2);
+    const char *help = c->cmd.action && c->cmd.action->help ? _(c->cmd.action->help) : "";
+    gos_lines_text(l, GOS_ROLE_HEADER, 2, help);
+    gos_lines_blank(l);
+    size_t n = c->names->len;
+    for (size_t i = 0; i < n && i < CONFIRM_NAMES; i++)
+        gos_lines_text(l, GOS_ROLE_MARKED, 4, g_ptr_array_index(c->names, i));
+    if (n > CONFIRM_NAMES) {
+        size_t more = n - CONFIRM_NAMES;
+        /* TRANSLATORS: after the first few VM names in the confirmation. */
+        char *m = g_strdup_printf(ngettext("and %zu more VM", "and %zu more VMs", more), more);
+        gos_lines_text(l, GOS_ROLE_NORMAL, 4, m);
+        g_free(m);
+    }
+    if (n == 0)
+        gos_lines_text(l, GOS_ROLE_WARN, 4, _("No VM is selected."));
+    gos_lines_blank(l);
+    if (c->changed) {
+        gos_lines_text(l, GOS_ROLE_WARN, 2, _("The VMs changed while this question was open: check them again."));
+        gos_lines_blank(l);
+    }
+    const char *name = c->cmd.action ? c->cmd.action->name : "?";
+    /* TRANSLATORS: %1$s: an action name (e.g. logoff); %2$zu: the number of VMs. */
+    char *q = g_strdup_printf(ngettext("Run %1$s on this VM?", "Run %1$s on these %2$zu VMs?", n), name, n);
+    gos_lines_text(l, GOS_ROLE_NORMAL, 2, q);
+    g_free(q);
+    /* TRANSLATORS: the keys that answer the confirmation. */
+    gos_lines_text(l, GOS_ROLE_DIM, 2, _("y or Enter: yes    n or Esc: no"));
+
+    int height = (int)gos_lines_count(l) + 2;
+    if (height > rows - 2)
+        height = rows - 2;
+    int y = (rows - height) / 2, x = (cols - width) / 2;
+    if (c->win)
+        delwin(c->win);
+    c->win = newwin(height, width, y, x);
+    if (!c->win) {
+        gos_lines_free(l);
+        return;
+    }
+    int top = 0;
+    gos_lines_draw(l, c->win, 1, height - 2, &top);
+    gos_draw_box(c->win, gos_draw_attr(GOS_ROLE_WARN));
+    /* TRANSLATORS: the title of the confirmation dialog. */
+    char *title = g_strdup_printf(" %s ", _("Confirm"));
+    gos_draw_text(c->win, 0, 2, width - 4, gos_draw_attr(GOS_ROLE_WARN) | A_BOLD, title, false);
+    g_free(title);
+    wnoutrefresh(c->win);
+    gos_lines_free(l);
+}

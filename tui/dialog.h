@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The console's two modal widgets: the one-line prompt and the confirmation of destructive actions. */
+#ifndef GOS_DIALOG_H
+#define GOS_DIALOG_H
+
+#include <stdbool.h>
+
+#include "core/actions.h"
+#include "core/session.h"
+#include "tui/draw.h"
+
+typedef enum {
+    GOS_DIALOG_OPEN = 0,   /* still asking */
+    GOS_DIALOG_YES,        /* Enter in a prompt, y/Enter in a confirmation */
+    GOS_DIALOG_NO,         /* Esc; n in a confirmation */
+} gos_dialog_state;
+
+/* --- the prompt: edits one line of text at the bottom of the screen ------ */
+
+typedef struct gos_prompt gos_prompt;
+
+/* label: translated text before the input ("Search: "); initial: UTF-8 or NULL. */
+gos_prompt *gos_prompt_new(const char *label, const char *initial);
+void gos_prompt_free(gos_prompt *p);   /* accepts NULL */
+
+/* Applies one key (see keymap.h for how keys are encoded). Control
+ * characters are never inserted. */
+gos_dialog_state gos_prompt_key(gos_prompt *p, int key);
+
+/* The text typed so far, as newly allocated UTF-8. */
+char *gos_prompt_text(const gos_prompt *p);
+
+/* Draws label and text on row 0 of w, scrolled so that the insertion point
+ * shows, and leaves w's cursor there. */
+void gos_prompt_draw(const gos_prompt *p, WINDOW *w);
+
+/* --- the confirmation: names the VMs a destructive action will change ---- */
+
+typedef struct gos_confirm gos_confirm;
+
+/* Takes over cmd (cleared in the caller) and remembers the session's targets
+ * at this moment. */
+gos_confirm *gos_confirm_new(gos_session *s, gos_cmd *cmd);
+void gos_confirm_free(gos_confirm *c);   /* accepts NULL; clears the command */
+
+gos_dialog_state gos_confirm_key(gos_confirm *c, int key);
+
+/* True when the session's targets are no longer the ones shown (the
+ * inventory changed under the dialog); the dialog then shows the new ones
+ * and must be confirmed again. */
+bool gos_confirm_recheck(gos_confirm *c, gos_session *s);
+
+/* The command to run once confirmed (borrowed). */
+gos_cmd *gos_confirm_cmd(gos_confirm *c);
+
+/* Draws the dialog centred on a screen of rows x cols into its own window
+ * and queues it with wnoutrefresh. */
+void gos_confirm_draw(gos_confirm *c, int rows, int cols);
+
+#endif

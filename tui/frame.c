@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The frame around every view: the top line, the status line and the key-hint bar. */
+#include <config.h>
+
+#include <glib.h>
+#include <string.h>
+
+#include "core/i18n.h"
+#include "tui/view.h"
+
+/* Writes text at *x in attr within the window's width; advances *x. */
+static void put(WINDOW *w, int *x, int limit, attr_t attr, const char *text)
+{
+    if (*x >= limit)
+        return;
+    *x += gos_draw_text(w, 0, *x, limit - *x, attr, text, false);
+}
+
+static const char *view_label(gos_view v)
+{
+    switch (v) {
+    /* TRANSLATORS: names of the console's views, shown at the right of the top line. */
+    case GOS_VIEW_VMS: return _("VM list");
+    case GOS_VIEW_TASKS: return _("Tasks");
+    case GOS_VIEW_AUDIT: return _("Audit log");
+    case GOS_VIEW_DETAIL: return _("VM detail");
+    case GOS_VIEW_HELP: return _("Help");
+    }
+    return "";
+}
+
+void gos_frame_title(WINDOW *w, gos_session *s)
+{
+    int width = getmaxx(w);
+    attr_t a = gos_draw_attr(GOS_ROLE_TITLE);
+    const char *sep = gos_draw_separator();
+    gos_draw_fill(w, 0, 0, width, a);
+
+    int limit = width;
+    int x = 0;
+    put(w, &x, limit, a | A_BOLD, " guestos");
+
+    size_t nh = gos_session_host_count(s);
+    put(w, &x, limit, a, sep);
+    if (nh == 0) {
+        put(w, &x, limit, a, _("no host"));
+    }
+    for (size_t i = 0; i < nh && i < 2; i++) {
+        const char *why = NULL;
+        int st = gos_session_host_state(s, i, &why);
+        char *name = gos_host_short(gos_session_host_uri(s, i));
+        /* TRANSLATORS: a host's connection state in the top line. */
+        const char *state = st > 0 ? _("connected") : st == 0 ? _("connecting") : _("failed");
+        char *item = g_strdup_printf("%s%s %s", i ? ", " : "", name, state);
+        put(w, &x, limit, st < 0 ? a | A_BOLD : a, item);
+        g_free(item);
+        g_free(name);
+    }
+    if (nh > 2) {
+        char *more = g_strdup_printf(ngettext(", %zu more host", ", %zu more hosts", nh - 2), nh - 2);
+        put(w, &x, limit, a, more);
+        g_free(more);
+    }
+
+    size_t totals[GOS_VM_N_STATES];
+    gos_session_state_totals(s, totals);
+    GString *t = g_string_new(NULL);
+    for (int st = 0; st < GOS_VM_N_STATES; st++) {
+        if (totals[st] == 0)
+            continue;
+        if (t->len)
+            g_string_append(t, ", ");
+        /* TRANSLATORS: a count of VMs in one state, e.g. "3 running". */
+        g_string_append_printf(t, _("%zu %s"), totals[st], gos_vm_state_label(st));
+    }
+    put(w, &x, limit, a, sep);
+    put(w, &x, limit, a, t->len ? t->str : _("no VMs"));
+    g_string_free(t, TRUE);
+
+    size_t marked = gos_session_marked_count(s);
+    char *m = g_strdup_printf(ngettext("%zu marked", "%zu marked", marked), marked);
+    put(w, &x, limit, a, sep);
+    put(w, &x, limit, marked ? a | A_BOLD : a, m);
+    g_free(m);
+
+    const char *filter = gos_session_filter_text(s);
+    if (filter && *filter) {
+        /* TRANSLATORS: %s: the filter in force, e.g. "state=running name=web*". */
+        char *f = g_strdup_printf(_("filter: %s"), filter);
+        put(w, &x, limit, a, sep);
+        put(w, &x, limit, a | A_BOLD, f);
+        g_free(f);
+    }
+
+    /* The view's name at the right, when the rest left room for it. */
+    const char *vl = view_label(gos_session_view(s));
+    int vw = gos_text_width(vl);
+    if (x + 2 + vw + 1 <= width)
+        gos_draw_text(w, 0, width - vw - 1, vw, a, vl, false);
+}
+
+void gos_frame_status(WINDOW *w, gos_session *s, bool error)
+{
+    const char *text = gos_session_status(s);
+    gos_draw_text(w, 0, 0, getmaxx(w), gos_draw_attr(error ? GOS_ROLE_ERROR : GOS_ROLE_NORMAL),
+                  text ? text : "", true);
+}
+
+typedef struct hint {
+    const char *key;
+    const char *label;
+    int rank;
+    bool keep;
+} hint;
+
+static gint hint_cmp(gconstpointer a, gconstpointer b)
+{
+    const hint *x = a, *y = b;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+static int hint_width(const hint *h)
+{
+    return gos_text_width(h->key) + 1 + gos_text_width(h->label);
+}
+
+static void draw_hints(WINDOW *w, GArray *hints)
+{
+    int width = getmaxx(w);
+    int total = 0;
+    for (guint i = 0; i < hints->len; i++)
+        total += hint_width(&g_array_index(hints, hint, i)) + (i ? 2 : 0);
+    /* Drop the least important hints until the rest fit. */
+    for (guint i = hints->len; i-- > 0 && total > width;) {
+        hint *h = &g_array_index(hints, hint, i);
+        if (h->keep)
+            continue;
+        total -= hint_width(h) + 2;
+        g_array_remove_index(hints, i);
+    }
+
+    gos_draw_fill(w, 0, 0, width, A_NORMAL);
+    int x = 0;
+    for (guint i = 0; i < hints->len && x < width; i++) {
+        const hint *h = &g_array_index(hints, hint, i);
+        if (i)
+            x += gos_draw_text(w, 0, x, width - x, A_NORMAL, "  ", false);
+        x += gos_draw_text(w, 0, x, width - x, gos_draw_attr(GOS_ROLE_HINT_KEY), h->key, false);
+        x += gos_draw_text(w, 0, x, width - x, A_NORMAL, " ", false);
+        x += gos_draw_text(w, 0, x, width - x, A_NORMAL, h->label, false);
+    }
+}
+
+void gos_frame_hints(WINDOW *w, gos_key_context ctx)
+{
+    GArray *hints = g_array_new(FALSE, TRUE, sizeof(hint));
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    gos_key_context order[2] = { ctx, GOS_CTX_GLOBAL };
+    for (int t = 0; t < 2; t++) {
+        if (t == 1 && ctx == GOS_CTX_GLOBAL)
+            break;
+        size_t n;
+        const gos_binding *b = gos_keymap_table(order[t], &n);
+        for (size_t i = 0; i < n; i++) {
+            if (!b[i].hint)
+                continue;
+            /* A key of the view's own table shadows the global one. */
+            if (t == 1 && gos_keymap_lookup(ctx, b[i].key) != &b[i])
+                continue;
+            char buf[32];
+            char *key = g_strdup(gos_key_name(b[i].key, buf, sizeof buf));
+            g_ptr_array_add(names, key);
+            hint h = { key, _(b[i].hint), b[i].hint_rank, b[i].hint_keep };
+            g_array_append_val(hints, h);
+        }
+    }
+    g_array_sort(hints, hint_cmp);
+    draw_hints(w, hints);
+    g_array_free(hints, TRUE);
+    g_ptr_array_free(names, TRUE);
+}
+
+void gos_frame_hints_pairs(WINDOW *w, const char *const *keys, const char *const *labels, size_t n)
+{
+    GArray *hints = g_array_new(FALSE, TRUE, sizeof(hint));
+    for (size_t i = 0; i < n; i++) {
+        hint h = { keys[i], labels[i], (int)i, i == 0 };
+        g_array_append_val(hints, h);
+    }
+    draw_hints(w, hints);
+    g_array_free(hints, TRUE);
+}

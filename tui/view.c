@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the views share: scrolling, short host names, time formats. */
+#include <config.h>
+
+#include <glib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui/view.h"
+
+int gos_scroll_parse(const char *action)
+{
+    static const char *const names[] = {
+        [GOS_SCROLL_UP] = "cursor-up",       [GOS_SCROLL_DOWN] = "cursor-down",
+        [GOS_SCROLL_PAGE_UP] = "page-up",    [GOS_SCROLL_PAGE_DOWN] = "page-down",
+        [GOS_SCROLL_HOME] = "cursor-home",   [GOS_SCROLL_END] = "cursor-end",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        if (action && strcmp(action, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+void gos_page_scroll(gos_page_pos *pos, gos_scroll how)
+{
+    int page = pos->rows > 1 ? pos->rows - 1 : 1;
+    int max_top = pos->lines > pos->rows ? pos->lines - pos->rows : 0;
+    switch (how) {
+    case GOS_SCROLL_UP: pos->top--; break;
+    case GOS_SCROLL_DOWN: pos->top++; break;
+    case GOS_SCROLL_PAGE_UP: pos->top -= page; break;
+    case GOS_SCROLL_PAGE_DOWN: pos->top += page; break;
+    case GOS_SCROLL_HOME: pos->top = 0; break;
+    case GOS_SCROLL_END: pos->top = max_top; break;
+    }
+    if (pos->top > max_top)
+        pos->top = max_top;
+    if (pos->top < 0)
+        pos->top = 0;
+}
+
+char *gos_host_short(const char *uri)
+{
+    if (!uri)
+        return g_strdup("?");
+    const char *colon = strstr(uri, "://");
+    if (!colon)
+        return g_strdup(uri);
+    char *scheme = g_strndup(uri, (size_t)(colon - uri));
+    char *plus = strchr(scheme, '+');
+    if (plus)
+        *plus = '\0';
+    const char *auth = colon + 3;
+    size_t alen = strcspn(auth, "/?");
+    char *out;
+    if (alen > 0) {
+        /* qemu+ssh://root@h1.example.org:22/system -> h1 */
+        char *host = g_strndup(auth, alen);
+        char *at = strrchr(host, '@');
+        char *h = at ? at + 1 : host;
+        if (*h != '[')
+            h[strcspn(h, ":.")] = '\0';
+        out = g_strdup(*h ? h : host);
+        g_free(host);
+    } else {
+        /* test:///default -> test:default; qemu:///system -> qemu */
+        const char *path = auth + alen;
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        size_t blen = strcspn(base, "?");
+        if (blen == 0 || (blen == 6 && strncmp(base, "system", 6) == 0))
+            out = g_strdup(scheme);
+        else
+            out = g_strdup_printf("%s:%.*s", scheme, (int)blen, base);
+    }
+    g_free(scheme);
+    return out;
+}
+
+const char *gos_format_time(int64_t ms, char *buf, size_t len)
+{
+    if (ms <= 0) {
+        g_strlcpy(buf, "-", len);
+        return buf;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        g_strlcpy(buf, "?", len);
+    return buf;
+}
+
+const char *gos_format_duration(int64_t ms, char *buf, size_t len)
+{
+    if (ms < 0)
+        ms = 0;
+    int64_t sec = ms / 1000;
+    if (sec >= 3600)
+        g_snprintf(buf, len, "%d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+    else
+        g_snprintf(buf, len, "%d:%02d", (int)(sec / 60), (int)(sec % 60));
+    return buf;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The console's views and the frame around them: what each draws and how each scrolls. */
+#ifndef GOS_VIEW_H
+#define GOS_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/session.h"
+#include "tui/draw.h"
+#include "tui/keymap.h"
+
+/* The cursor-* and page-* actions, as the views other than the VM list
+ * apply them to themselves (the VM list's cursor belongs to the session). */
+typedef enum {
+    GOS_SCROLL_UP = 0,
+    GOS_SCROLL_DOWN,
+    GOS_SCROLL_PAGE_UP,
+    GOS_SCROLL_PAGE_DOWN,
+    GOS_SCROLL_HOME,
+    GOS_SCROLL_END,
+} gos_scroll;
+
+/* The scroll step an action name stands for, or -1 for other actions. */
+int gos_scroll_parse(const char *action);
+
+/* Where a scrolled text page stands; rows and lines are filled in by the draw. */
+typedef struct gos_page_pos {
+    int top;
+    int rows;
+    int lines;
+} gos_page_pos;
+
+void gos_page_scroll(gos_page_pos *pos, gos_scroll how);
+
+/* Where a list with a cursor stands (the task list). */
+typedef struct gos_list_pos {
+    size_t cursor;
+    size_t top;
+    int rows;          /* entries that fit, filled in by the draw */
+} gos_list_pos;
+
+/* --- the frame (frame.c) --------------------------------------------------- */
+
+/* The top line: hosts and their state, VMs per state, marked count, filter, view. */
+void gos_frame_title(WINDOW *w, gos_session *s);
+/* The status line: the session's last sentence, in the error role when error. */
+void gos_frame_status(WINDOW *w, gos_session *s, bool error);
+/* The hint bar generated from the keymap of ctx and the global keymap. */
+void gos_frame_hints(WINDOW *w, gos_key_context ctx);
+/* A hint bar of n fixed pairs (dialogs and prompts). */
+void gos_frame_hints_pairs(WINDOW *w, const char *const *keys, const char *const *labels, size_t n);
+
+/* "test:default" for test:///default, "h1" for qemu+ssh://root@h1.example/system. */
+char *gos_host_short(const char *uri);
+/* Local time "2024-05-01 13:02:03" of UTC ms into buf; "-" for 0. */
+const char *gos_format_time(int64_t ms, char *buf, size_t len);
+/* "0:07", "12:03", "1:02:03". */
+const char *gos_format_duration(int64_t ms, char *buf, size_t len);
+
+/* --- the views --------------------------------------------------------------- */
+
+/* view_vms.c: the VM table; *top is the first row shown, kept around the cursor. */
+void gos_view_vms_draw(WINDOW *w, gos_session *s, size_t *top);
+
+/* view_tasks.c: the last tasks under the VM table, and the full task list. */
+void gos_view_tasks_panel_draw(WINDOW *w, gos_session *s);
+void gos_view_tasks_draw(WINDOW *w, gos_session *s, gos_list_pos *pos);
+void gos_view_tasks_scroll(gos_session *s, gos_list_pos *pos, gos_scroll how);
+/* True while a task of the session has not completed. */
+bool gos_view_tasks_running(gos_session *s);
+
+/* view_audit.c: recent tasks from the audit store, newest first, paged by key. */
+typedef struct gos_audit_pager gos_audit_pager;
+gos_audit_pager *gos_audit_pager_new(void);
+void gos_audit_pager_free(gos_audit_pager *p);   /* accepts NULL */
+/* Reads the page again at its next draw (new rows may have arrived). */
+void gos_audit_pager_reload(gos_audit_pager *p);
+void gos_view_audit_draw(WINDOW *w, gos_session *s, gos_audit_pager *p);
+void gos_view_audit_scroll(gos_session *s, gos_audit_pager *p, gos_scroll how);
+
+/* view_detail.c: every field of the VM under the cursor. */
+void gos_view_detail_draw(WINDOW *w, gos_session *s, gos_page_pos *pos);
+
+/* view_help.c: keys and actions, generated from the keymaps and the action table. */
+void gos_view_help_draw(WINDOW *w, gos_session *s, gos_page_pos *pos);
+
+#endif
