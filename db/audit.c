@@ -208,6 +208,12 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
     }
     sqlite3_extended_result_codes(a->db, 1);
     sqlite3_busy_timeout(a->db, GOS_AUDIT_BUSY_TIMEOUT_MS);
+    /* Statement and savepoint journals in memory: they hold the few pages one
+     * append touches, and once SQLite spills one to a temporary file it writes
+     * that file about ten times per event. Nothing else here needs temporary
+     * storage: no query sorts (tests/test_audit.c checks the plans) and the
+     * migration's replay table never holds a row. */
+    exec_simple(a->db, "PRAGMA temp_store = MEMORY");
 
     rc = gos_audit_schema_probe(a->db, &have, &app_id, &has_objects);
     if ((rc & 0xff) == SQLITE_NOTADB) {

@@ -397,6 +397,7 @@ START_TEST(test_open_pragmas)
     ck_assert_str_eq(mode, "wal");
     ck_assert_int_eq(raw_int(db, "PRAGMA synchronous"), 2);          /* FULL */
     ck_assert_int_eq(raw_int(db, "PRAGMA foreign_keys"), 1);
+    ck_assert_int_eq(raw_int(db, "PRAGMA temp_store"), 2);           /* MEMORY */
     ck_assert_int_eq(raw_int(db, "PRAGMA busy_timeout"), GOS_AUDIT_BUSY_TIMEOUT_MS);
     ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), GOS_AUDIT_SCHEMA_VERSION);
     ck_assert_int_eq(raw_int(db, "PRAGMA application_id"), 0x676f7361);
