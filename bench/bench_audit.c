@@ -160,7 +160,7 @@ static int64_t fill(gos_audit *a, int64_t first, int64_t tasks, int64_t base, in
         flight_start(&f[active], next++, base);
     if (batch && gos_audit_batch_begin(a, &err) != 0)
         die("begin", err);
-    for (int i = 0; active > 0; i = (i + 1) % active) {
+    for (int i = 0; active > 0; i = active ? (i + 1) % active : 0) {
         bool done = flight_step(a, &f[i]);
 
         events++;
