@@ -5,6 +5,12 @@
 # and an EXIT trap kills the private tmux server whatever happens. Every wait
 # is a bounded poll of capture-pane; a failed wait prints the pane and exits 1.
 
+# Every screen test needs tmux: skip (77) before making anything without it.
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "SKIP: tmux is not installed; the screen tests need it." >&2
+    exit 77
+fi
+
 SCREEN_SOCKET="guestos-screen-$$-0"
 screen_servers=0
 SCREEN_TIMEOUT=${SCREEN_TIMEOUT:-15}
@@ -33,7 +39,7 @@ screen_cleanup() {
 trap screen_cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# Exits 77 (skipped) when tmux is missing.
+# Exits 77 (skipped) when tmux is missing (sourcing this file checks already).
 screen_require_tmux() {
     if ! command -v tmux >/dev/null 2>&1; then
         echo "SKIP: tmux is not installed; the screen tests need it." >&2

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <glib.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,6 +22,8 @@
 #include "tui/draw.h"
 #include "tui/keymap.h"
 #include "tui/view.h"
+/* Last: its capability macros (lines, columns, ...) would rewrite the headers above. */
+#include <term.h>
 
 /* The layout needs this much; below it the console says so instead. */
 #define MIN_COLS 80
@@ -127,21 +130,58 @@ static void drain_pipe(void)
         ;
 }
 
-/* --- messages from GLib while the screen is ours ------------------------- */
+/* --- stderr while the screen is ours ----------------------------------------- */
 
-/* A g_warning() on stderr would scribble over the screen: keep what comes
- * (from any thread) and print it once the terminal is restored. */
-static GMutex log_lock;
-static GString *log_kept;
+/* Anything written to a stderr that is the terminal (a g_warning, a libvirt
+ * VIR_WARN, which goes to stderr by default) would scribble over the screen.
+ * While the console runs, fd 2 goes to an anonymous file; once the terminal
+ * is restored, what came is copied to the real stderr. */
+typedef struct stderr_hold {
+    int saved;       /* the real stderr, or -1 when not held */
+    FILE *held;
+} stderr_hold;
 
-static void keep_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+static void stderr_hold_start(stderr_hold *h)
 {
-    (void)level;
-    (void)data;
-    g_mutex_lock(&log_lock);
-    if (log_kept && log_kept->len < 16384)
-        g_string_append_printf(log_kept, "%s%s%s\n", domain ? domain : "", domain ? ": " : "", message);
-    g_mutex_unlock(&log_lock);
+    h->saved = -1;
+    h->held = NULL;
+    if (!isatty(STDERR_FILENO))
+        return;
+    fflush(stderr);
+    h->held = tmpfile();
+    if (!h->held)
+        return;
+    h->saved = dup(STDERR_FILENO);
+    if (h->saved < 0 || dup2(fileno(h->held), STDERR_FILENO) < 0) {
+        if (h->saved >= 0)
+            close(h->saved);
+        h->saved = -1;
+        fclose(h->held);
+        h->held = NULL;
+    }
+}
+
+static void stderr_hold_end(stderr_hold *h)
+{
+    if (h->saved < 0)
+        return;
+    fflush(stderr);
+    dup2(h->saved, STDERR_FILENO);
+    close(h->saved);
+    h->saved = -1;
+    /* The last 64 KiB at most: the beginning of a flood says no more than its end. */
+    long size = (fseek(h->held, 0, SEEK_END) == 0) ? ftell(h->held) : 0;
+    if (size > 0) {
+        long from = size > 65536 ? size - 65536 : 0;
+        char buf[4096];
+        size_t n;
+        fseek(h->held, from, SEEK_SET);
+        while ((n = fread(buf, 1, sizeof buf, h->held)) > 0)
+            fwrite(buf, 1, n, stderr);
+        fflush(stderr);
+    }
+    fclose(h->held);
+    h->held = NULL;
 }
 
 /* --- layout ------------------------------------------------------------------ */
@@ -556,15 +596,19 @@ static int loop(console *c)
         if (c->dirty)
             draw(c);
 
-        /* Only running tasks need a clock: idle, the loop sleeps until
-         * a key, an update from core, or a signal. */
-        int timeout = -1;
+        /* Only running tasks need a clock, and core only while some agent
+         * is due for a probe: idle, the loop sleeps until a key, an update
+         * from core, or a signal. */
+        long core_timeout = gos_session_timeout_ms(c->s);
+        int timeout = core_timeout < 0 ? -1 : core_timeout > INT_MAX ? INT_MAX : (int)core_timeout;
         bool running = gos_view_tasks_running(c->s);
         if (running) {
             int64_t now = gos_now_ms();
             if (next_tick <= now)
                 next_tick = now + TICK_MS;
-            timeout = (int)(next_tick - now);
+            int tick = (int)(next_tick - now);
+            if (timeout < 0 || tick < timeout)
+                timeout = tick;
         }
 
         fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -613,6 +657,17 @@ int gos_console_run(gos_session *s, char **err)
         return -1;
     }
 
+    /* Ask terminfo first: a failed newterm() leaks ncurses' screen. */
+    int term_err = 0;
+    if (setupterm(NULL, STDOUT_FILENO, &term_err) != OK) {
+        signals_restore();
+        if (err)
+            /* TRANSLATORS: %s: the value of TERM. */
+            *err = g_strdup_printf(_("The terminal type '%s' is unknown to ncurses."), term);
+        return -1;
+    }
+    del_curterm(cur_term);
+
     console c;
     memset(&c, 0, sizeof c);
     c.s = s;
@@ -626,10 +681,8 @@ int gos_console_run(gos_session *s, char **err)
     }
     set_term(c.scr);
 
-    g_mutex_lock(&log_lock);
-    log_kept = g_string_new(NULL);
-    g_mutex_unlock(&log_lock);
-    GLogFunc old_log = g_log_set_default_handler(keep_log, NULL);
+    stderr_hold hold;
+    stderr_hold_start(&hold);
 
     cbreak();
     noecho();
@@ -676,14 +729,7 @@ int gos_console_run(gos_session *s, char **err)
     delscreen(c.scr);
     signals_restore();
 
-    g_log_set_default_handler(old_log, NULL);
-    g_mutex_lock(&log_lock);
-    GString *kept = log_kept;
-    log_kept = NULL;
-    g_mutex_unlock(&log_lock);
-    if (kept->len)
-        fputs(kept->str, stderr);
-    g_string_free(kept, TRUE);
+    stderr_hold_end(&hold);
 
     if (rc < 0) {
         if (err)

@@ -10,7 +10,7 @@
  * Call after setlocale(), gos_session_new() and gos_session_connect(s, false).
  * Keys run action lines through gos_cmd_exec(); the session's view, cursor,
  * marks and status change as the actions say. The terminal is restored on
- * every way out; GLib messages logged meanwhile are printed to stderr after.
+ * every way out; what was written to stderr meanwhile is printed after.
  *
  * Returns the process exit status: 0 after `quit`, 128 + the signal number
  * after a signal or a hang-up; or -1 with *err set to a translated sentence

@@ -29,6 +29,42 @@ static const char *view_label(gos_view v)
     return "";
 }
 
+/* "test:default", "h1 connecting", "h2 FAILED", or "5 hosts: 4 up, 1 failed". */
+static char *hosts_text(gos_session *s)
+{
+    size_t nh = gos_session_host_count(s), up = 0, pending = 0, failed = 0;
+    for (size_t i = 0; i < nh; i++) {
+        int st = gos_session_host_state(s, i, NULL);
+        if (st > 0)
+            up++;
+        else if (st == 0)
+            pending++;
+        else
+            failed++;
+    }
+    if (nh == 0)
+        return g_strdup(_("no host"));
+    if (nh > 2)
+        /* TRANSLATORS: host totals in the top line: all hosts, connected, connecting, failed. */
+        return g_strdup_printf(ngettext("%zu host: %zu up, %zu connecting, %zu failed",
+                                        "%zu hosts: %zu up, %zu connecting, %zu failed", nh),
+                               nh, up, pending, failed);
+    GString *t = g_string_new(NULL);
+    for (size_t i = 0; i < nh; i++) {
+        int st = gos_session_host_state(s, i, NULL);
+        char *name = gos_host_short(gos_session_host_uri(s, i));
+        if (i)
+            g_string_append(t, ", ");
+        if (st > 0)
+            g_string_append(t, name);
+        else
+            /* TRANSLATORS: a host that is not connected: its name and "connecting" or "FAILED". */
+            g_string_append_printf(t, _("%s %s"), name, st == 0 ? _("connecting") : _("FAILED"));
+        g_free(name);
+    }
+    return g_string_free(t, FALSE);
+}
+
 void gos_frame_title(WINDOW *w, gos_session *s)
 {
     int width = getmaxx(w);
@@ -36,31 +72,37 @@ void gos_frame_title(WINDOW *w, gos_session *s)
     const char *sep = gos_draw_separator();
     gos_draw_fill(w, 0, 0, width, a);
 
-    int limit = width;
+    /* Right: what the operator acts on (marks, filter) and where he is. */
+    size_t marked = gos_session_marked_count(s);
+    GString *right = g_string_new(NULL);
+    const char *filter = gos_session_filter_text(s);
+    if (filter && *filter) {
+        /* TRANSLATORS: %s: the filter in force, e.g. "state=running name=web*". */
+        g_string_append_printf(right, _("filter: %s"), filter);
+        g_string_append(right, sep);
+    }
+    g_string_append_printf(right, ngettext("%zu marked", "%zu marked", marked), marked);
+    /* The view's name only when there is room: the title says it anyway. */
+    const char *vl = view_label(gos_session_view(s));
+    if (gos_text_width(right->str) + gos_text_width(sep) + gos_text_width(vl) + 1 <= width / 2) {
+        g_string_append(right, sep);
+        g_string_append(right, vl);
+    }
+    g_string_append_c(right, ' ');
+    int rw = gos_text_width(right->str);
+    if (rw > width / 2)
+        rw = width / 2;
+    gos_draw_text_right(w, 0, width - rw, rw, marked || (filter && *filter) ? a | A_BOLD : a, right->str);
+    g_string_free(right, TRUE);
+
+    /* Left: the program, its hosts, and the VMs per state. */
+    int limit = width - rw - 1;
     int x = 0;
     put(w, &x, limit, a | A_BOLD, " guestos");
-
-    size_t nh = gos_session_host_count(s);
     put(w, &x, limit, a, sep);
-    if (nh == 0) {
-        put(w, &x, limit, a, _("no host"));
-    }
-    for (size_t i = 0; i < nh && i < 2; i++) {
-        const char *why = NULL;
-        int st = gos_session_host_state(s, i, &why);
-        char *name = gos_host_short(gos_session_host_uri(s, i));
-        /* TRANSLATORS: a host's connection state in the top line. */
-        const char *state = st > 0 ? _("connected") : st == 0 ? _("connecting") : _("failed");
-        char *item = g_strdup_printf("%s%s %s", i ? ", " : "", name, state);
-        put(w, &x, limit, st < 0 ? a | A_BOLD : a, item);
-        g_free(item);
-        g_free(name);
-    }
-    if (nh > 2) {
-        char *more = g_strdup_printf(ngettext(", %zu more host", ", %zu more hosts", nh - 2), nh - 2);
-        put(w, &x, limit, a, more);
-        g_free(more);
-    }
+    char *hosts = hosts_text(s);
+    put(w, &x, limit, a, hosts);
+    g_free(hosts);
 
     size_t totals[GOS_VM_N_STATES];
     gos_session_state_totals(s, totals);
@@ -76,27 +118,6 @@ void gos_frame_title(WINDOW *w, gos_session *s)
     put(w, &x, limit, a, sep);
     put(w, &x, limit, a, t->len ? t->str : _("no VMs"));
     g_string_free(t, TRUE);
-
-    size_t marked = gos_session_marked_count(s);
-    char *m = g_strdup_printf(ngettext("%zu marked", "%zu marked", marked), marked);
-    put(w, &x, limit, a, sep);
-    put(w, &x, limit, marked ? a | A_BOLD : a, m);
-    g_free(m);
-
-    const char *filter = gos_session_filter_text(s);
-    if (filter && *filter) {
-        /* TRANSLATORS: %s: the filter in force, e.g. "state=running name=web*". */
-        char *f = g_strdup_printf(_("filter: %s"), filter);
-        put(w, &x, limit, a, sep);
-        put(w, &x, limit, a | A_BOLD, f);
-        g_free(f);
-    }
-
-    /* The view's name at the right, when the rest left room for it. */
-    const char *vl = view_label(gos_session_view(s));
-    int vw = gos_text_width(vl);
-    if (x + 2 + vw + 1 <= width)
-        gos_draw_text(w, 0, width - vw - 1, vw, a, vl, false);
 }
 
 void gos_frame_status(WINDOW *w, gos_session *s, bool error)
