@@ -96,7 +96,7 @@ void gos_frame_title(WINDOW *w, gos_session *s)
     g_string_free(right, TRUE);
 
     /* Left: the program, its hosts, and the VMs per state. */
-    int limit = width - rw - 1;
+    int limit = width - rw - 2;
     int x = 0;
     put(w, &x, limit, a | A_BOLD, " guestos");
     put(w, &x, limit, a, sep);
