@@ -139,10 +139,19 @@ static int act_sort(gos_session *s, int argc, char **argv, char **err)
 
 static int act_logoff(gos_session *s, int argc, char **argv, char **err)
 {
-    ARG_UNUSED;
-    int n = gos_session_logoff(s, err);
-    if (n < 0)
-        return -1;
+    int n = 0;
+    if (argc == 0) {
+        n = gos_session_logoff(s, err);
+        if (n < 0)
+            return -1;
+    }
+    /* Named targets: the console passes the VMs it showed in its question,
+     * and recorded macros keep them. */
+    for (int i = 0; i < argc; i++) {
+        if (!gos_session_logoff_vm(s, NULL, argv[i], err))
+            return n ? (int)(GOS_DIRTY_TASKS | GOS_DIRTY_STATUS) : -1;
+        n++;
+    }
     gos_session_set_status(s, ngettext("%d logoff task submitted.", "%d logoff tasks submitted.", n), n);
     return GOS_DIRTY_TASKS | GOS_DIRTY_STATUS;
 }
@@ -173,14 +182,19 @@ static int act_view(gos_session *s, int argc, char **argv, char **err)
 static int act_help(gos_session *s, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_session_set_view(s, gos_session_view(s) == GOS_VIEW_HELP ? GOS_VIEW_VMS : GOS_VIEW_HELP);
+    if (gos_session_view(s) == GOS_VIEW_HELP)
+        gos_session_set_view(s, gos_session_previous_view(s));
+    else
+        gos_session_set_view(s, GOS_VIEW_HELP);
     return GOS_DIRTY_ALL;
 }
 
 static int act_back(gos_session *s, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_session_set_view(s, GOS_VIEW_VMS);
+    gos_view prev = gos_session_previous_view(s);
+    gos_view cur = gos_session_view(s);
+    gos_session_set_view(s, prev != cur && prev != GOS_VIEW_HELP ? prev : GOS_VIEW_VMS);
     return GOS_DIRTY_ALL;
 }
 
@@ -230,12 +244,12 @@ static const gos_action actions[] = {
       N_("Show only matching VMs; no arguments shows all") },
     { "search", act_search, 0, 0, 1, "[TEXT]", N_("Show VMs whose name contains the text") },
     { "sort", act_sort, 0, 1, 1, "name|host|state|agent|users", N_("Sort by a column; again reverses") },
-    { "logoff", act_logoff, GOS_ACT_TARGETS | GOS_ACT_DESTRUCTIVE, 0, 0, "",
-      N_("Log off all users of the marked VMs (or the one under the cursor)") },
+    { "logoff", act_logoff, GOS_ACT_TARGETS | GOS_ACT_DESTRUCTIVE, 0, 64, "[VM...]",
+      N_("Log off all users of the named VMs, else the marked ones (or the one under the cursor)") },
     { "cancel", act_cancel, GOS_ACT_TARGETS, 0, 0, "", N_("Cancel the running tasks of the marked VMs") },
     { "wait", act_wait, 0, 0, 1, "[SECONDS]", N_("Wait until every task has ended") },
     { "view", act_view, GOS_ACT_NO_RECORD, 1, 1, "vms|tasks|audit|detail|help", N_("Switch to a view") },
-    { "back", act_back, GOS_ACT_NO_RECORD, 0, 0, "", N_("Return to the VM list") },
+    { "back", act_back, GOS_ACT_NO_RECORD, 0, 0, "", N_("Return to the previous view") },
     { "list", act_list, 0, 0, 0, "", N_("Show the VM list") },
 };
 

@@ -51,7 +51,7 @@ struct gos_session {
     char *filter_text;
     gos_sort sort;
     bool desc;
-    gos_view view_mode;
+    gos_view view_mode, prev_view;
 
     GPtrArray *tasks;        /* gos_task*, references */
     GHashTable *answered;    /* "host\nuuid" of agents that answered in this run */
@@ -610,6 +610,7 @@ const gos_vm **gos_session_targets(gos_session *s, size_t *n)
 }
 
 const char *gos_session_filter_text(gos_session *s) { return s->filter_text; }
+const char *gos_session_search_text(gos_session *s) { return s->search ? s->search : ""; }
 
 gos_sort gos_session_sort(gos_session *s, bool *descending)
 {
@@ -662,7 +663,14 @@ gos_inventory *gos_session_inventory(gos_session *s) { return s->inv; }
 gos_audit *gos_session_audit(gos_session *s) { return s->audit; }
 gos_engine *gos_session_engine(gos_session *s) { return s->engine; }
 gos_view gos_session_view(gos_session *s) { return s->view_mode; }
-void gos_session_set_view(gos_session *s, gos_view v) { s->view_mode = v; }
+void gos_session_set_view(gos_session *s, gos_view v)
+{
+    if (v != s->view_mode)
+        s->prev_view = s->view_mode;
+    s->view_mode = v;
+}
+
+gos_view gos_session_previous_view(gos_session *s) { return s->prev_view; }
 size_t gos_session_host_count(gos_session *s) { return s->hosts->len; }
 
 const char *gos_session_host_uri(gos_session *s, size_t i)
@@ -761,7 +769,7 @@ static void rebuild_filter_text(gos_session *s)
 {
     GString *t = g_string_new(NULL);
     if (s->f_state >= 0)
-        g_string_append_printf(t, " state=%s", gos_vm_state_key(s->f_state));
+        g_string_append_printf(t, " state=%s", gos_vm_state_word(s->f_state));
     if (s->f_agent >= 0)
         g_string_append_printf(t, " agent=%s", gos_heartbeat_key(s->f_agent));
     if (s->f_users >= 0)
@@ -770,8 +778,6 @@ static void rebuild_filter_text(gos_session *s)
         g_string_append_printf(t, " name=%s", s->f_name);
     if (s->f_host)
         g_string_append_printf(t, " host=%s", s->f_host);
-    if (s->search && *s->search)
-        g_string_append_printf(t, " /%s", s->search);
     g_free(s->filter_text);
     s->filter_text = g_strdup(t->len ? t->str + 1 : "");
     g_string_free(t, TRUE);

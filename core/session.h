@@ -90,8 +90,11 @@ size_t gos_session_marked_count(gos_session *s);
 /* The VMs an action like logoff acts on: the marked ones, else the one under
  * the cursor. Returns a newly allocated array of borrowed VMs; *n set. */
 const gos_vm **gos_session_targets(gos_session *s, size_t *n);
-/* Describes the filter in force ("state=running name=web*"), "" when none. */
+/* The filter in force as `filter` arguments ("state=running name=web*"), ""
+ * when none: a filter line built from it reads back the same. */
 const char *gos_session_filter_text(gos_session *s);
+/* The search text in force, "" when none. */
+const char *gos_session_search_text(gos_session *s);
 gos_sort gos_session_sort(gos_session *s, bool *descending);
 /* Counts of VMs per state over the whole inventory (array of GOS_VM_N_STATES). */
 void gos_session_state_totals(gos_session *s, size_t totals[GOS_VM_N_STATES]);
@@ -108,6 +111,8 @@ gos_audit *gos_session_audit(gos_session *s);
 gos_engine *gos_session_engine(gos_session *s);
 gos_view gos_session_view(gos_session *s);
 void gos_session_set_view(gos_session *s, gos_view view);
+/* The view shown before the current one (for `back`). */
+gos_view gos_session_previous_view(gos_session *s);
 size_t gos_session_host_count(gos_session *s);
 const char *gos_session_host_uri(gos_session *s, size_t i);
 /* 1 connected, 0 connecting, -1 failed; *why borrowed sentence or NULL. */

@@ -105,6 +105,16 @@ static const char *const state_labels[GOS_VM_N_STATES] = {
     N_("shut off"), N_("crashed"), N_("suspended"),
 };
 
+/* Filter spellings: the keys with '-' for blanks, so a filter line reads back. */
+static const char *const state_words[GOS_VM_N_STATES] = {
+    "no-state", "running", "blocked", "paused", "shutting-down", "shut-off", "crashed", "suspended",
+};
+
+const char *gos_vm_state_word(gos_vm_state state)
+{
+    return (unsigned)state < GOS_VM_N_STATES ? state_words[state] : state_words[0];
+}
+
 const char *gos_vm_state_key(gos_vm_state state)
 {
     return (unsigned)state < GOS_VM_N_STATES ? state_keys[state] : state_keys[0];
@@ -118,7 +128,7 @@ const char *gos_vm_state_label(gos_vm_state state)
 int gos_vm_state_parse(const char *key)
 {
     for (int i = 0; i < GOS_VM_N_STATES; i++)
-        if (g_ascii_strcasecmp(key, state_keys[i]) == 0)
+        if (g_ascii_strcasecmp(key, state_keys[i]) == 0 || g_ascii_strcasecmp(key, state_words[i]) == 0)
             return i;
     /* Spellings without blanks for batch lines: shutoff, shut-off. */
     if (!g_ascii_strcasecmp(key, "shutoff") || !g_ascii_strcasecmp(key, "shut-off") ||
@@ -137,7 +147,7 @@ static const char *const hb_keys[GOS_HB_N] = {
 
 static const char *const hb_labels[GOS_HB_N] = {
     /* TRANSLATORS: integration-component heartbeat, narrow column. */
-    N_("probing"), N_("no channel"), N_("unsupported"), N_("VM down"), N_("OK"),
+    N_("probing"), N_("no channel"), N_("no agent support"), N_("VM not running"), N_("OK"),
     N_("Degraded"), N_("No Contact"), N_("Lost Communication"),
 };
 

@@ -84,6 +84,8 @@ void gos_vm_merge_agent(gos_vm *dst, const gos_vm *src);
 
 /* Stable English key ("running", "shut off") for JSON and batch filters. */
 const char *gos_vm_state_key(gos_vm_state state);
+/* The same without blanks ("shut-off"), for filter lines. */
+const char *gos_vm_state_word(gos_vm_state state);
 /* Translated label for the screen. */
 const char *gos_vm_state_label(gos_vm_state state);
 /* Parses a state key; -1 when unknown. */

@@ -88,7 +88,9 @@ out:
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    bindtextdomain(PACKAGE, LOCALEDIR);
+    /* GUESTOS_LOCALEDIR lets tests use the catalogs of an uninstalled build. */
+    const char *localedir = getenv("GUESTOS_LOCALEDIR");
+    bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(PACKAGE, "UTF-8");
     textdomain(PACKAGE);
 

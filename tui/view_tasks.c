@@ -7,6 +7,7 @@
 
 #include "core/hresult.h"
 #include "core/i18n.h"
+#include "core/logoff.h"
 #include "core/task.h"
 #include "tui/view.h"
 
@@ -39,7 +40,7 @@ static void draw_progress_line(WINDOW *w, int y, const gos_task_info *t, bool se
     x += w_action + 1;
     /* Phase keys come from core untranslated; a catalog may carry them. */
     const char *phase = t->cancel_requested && !t->complete ? _("cancelling")
-                        : t->phase && *t->phase ? gettext(t->phase) : "";
+                        : t->phase && *t->phase ? gos_phase_label(t->phase) : "";
     gos_draw_text(w, y, x, w_phase, base, phase, true);
     x += w_phase + 1;
     if (w_bar >= 5) {
