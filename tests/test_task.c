@@ -204,10 +204,11 @@ START_TEST(test_audited_and_posted)
     char *err = NULL;
     ck_assert_int_eq(gos_audit_query(audit, NULL, 0, 0, count_cb, &n, &err), 0);
     ck_assert_int_eq(n, 1);
-    /* updates reached the bus and woke its fd */
+    /* updates reached the bus and woke its fd (the last one is posted just
+     * after completion is signalled, hence the wait) */
     int msgs = 0;
     gos_msg *m;
-    while ((m = gos_bus_pop(bus))) {
+    while ((m = gos_bus_wait(bus, msgs < 3 ? 5000 : 0))) {
         ck_assert_int_eq(m->kind, GOS_MSG_TASK);
         ck_assert_ptr_eq(m->task, t);
         msgs++;
