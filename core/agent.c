@@ -81,45 +81,41 @@ void gos_users_free(gos_user *users, size_t n)
     g_free(users);
 }
 
+/* Users come from guest-get-users through the agent-command API, which takes
+ * a response timeout; virDomainGetGuestInfo would use the domain's agent
+ * timeout, which the QEMU driver leaves at "block" (and changing it would
+ * change it for every other client of the host). */
 int gos_agent_users(virDomainPtr dom, gos_user **users_out, size_t *n_out, int *virt_code, char **err)
 {
-    virTypedParameterPtr params = NULL;
-    int nparams = 0;
-    if (virDomainGetGuestInfo(dom, VIR_DOMAIN_GUEST_INFO_USERS, &params, &nparams, 0) < 0) {
-        char *msg = NULL;
-        int code = gos_virt_last_error(&msg);
+    json_object *r = run_obj(dom, cmd_obj("guest-get-users", NULL), GOS_AGENT_PROBE_TIMEOUT, virt_code, err);
+    if (!r)
+        return -1;
+    if (!json_object_is_type(r, json_type_array)) {
+        json_object_put(r);
         if (virt_code)
-            *virt_code = code;
+            *virt_code = VIR_ERR_INTERNAL_ERROR;
         if (err)
-            *err = msg;
-        else
-            g_free(msg);
+            *err = g_strdup(_("The guest agent sent a user list that is not valid."));
         return -1;
     }
-    unsigned int count = 0;
-    virTypedParamsGetUInt(params, nparams, "user.count", &count);
-    if (count > 4096)
-        count = 4096;
+    size_t count = MIN(json_object_array_length(r), (size_t)4096);
     gos_user *users = count ? g_new0(gos_user, count) : NULL;
     size_t n = 0;
-    for (unsigned int i = 0; i < count; i++) {
-        char key[64];
-        const char *name = NULL, *domain = NULL;
-        unsigned long long login = 0;
-        g_snprintf(key, sizeof key, "user.%u.name", i);
-        virTypedParamsGetString(params, nparams, key, &name);
+    for (size_t i = 0; i < count; i++) {
+        json_object *u = json_object_array_get_idx(r, i), *lt;
+        const char *name = jstr(u, "user");
         if (!name)
             continue;
-        g_snprintf(key, sizeof key, "user.%u.domain", i);
-        virTypedParamsGetString(params, nparams, key, &domain);
-        g_snprintf(key, sizeof key, "user.%u.login-time", i);
-        virTypedParamsGetULLong(params, nparams, key, &login);
+        const char *domain = jstr(u, "domain");
         users[n].name = gos_sanitize(name, GUEST_TEXT_MAX);
         users[n].domain = domain ? gos_sanitize(domain, GUEST_TEXT_MAX) : NULL;
-        users[n].login_ms = (int64_t)login;
+        if (json_object_object_get_ex(u, "login-time", &lt)) {
+            double secs = json_object_get_double(lt);
+            users[n].login_ms = secs > 0 && secs < 1e11 ? (int64_t)(secs * 1000.0) : 0;
+        }
         n++;
     }
-    virTypedParamsFree(params, nparams);
+    json_object_put(r);
     *users_out = users;
     *n_out = n;
     return 0;

@@ -87,7 +87,7 @@ static json_object *vm_json(const gos_vm *vm)
     json_object_object_add(a, "heartbeat", json_object_new_string(gos_heartbeat_key(vm->heartbeat)));
     json_object_object_add(a, "note", vm->agent_note ? json_object_new_string(vm->agent_note) : NULL);
     json_object_object_add(a, "version", vm->agent_version ? json_object_new_string(vm->agent_version) : NULL);
-    json_object_object_add(a, "ping_ms", vm->ping_us >= 0 ? json_object_new_double(vm->ping_us / 1000.0) : NULL);
+    json_object_object_add(a, "ping_us", vm->ping_us >= 0 ? json_object_new_int64(vm->ping_us) : NULL);
     json_object *f = json_object_new_object();
     static const struct { const char *name; unsigned bit; } feats[] = {
         { "users", GOS_FEAT_USERS }, { "exec", GOS_FEAT_EXEC }, { "osinfo", GOS_FEAT_OSINFO },
