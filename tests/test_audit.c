@@ -37,7 +37,7 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
 
 static void setup(void)
 {
-    tmpdir = g_strdup("/tmp/gos-audit-test-XXXXXX");
+    tmpdir = g_build_filename(g_get_tmp_dir(), "gos-audit-test-XXXXXX", NULL);
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
     dbpath = g_build_filename(tmpdir, "audit.db", NULL);
 }
