@@ -210,7 +210,8 @@ static int act_wait(gos_session *s, int argc, char **argv, char **err)
     }
     if (!gos_session_wait_tasks(s, secs < 0 ? -1 : secs * 1000)) {
         if (err)
-            *err = g_strdup_printf(_("Tasks were still running after %ld seconds."), secs);
+            *err = g_strdup_printf(ngettext("Tasks were still running after %ld second.",
+                                            "Tasks were still running after %ld seconds.", secs), secs);
         return -1;
     }
     return GOS_DIRTY_TASKS;
@@ -245,7 +246,7 @@ static const gos_action actions[] = {
     { "search", act_search, 0, 0, 1, "[TEXT]", N_("Show VMs whose name contains the text") },
     { "sort", act_sort, 0, 1, 1, "name|host|state|agent|users", N_("Sort by a column; again reverses") },
     { "logoff", act_logoff, GOS_ACT_TARGETS | GOS_ACT_DESTRUCTIVE, 0, 64, "[VM...]",
-      N_("Log off all users of the named VMs, else the marked ones (or the one under the cursor)") },
+      N_("Log off all users of the marked VMs, or the one under the cursor, or the VMs named") },
     { "cancel", act_cancel, GOS_ACT_TARGETS, 0, 0, "", N_("Cancel the running tasks of the marked VMs") },
     { "wait", act_wait, 0, 0, 1, "[SECONDS]", N_("Wait until every task has ended") },
     { "view", act_view, GOS_ACT_NO_RECORD, 1, 1, "vms|tasks|audit|detail|help", N_("Switch to a view") },

@@ -344,7 +344,7 @@ int gos_session_connect(gos_session *s, bool wait, char **err)
     }
     if (ok == 0) {
         if (err)
-            *err = g_strdup_printf(_("No libvirt host answered. %s Try -c test:///default for the built-in test driver."),
+            *err = g_strdup_printf(_("No libvirt host answered (%s). Try -c test:///default for the built-in test driver."),
                                    why->str);
         g_string_free(why, TRUE);
         return -1;

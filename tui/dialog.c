@@ -193,6 +193,8 @@ gos_dialog_state gos_confirm_key(gos_confirm *c, int key)
     switch (key) {
     case 'y':
     case 'Y':
+    case 'j':   /* German keyboards and habits: "ja" */
+    case 'J':
     case '\r':
     case '\n':
     case GOS_KEY_FN(KEY_ENTER):
