@@ -13,7 +13,7 @@ fi
 
 # The help text of logoff, from the same action table the help screen is
 # generated from; its first 30 characters fit on one line at 80 columns.
-LOGOFF_HELP=$("$GUESTOS" --list-actions | sed -n 's/^logoff  *//p' | cut -c1-30)
+LOGOFF_HELP=$("$GUESTOS" --list-actions | sed -n 's/^logoff\( \[[^]]*\]\)\{0,1\}  *//p' | cut -c1-30)
 [ -n "$LOGOFF_HELP" ] || screen_fatal "guestos --list-actions does not list logoff"
 
 # Starts the console in the pane; the shell prints its exit status after it.
