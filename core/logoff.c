@@ -50,37 +50,12 @@ const char *gos_phase_label(const char *phase)
     return phase ? phase : "";
 }
 
-/* Kills every process of each named user that runs on a terminal, except the
- * login processes that wait for them (they clear the utmp record when the
- * user's shell dies). POSIX sh and busybox only: no pkill, no loginctl. The
- * names arrive as "$@", so no guest-supplied text is ever parsed as code. */
+/* The Linux plan, core/logoff-linux.sh, as a string: systemd's loginctl where
+ * systemd runs, else SIGKILL to each user's processes (busybox has no pkill).
+ * The names arrive as "$@", so no guest-supplied text is ever parsed as code. */
 const char gos_linux_logoff_script[] =
-    "rc=0\n"
-    "for u in \"$@\"; do\n"
-    "  uid=\n"
-    "  while IFS=: read -r n _ id _; do\n"
-    "    if [ \"$n\" = \"$u\" ]; then uid=$id; break; fi\n"
-    "  done < /etc/passwd\n"
-    "  if [ -z \"$uid\" ]; then echo \"no such user\" >&2; rc=2; continue; fi\n"
-    "  for sig in HUP KILL; do\n"
-    "    for d in /proc/[0-9]*; do\n"
-    "      p=${d#/proc/}\n"
-    "      [ \"$p\" = 1 ] || [ \"$p\" = \"$$\" ] && continue\n"
-    "      ruid=\n"
-    "      while read -r k r _; do\n"
-    "        if [ \"$k\" = Uid: ]; then ruid=$r; break; fi\n"
-    "      done < \"$d/status\" 2>/dev/null\n"
-    "      [ \"$ruid\" = \"$uid\" ] || continue\n"
-    "      read -r comm < \"$d/comm\" 2>/dev/null || continue\n"
-    "      [ \"$comm\" = login ] && continue\n"
-    "      [ -e \"$d/fd/0\" ] || continue\n"
-    "      case $(readlink \"$d/fd/0\" 2>/dev/null) in /dev/tty*|/dev/pts/*|/dev/console) ;; *) continue;; esac\n"
-    "      kill -s \"$sig\" \"$p\" 2>/dev/null\n"
-    "    done\n"
-    "    [ $sig = HUP ] && sleep 1\n"
-    "  done\n"
-    "done\n"
-    "exit $rc\n";
+#include "core/logoff_linux_script.h"
+    ;
 
 /* --- Windows `query session` ----------------------------------------------- */
 
@@ -460,30 +435,29 @@ static gos_hr phase_plan_exec(run_ctx *c, char **why)
         return hr;
     }
 
-    /* Linux: systemd's loginctl where it runs, else kill the users' processes. */
-    static const char *const probe[] = { "-c", "command -v loginctl >/dev/null 2>&1 && test -d /run/systemd/system", NULL };
-    gos_hr ignored;
-    char *ignored_why = NULL;
-    bool systemd = exec_ok(c, "/bin/sh", probe, NULL, &ignored, &ignored_why);
-    g_free(ignored_why);
+    /* Linux: one guest-exec; the script picks loginctl or kill itself. */
     if (!next_phase(c, GOS_PHASE_EXEC, 50))
         return GOS_E_ABORT;
     gos_task_set_cancelable(c->task, false);
-    if (systemd) {
-        for (size_t i = 0; i < c->n_users && hr == GOS_S_OK; i++) {
-            const char *args[] = { "terminate-user", "--", c->users[i].name, NULL };
-            exec_ok(c, "loginctl", args, NULL, &hr, why);
-        }
-    } else {
-        const char **args = g_new0(const char *, c->n_users + 4);
-        args[0] = "-c";
-        args[1] = gos_linux_logoff_script;
-        args[2] = "guestos-logoff";
-        for (size_t i = 0; i < c->n_users; i++)
-            args[3 + i] = c->users[i].name;
-        exec_ok(c, "/bin/sh", args, NULL, &hr, why);
-        g_free(args);
+    const char **args = g_new0(const char *, c->n_users + 4);
+    args[0] = "-c";
+    args[1] = gos_linux_logoff_script;
+    args[2] = "guestos-logoff";
+    for (size_t i = 0; i < c->n_users; i++)
+        args[3 + i] = c->users[i].name;
+    char *out = NULL;
+    if (!exec_ok(c, "/bin/sh", args, &out, &hr, why) && hr == GOS_DISP_E_EXCEPTION) {
+        /* It ran but said some user is unknown or survived: the verify phase
+         * decides, and the script's words go into the outcome. */
+        hr = GOS_S_OK;
+        g_clear_pointer(why, g_free);
+        char *clean = gos_sanitize(out ? out : "", 512);
+        if (*clean)
+            *why = g_strdup_printf(_("The guest said: %s"), clean);
+        g_free(clean);
     }
+    g_free(out);
+    g_free(args);
     gos_task_set_cancelable(c->task, true);
     return hr;
 }
@@ -493,7 +467,7 @@ void gos_logoff_run(gos_task *task, void *job)
     run_ctx c = { .task = task, .host = ((logoff_job *)job)->host };
     gos_hr hr;
     int code = 0;
-    char *msg = NULL;
+    char *msg = NULL, *guest_said = NULL;
 
     if (!phase_resolve(&c) || !phase_state(&c) || !phase_agent(&c))
         goto cleanup;
@@ -522,6 +496,8 @@ void gos_logoff_run(gos_task *task, void *job)
         finish(&c, hr, code, msg);
         goto cleanup;
     }
+    guest_said = msg;   /* what the plan printed when it could not do everything */
+    msg = NULL;
 
     if (!next_phase(&c, GOS_PHASE_VERIFY, 80))
         goto cleanup;
@@ -541,7 +517,10 @@ void gos_logoff_run(gos_task *task, void *job)
             goto cleanup;
         }
         if (gos_now_ms() >= gos_task_deadline(task)) {
-            finish(&c, GOS_VM_E_TIMED_OUT, 0, _("Users were still logged on when the deadline passed."));
+            char *m = g_strdup_printf(_("Users were still logged on when the deadline passed. %s"),
+                                      guest_said ? guest_said : "");
+            finish(&c, GOS_VM_E_TIMED_OUT, 0, g_strchomp(m));
+            g_free(m);
             goto cleanup;
         }
         if (gos_task_cancel_requested(task)) {
@@ -555,6 +534,7 @@ void gos_logoff_run(gos_task *task, void *job)
 
 cleanup:
     g_free(msg);
+    g_free(guest_said);
     gos_users_free(c.users, c.n_users);
     if (c.dom)
         virDomainFree(c.dom);

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "core/bus.h"
 #include "core/logoff.h"
@@ -270,12 +271,49 @@ START_TEST(test_windows_sessions)
 }
 END_TEST
 
-START_TEST(test_linux_script_is_constant)
+START_TEST(test_linux_script_is_the_file)
 {
-    /* user names travel as "$@": the script never names or expands them into code */
-    ck_assert_ptr_nonnull(strstr(gos_linux_logoff_script, "for u in \"$@\""));
-    ck_assert_ptr_null(strstr(gos_linux_logoff_script, "eval"));
+    /* the compiled-in plan is core/logoff-linux.sh, byte for byte */
+    char *text = NULL;
+    ck_assert(g_file_get_contents(SRCDIR "/core/logoff-linux.sh", &text, NULL, NULL));
+    ck_assert_str_eq(gos_linux_logoff_script, text);
+    g_free(text);
+    ck_assert_ptr_null(strstr(gos_linux_logoff_script, "eval "));
     ck_assert_str_eq(gos_phase_label(GOS_PHASE_VERIFY), "verifying");
+}
+END_TEST
+
+/* Runs the plan on this machine with hostile "user names": they must stay
+ * words. None of them exists here, so nothing is killed. */
+START_TEST(test_linux_script_argv_safe)
+{
+    char *tmp = tmpdir_new();
+    char *pwn = g_build_filename(tmp, "PWN", NULL);
+    char *inject = g_strdup_printf("x;touch %s", pwn);
+    char *subst = g_strdup_printf("$(touch %s)", pwn);
+    char *back = g_strdup_printf("`touch %s`", pwn);
+    const char *argv[] = { "/bin/sh", "-c", gos_linux_logoff_script, "sh", inject, subst, back,
+                           "--help", "-KILL", "*", "", NULL };
+    char *out = NULL, *errout = NULL;
+    int status = -1;
+    GError *gerr = NULL;
+    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &errout, &status, &gerr));
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 2);            /* unknown users */
+    ck_assert_ptr_nonnull(strstr(errout, "unknown user: x;touch"));
+    ck_assert(!g_file_test(pwn, G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(errout);
+
+    const char *none[] = { "/bin/sh", "-c", gos_linux_logoff_script, "sh", NULL };
+    ck_assert(g_spawn_sync(NULL, (char **)none, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                           NULL, NULL, NULL, NULL, &status, &gerr));
+    ck_assert_int_eq(WEXITSTATUS(status), 4);            /* no user given */
+    g_free(inject);
+    g_free(subst);
+    g_free(back);
+    g_free(pwn);
+    tmpdir_free(tmp);
 }
 END_TEST
 
@@ -293,7 +331,8 @@ int main(void)
     suite_add_tcase(s, tc);
     TCase *tp = tcase_create("plans");
     tcase_add_test(tp, test_windows_sessions);
-    tcase_add_test(tp, test_linux_script_is_constant);
+    tcase_add_test(tp, test_linux_script_is_the_file);
+    tcase_add_test(tp, test_linux_script_argv_safe);
     suite_add_tcase(s, tp);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
