@@ -10,7 +10,7 @@
 #   tests/e2e/demo.sh --boot-only      no console: boot, print, wait for Enter
 #   GOS_E2E_KEEP=1 tests/e2e/demo.sh   leave the guests running afterwards
 set -u
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 boot_only=0

@@ -4,7 +4,7 @@
 # blocked in qemu-ga, (d) the domain is shut off. Records what libvirt says.
 # Exit 0 pass, 1 fail, 77 skip (with the reason). Cleans up what it started.
 set -u
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 pass=0 fail=0
