@@ -10,6 +10,7 @@
 
 #include "core/actions.h"
 #include "core/i18n.h"
+#include "core/macro.h"
 
 #define ARG_UNUSED (void)argc; (void)argv; (void)err
 
@@ -224,6 +225,88 @@ static int act_list(gos_session *s, int argc, char **argv, char **err)
     return GOS_DIRTY_ALL;
 }
 
+/* --- the audit view ------------------------------------------------------------ */
+
+/* The words are checked here, so that a bad one fails its line (a batch file
+ * stops there, the console says why) and the view only ever sees good ones. */
+static int act_audit_filter(gos_session *s, int argc, char **argv, char **err)
+{
+    gos_audit_filter f;
+    if (gos_audit_filter_parse(argc, argv, gos_task_result_name, gos_hr_parse, &f, err) < 0)
+        return -1;
+    gos_session_set_audit_filter(s, argc, argv);
+    gos_session_set_view(s, GOS_VIEW_AUDIT);
+    return GOS_DIRTY_ALL;
+}
+
+/* True when word (up to '=') names --search: the whole name or a prefix only it has. */
+static bool is_search_word(const char *word)
+{
+    size_t len = strcspn(word, "=");
+    return len > 4 && len <= strlen("--search") && !strncmp(word, "--search", len);
+}
+
+/* Sets or clears --search and keeps the other words of the filter in force. */
+static int act_audit_search(gos_session *s, int argc, char **argv, char **err)
+{
+    const char *const *cur = gos_session_audit_filter(s, NULL);
+    GPtrArray *words = g_ptr_array_new();
+    /* The words in force were checked: options, each with its value after '=' or next. */
+    for (size_t i = 0; cur[i]; i++) {
+        bool joined = strchr(cur[i], '=') != NULL;
+        bool keep = !is_search_word(cur[i]);
+        if (keep)
+            g_ptr_array_add(words, (char *)cur[i]);
+        if (!joined && cur[i + 1]) {
+            i++;
+            if (keep)
+                g_ptr_array_add(words, (char *)cur[i]);
+        }
+    }
+    if (argc && *argv[0]) {
+        g_ptr_array_add(words, (char *)"--search");
+        g_ptr_array_add(words, argv[0]);
+    }
+    int r = act_audit_filter(s, (int)words->len, (char **)words->pdata, err);
+    g_ptr_array_free(words, TRUE);
+    return r;
+}
+
+/* The audit history of one VM: the one under the cursor (by host and UUID,
+ * which the log keeps even when the VM is renamed), or the one named. */
+static int act_history(gos_session *s, int argc, char **argv, char **err)
+{
+    if (argc) {
+        char *words[] = { (char *)"--vm", argv[0] };
+        return act_audit_filter(s, 2, words, err);
+    }
+    if (gos_session_view_count(s) == 0) {
+        if (err)
+            *err = g_strdup(_("There is no VM under the cursor."));
+        return -1;
+    }
+    const gos_vm *vm = gos_session_view_at(s, gos_session_cursor(s));
+    char *words[] = { (char *)"--vm", (char *)vm->uuid, (char *)"--host", vm->host };
+    int r = act_audit_filter(s, 4, words, err);
+    if (r >= 0)
+        /* TRANSLATORS: %s is a VM name. */
+        gos_session_set_status(s, _("The audit history of %s."), vm->name ? vm->name : vm->uuid);
+    return r;
+}
+
+/* The console opens and closes the task detail inside the audit view itself
+ * (like scrolling); anywhere else there is no task to show. */
+static int act_audit_detail(gos_session *s, int argc, char **argv, char **err)
+{
+    ARG_UNUSED;
+    if (gos_session_view(s) != GOS_VIEW_AUDIT) {
+        if (err)
+            *err = g_strdup(_("The task detail belongs to the audit view: open it first."));
+        return -1;
+    }
+    return GOS_DIRTY_AUDIT;
+}
+
 /* The one table. Names are stable: key bindings, macros and batch files use them. */
 static const gos_action actions[] = {
     { "quit", act_quit, GOS_ACT_NO_RECORD, 0, 0, "", N_("Leave guestos (running tasks finish first)") },
@@ -252,6 +335,18 @@ static const gos_action actions[] = {
     { "view", act_view, GOS_ACT_NO_RECORD, 1, 1, "vms|tasks|audit|detail|help", N_("Switch to a view") },
     { "back", act_back, GOS_ACT_NO_RECORD, 0, 0, "", N_("Return to the previous view") },
     { "list", act_list, 0, 0, 0, "", N_("Show the VM list") },
+    { "audit-filter", act_audit_filter, 0, 0, 32,
+      "[--vm VM] [--operator USER] [--action A] [--host URI] [--result R] [--hresult HR] [--since T] [--until T] [--search TEXT]",
+      N_("Show the audit log of matching tasks only; no arguments shows all") },
+    { "audit-search", act_audit_search, 0, 0, 1, "[TEXT]",
+      N_("Show the audit log of tasks whose VM, message or users contain the text") },
+    { "history", act_history, 0, 0, 1, "[VM]",
+      N_("Show the audit log of the VM under the cursor, or of the VM named") },
+    { "audit-detail", act_audit_detail, GOS_ACT_NO_RECORD, 0, 0, "",
+      N_("Show or hide every field of the task under the cursor in the audit log") },
+    { "macro", gos_act_macro, 0, 1, 1, "NAME", N_("Run the macro NAME, a file of action lines in the macros folder") },
+    { "record", gos_act_record, GOS_ACT_NO_RECORD, 0, 1, "[NAME]",
+      N_("Record the actions you run as macro NAME (the console asks for it); again stops and saves") },
 };
 
 size_t gos_action_count(void) { return G_N_ELEMENTS(actions); }

@@ -9,18 +9,47 @@
 #include "core/inventory.h"
 
 struct gos_inventory {
-    GPtrArray *vms;          /* gos_vm*, sorted by host then name; owns them */
-    GHashTable *by_key;      /* "host\nuuid" -> gos_vm* (borrowed) */
+    GPtrArray *vms;          /* gos_vm*, sorted by host then name; owns them (no free_func:
+                                they move between arrays while a host is replaced) */
+    GHashTable *by_key;      /* gos_vm_ref* pointing at the VM's strings -> gos_vm* (borrowed) */
     uint64_t generation;
+    uint64_t layout_generation;
 };
 
-static char *vm_key(const char *host, const char *uuid) { return g_strconcat(host, "\n", uuid, NULL); }
+/* --- identities ------------------------------------------------------------ */
+
+unsigned gos_vm_ref_hash(const void *p)
+{
+    /* The UUID alone is as good as unique; the host only breaks ties in equal. */
+    const gos_vm_ref *r = p;
+    return g_str_hash(r->uuid);
+}
+
+int gos_vm_ref_equal(const void *a, const void *b)
+{
+    const gos_vm_ref *x = a, *y = b;
+    return strcmp(x->uuid, y->uuid) == 0 && strcmp(x->host, y->host) == 0;
+}
+
+gos_vm_ref *gos_vm_ref_new(const char *host, const char *uuid)
+{
+    size_t hl = strlen(host) + 1, ul = strlen(uuid) + 1;
+    gos_vm_ref *r = g_malloc(sizeof *r + hl + ul);
+    char *h = (char *)(r + 1), *u = h + hl;
+    memcpy(h, host, hl);
+    memcpy(u, uuid, ul);
+    r->host = h;
+    r->uuid = u;
+    return r;
+}
+
+/* --- the table ---------------------------------------------------------------- */
 
 gos_inventory *gos_inventory_new(void)
 {
     gos_inventory *inv = g_new0(gos_inventory, 1);
-    inv->vms = g_ptr_array_new_with_free_func((GDestroyNotify)gos_vm_free);
-    inv->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    inv->vms = g_ptr_array_new();
+    inv->by_key = g_hash_table_new_full(gos_vm_ref_hash, gos_vm_ref_equal, g_free, NULL);
     return inv;
 }
 
@@ -29,6 +58,8 @@ void gos_inventory_free(gos_inventory *inv)
     if (!inv)
         return;
     g_hash_table_destroy(inv->by_key);
+    for (guint i = 0; i < inv->vms->len; i++)
+        gos_vm_free(g_ptr_array_index(inv->vms, i));
     g_ptr_array_free(inv->vms, TRUE);
     g_free(inv);
 }
@@ -43,24 +74,48 @@ static gint vm_cmp(gconstpointer a, gconstpointer b)
     return c ? c : strcmp(x->uuid, y->uuid);
 }
 
-void gos_inventory_drop_host(gos_inventory *inv, const char *host)
+static gos_vm *lookup(const gos_inventory *inv, const char *host, const char *uuid)
 {
-    GPtrArray *keep = g_ptr_array_new_with_free_func((GDestroyNotify)gos_vm_free);
+    gos_vm_ref r = { host, uuid };
+    return g_hash_table_lookup(inv->by_key, &r);
+}
+
+static void index_add(gos_inventory *inv, gos_vm *vm)
+{
+    /* The key borrows the VM's strings: one small block, no copies. */
+    gos_vm_ref *r = g_new(gos_vm_ref, 1);
+    r->host = vm->host;
+    r->uuid = vm->uuid;
+    g_hash_table_replace(inv->by_key, r, vm);
+}
+
+static void index_remove(gos_inventory *inv, const gos_vm *vm)
+{
+    gos_vm_ref r = { vm->host, vm->uuid };
+    g_hash_table_remove(inv->by_key, &r);
+}
+
+/* Removes every VM of host from the array and the index (freeing them). */
+static void remove_host(gos_inventory *inv, const char *host)
+{
+    guint keep = 0;
     for (guint i = 0; i < inv->vms->len; i++) {
         gos_vm *vm = g_ptr_array_index(inv->vms, i);
         if (strcmp(vm->host, host)) {
-            g_ptr_array_add(keep, vm);
+            inv->vms->pdata[keep++] = vm;
         } else {
-            char *k = vm_key(vm->host, vm->uuid);
-            g_hash_table_remove(inv->by_key, k);
-            g_free(k);
+            index_remove(inv, vm);
             gos_vm_free(vm);
         }
     }
-    g_ptr_array_set_free_func(inv->vms, NULL);
-    g_ptr_array_free(inv->vms, TRUE);
-    inv->vms = keep;
+    g_ptr_array_set_size(inv->vms, keep);
+}
+
+void gos_inventory_drop_host(gos_inventory *inv, const char *host)
+{
+    remove_host(inv, host);
     inv->generation++;
+    inv->layout_generation++;
 }
 
 void gos_inventory_replace_host(gos_inventory *inv, const char *host, gos_vm **vms, size_t n)
@@ -68,27 +123,41 @@ void gos_inventory_replace_host(gos_inventory *inv, const char *host, gos_vm **v
     /* Agent data comes from slow probes: carry it over while the VM still
      * runs with a channel, so a refresh does not blank the table. */
     for (size_t i = 0; i < n; i++) {
-        char *k = vm_key(host, vms[i]->uuid);
-        const gos_vm *old = g_hash_table_lookup(inv->by_key, k);
-        g_free(k);
+        const gos_vm *old = lookup(inv, host, vms[i]->uuid);
         if (old && !vms[i]->agent_event && vms[i]->channel && vms[i]->state == GOS_VM_RUNNING &&
             vms[i]->heartbeat == GOS_HB_UNKNOWN && old->state == GOS_VM_RUNNING)
             gos_vm_merge_agent(vms[i], old);
     }
-    gos_inventory_drop_host(inv, host);
-    for (size_t i = 0; i < n; i++) {
-        g_ptr_array_add(inv->vms, vms[i]);
-        g_hash_table_insert(inv->by_key, vm_key(vms[i]->host, vms[i]->uuid), vms[i]);
+    remove_host(inv, host);
+
+    /* The rest is sorted already: sort the newcomers alone and merge, rather
+     * than sorting the whole fleet again on every listing of one host. */
+    gos_vm **fresh = g_new(gos_vm *, n + 1);
+    if (n)
+        memcpy(fresh, vms, n * sizeof *vms);
+    if (n > 1)
+        qsort(fresh, n, sizeof *fresh, vm_cmp);
+    guint old_n = inv->vms->len;
+    gos_vm **old = g_new(gos_vm *, old_n + 1);
+    if (old_n)
+        memcpy(old, inv->vms->pdata, old_n * sizeof *old);
+    g_ptr_array_set_size(inv->vms, 0);
+    size_t a = 0, b = 0;
+    while (a < old_n || b < n) {
+        bool take_old = b == n || (a < old_n && vm_cmp(&old[a], &fresh[b]) <= 0);
+        g_ptr_array_add(inv->vms, take_old ? old[a++] : fresh[b++]);
     }
-    g_ptr_array_sort(inv->vms, vm_cmp);
+    for (size_t i = 0; i < n; i++)
+        index_add(inv, fresh[i]);
+    g_free(old);
+    g_free(fresh);
     inv->generation++;
+    inv->layout_generation++;
 }
 
 int gos_inventory_merge_agent(gos_inventory *inv, const gos_vm *probe)
 {
-    char *k = vm_key(probe->host, probe->uuid);
-    gos_vm *vm = g_hash_table_lookup(inv->by_key, k);
-    g_free(k);
+    gos_vm *vm = lookup(inv, probe->host, probe->uuid);
     if (!vm)
         return -1;
     gos_vm_merge_agent(vm, probe);
@@ -106,9 +175,7 @@ const gos_vm *gos_inventory_at(const gos_inventory *inv, size_t i)
 const gos_vm *gos_inventory_find(const gos_inventory *inv, const char *host, const char *key)
 {
     if (host) {
-        char *k = vm_key(host, key);
-        const gos_vm *vm = g_hash_table_lookup(inv->by_key, k);
-        g_free(k);
+        const gos_vm *vm = lookup(inv, host, key);
         if (vm)
             return vm;
     }
@@ -123,3 +190,4 @@ const gos_vm *gos_inventory_find(const gos_inventory *inv, const char *host, con
 }
 
 uint64_t gos_inventory_generation(const gos_inventory *inv) { return inv->generation; }
+uint64_t gos_inventory_layout_generation(const gos_inventory *inv) { return inv->layout_generation; }

@@ -10,6 +10,19 @@
 
 typedef struct gos_inventory gos_inventory;
 
+/* A VM's identity, (host URI, UUID), as a hash-table key that needs no
+ * allocation to look up: point it at a VM's own strings on the stack. */
+typedef struct gos_vm_ref {
+    const char *host;
+    const char *uuid;
+} gos_vm_ref;
+
+/* GHashFunc and GEqualFunc over gos_vm_ref*. */
+unsigned gos_vm_ref_hash(const void *ref);
+int gos_vm_ref_equal(const void *a, const void *b);
+/* An owned copy of (host, uuid) in one block: free it with g_free. */
+gos_vm_ref *gos_vm_ref_new(const char *host, const char *uuid);
+
 gos_inventory *gos_inventory_new(void);
 void gos_inventory_free(gos_inventory *inv);
 
@@ -29,5 +42,8 @@ const gos_vm *gos_inventory_find(const gos_inventory *inv, const char *host, con
 
 /* Bumped by every change. */
 uint64_t gos_inventory_generation(const gos_inventory *inv);
+/* Bumped only when VMs come or go or are replaced (a listing): while it stays
+ * the same, the VM pointers stay valid and only agent fields change. */
+uint64_t gos_inventory_layout_generation(const gos_inventory *inv);
 
 #endif

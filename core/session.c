@@ -38,30 +38,73 @@ struct gos_session {
     GPtrArray *hosts;        /* host_entry* */
     gos_inventory *inv;
 
-    /* the view */
-    GPtrArray *view;         /* const gos_vm*, borrowed from inv */
-    uint64_t view_gen;
-    bool view_stale;
+    /* The view, kept so that a key costs what the screen shows, not what the
+     * fleet holds: `sorted` is every VM in view order, rebuilt when a listing
+     * replaces VMs or the sort changes; `view` is the part of it that passes
+     * filter and search, in the same order, filtered again (not sorted) when
+     * they change. Agent updates move single rows (see view_follow_agent). */
+    GPtrArray *sorted;       /* const gos_vm*, borrowed from inv */
+    GPtrArray *view;         /* const gos_vm*, a subsequence of sorted */
+    uint64_t layout_gen;     /* inventory layout generation of sorted */
+    uint64_t view_gen;       /* inventory generation both reflect */
+    int sort_todo;           /* SORT_NONE, SORT_REVERSE, SORT_FULL */
+    bool view_stale;         /* filter or search changed: filter sorted again */
+    bool view_refine;        /* the search grew: filter the view itself */
     size_t cursor;
-    char *cursor_key;        /* keeps the cursor on its VM across rebuilds */
+    const gos_vm *cursor_vm; /* the VM under the cursor, while the layout lasts */
+    gos_vm_ref *cursor_ref;  /* ... and across listings */
     int page_rows;
-    GHashTable *marks;       /* "host\nuuid" */
+    GHashTable *marks;       /* gos_vm_ref* (owned), a set */
     char *f_name, *f_host, *search;
+    GPatternSpec *f_name_pat;
+    char *search_fold;       /* the search text casefolded */
     int f_state, f_agent, f_users;
     char *filter_text;
     gos_sort sort;
     bool desc;
     gos_view view_mode, prev_view;
+    size_t totals[GOS_VM_N_STATES];
+    uint64_t totals_gen;     /* layout generation + 1 the totals are for; 0 none */
 
     GPtrArray *tasks;        /* gos_task*, references */
-    GHashTable *answered;    /* "host\nuuid" of agents that answered in this run */
-    GHashTable *probing;     /* keys with a probe under way */
+    size_t tasks_done;       /* tasks[0, tasks_done) are complete */
+    size_t done_ok, done_failed;   /* ... and how they ended */
+    GHashTable *answered;    /* gos_vm_ref* of agents that answered in this run */
+    GHashTable *probing;     /* gos_vm_ref* with a probe under way */
     int64_t next_probe_ms;
     char *status;
     bool quit;
+    char **audit_filter;     /* the audit view's filter words, or NULL */
+    unsigned audit_filter_gen;
 };
 
-static char *key_of(const gos_vm *vm) { return g_strconcat(vm->host, "\n", vm->uuid, NULL); }
+enum { SORT_NONE = 0, SORT_REVERSE, SORT_FULL };
+
+static gos_vm_ref vm_ref_of(const gos_vm *vm) { return (gos_vm_ref){ vm->host, vm->uuid }; }
+
+static GHashTable *ref_set_new(void) { return g_hash_table_new_full(gos_vm_ref_hash, gos_vm_ref_equal, g_free, NULL); }
+
+/* Adds the identity of vm to set unless it is there; true when it was added. */
+static bool ref_set_add(GHashTable *set, const gos_vm *vm)
+{
+    gos_vm_ref r = vm_ref_of(vm);
+    if (g_hash_table_contains(set, &r))
+        return false;
+    g_hash_table_add(set, gos_vm_ref_new(vm->host, vm->uuid));
+    return true;
+}
+
+static bool ref_set_has(GHashTable *set, const gos_vm *vm)
+{
+    gos_vm_ref r = vm_ref_of(vm);
+    return g_hash_table_contains(set, &r);
+}
+
+static void ref_set_remove(GHashTable *set, const gos_vm *vm)
+{
+    gos_vm_ref r = vm_ref_of(vm);
+    g_hash_table_remove(set, &r);
+}
 
 static void host_entry_free(gpointer p)
 {
@@ -167,7 +210,9 @@ static void start_listing(gos_session *s, host_entry *h, bool connect)
 }
 
 /* Probes the agents of running VMs with a channel whose data is older than
- * the interval, at most max_probes at once (the pool bounds it). */
+ * the interval, at most max_probes at once (the pool bounds it). A driver
+ * without agent support (the test driver) does not grow one: such VMs are
+ * probed again only when forced (refresh) or when an agent event came. */
 static void schedule_probes(gos_session *s, bool force)
 {
     int64_t now = gos_now_ms();
@@ -176,25 +221,22 @@ static void schedule_probes(gos_session *s, bool force)
         const gos_vm *vm = gos_inventory_at(s->inv, i);
         if (!vm->channel || vm->state != GOS_VM_RUNNING)
             continue;
+        if (!force && !vm->agent_event && vm->heartbeat == GOS_HB_UNSUPPORTED)
+            continue;
         probeable++;
         if (!force && !vm->agent_event && vm->probed_ms && now - vm->probed_ms < PROBE_INTERVAL_MS)
             continue;
-        char *k = key_of(vm);
-        if (g_hash_table_contains(s->probing, k)) {
-            g_free(k);
+        if (ref_set_has(s->probing, vm))
             continue;
-        }
         host_entry *h = find_host(s, vm->host);
-        if (!h) {
-            g_free(k);
+        if (!h)
             continue;
-        }
         probe_job *j = g_new0(probe_job, 1);
         j->bus = s->bus;
         j->host = h->host;
         j->vm = gos_vm_dup(vm);
-        j->answered = g_hash_table_contains(s->answered, k);
-        g_hash_table_add(s->probing, k);
+        j->answered = ref_set_has(s->answered, vm);
+        ref_set_add(s->probing, vm);
         g_thread_pool_push(s->probes, j, NULL);
     }
     /* No timer at all while nothing has an agent to ask: no idle wakeups. */
@@ -230,11 +272,12 @@ int gos_session_new(const gos_session_opts *o, gos_session **out, char **err)
     s->origin = g_strdup(o->origin ? o->origin : "interactive");
     s->hosts = g_ptr_array_new_with_free_func(host_entry_free);
     s->inv = gos_inventory_new();
+    s->sorted = g_ptr_array_new();
     s->view = g_ptr_array_new();
-    s->view_stale = true;
-    s->marks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    s->answered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    s->probing = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    s->layout_gen = UINT64_MAX;   /* nothing built yet */
+    s->marks = ref_set_new();
+    s->answered = ref_set_new();
+    s->probing = ref_set_new();
     s->tasks = g_ptr_array_new_with_free_func((GDestroyNotify)gos_task_unref);
     s->f_state = s->f_agent = s->f_users = -1;
     s->filter_text = g_strdup("");
@@ -290,14 +333,19 @@ void gos_session_free(gos_session *s)
     gos_bus_free(s->bus);
     gos_audit_free(s->audit);
     g_ptr_array_free(s->view, TRUE);
+    g_ptr_array_free(s->sorted, TRUE);
     gos_inventory_free(s->inv);
     g_hash_table_destroy(s->marks);
     g_hash_table_destroy(s->answered);
     g_hash_table_destroy(s->probing);
-    g_free(s->cursor_key);
+    g_free(s->cursor_ref);
+    if (s->f_name_pat)
+        g_pattern_spec_free(s->f_name_pat);
+    g_free(s->search_fold);
     g_free(s->f_name);
     g_free(s->f_host);
     g_free(s->search);
+    g_strfreev(s->audit_filter);
     g_free(s->filter_text);
     g_free(s->status);
     g_free(s->origin);
@@ -367,6 +415,9 @@ int gos_session_fd(gos_session *s) { return gos_bus_fd(s->bus); }
 
 /* --- the pump ---------------------------------------------------------------- */
 
+static bool view_in_sync(gos_session *s);
+static void view_follow_agent(gos_session *s, const gos_vm *vm);
+
 static unsigned apply(gos_session *s, gos_msg *m)
 {
     host_entry *h = m->host ? find_host(s, m->host) : NULL;
@@ -394,7 +445,6 @@ static unsigned apply(gos_session *s, gos_msg *m)
             g_free(m->vms);
             m->vms = NULL;
             m->n_vms = 0;
-            s->view_stale = true;
             schedule_probes(s, false);
         } else if (m->text) {
             gos_session_set_status(s, "%s", m->text);
@@ -404,13 +454,14 @@ static unsigned apply(gos_session *s, gos_msg *m)
         return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
     case GOS_MSG_VM_AGENT: {
         const gos_vm *p = m->vms[0];
-        char *k = key_of(p);
-        g_hash_table_remove(s->probing, k);
+        ref_set_remove(s->probing, p);
         if (p->heartbeat == GOS_HB_OK || p->heartbeat == GOS_HB_DEGRADED)
-            g_hash_table_add(s->answered, g_strdup(k));
-        g_free(k);
-        if (gos_inventory_merge_agent(s->inv, p) == 0)
-            s->view_stale = true;
+            ref_set_add(s->answered, p);
+        bool in_sync = view_in_sync(s);
+        if (gos_inventory_merge_agent(s->inv, p) < 0)
+            return 0;   /* the VM went away meanwhile */
+        if (in_sync)
+            view_follow_agent(s, gos_inventory_find(s->inv, p->host, p->uuid));
         return GOS_DIRTY_VMS;
     }
     case GOS_MSG_DOMAIN_EVENT:
@@ -435,14 +486,29 @@ unsigned gos_session_pump(gos_session *s)
     return dirty;
 }
 
+/* Moves tasks_done past the tasks that have completed, counting how they
+ * ended: a task that completed stays so, and its Error no longer changes, so
+ * each is looked at once, not on every draw and every wakeup. */
+static void tasks_advance(gos_session *s)
+{
+    while (s->tasks_done < s->tasks->len) {
+        gos_task *t = g_ptr_array_index(s->tasks, s->tasks_done);
+        if (!gos_task_is_complete(t))
+            break;
+        if (gos_task_get_error(t) == GOS_S_OK)
+            s->done_ok++;
+        else
+            s->done_failed++;
+        s->tasks_done++;
+    }
+}
+
 bool gos_session_wait_tasks(gos_session *s, long timeout_ms)
 {
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
-        bool all = true;
-        for (guint i = 0; i < s->tasks->len && all; i++)
-            all = gos_task_is_complete(g_ptr_array_index(s->tasks, i));
-        if (all)
+        tasks_advance(s);
+        if (s->tasks_done == s->tasks->len)
             return true;
         long left = 200;
         if (timeout_ms >= 0) {
@@ -456,6 +522,27 @@ bool gos_session_wait_tasks(gos_session *s, long timeout_ms)
             gos_bus_post(s->bus, m);
             gos_session_pump(s);
         }
+    }
+}
+
+bool gos_session_wait_hosts(gos_session *s, long timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    for (;;) {
+        gos_session_pump(s);
+        bool busy = false;
+        for (guint i = 0; i < s->hosts->len && !busy; i++) {
+            host_entry *h = g_ptr_array_index(s->hosts, i);
+            busy = h->state == 0 || h->refreshing;
+        }
+        if (!busy)
+            return true;
+        gint64 now = g_get_monotonic_time();
+        if (timeout_ms >= 0 && now >= end)
+            return false;
+        gos_msg *m = gos_bus_wait(s->bus, 200);
+        if (m)
+            gos_bus_post(s->bus, m);
     }
 }
 
@@ -482,6 +569,43 @@ bool gos_session_wait_idle(gos_session *s, long timeout_ms)
 
 /* --- the view ---------------------------------------------------------------- */
 
+/* Does the ASCII text hay contain needle (lower case) in any case? */
+static bool ascii_casestr(const char *hay, const char *needle, size_t nl)
+{
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (i < nl && hay[i] && g_ascii_tolower(hay[i]) == needle[i])
+            i++;
+        if (i == nl)
+            return true;
+    }
+    return nl == 0;
+}
+
+static bool is_ascii(const char *t)
+{
+    for (; *t; t++)
+        if ((unsigned char)*t >= 0x80)
+            return false;
+    return true;
+}
+
+static bool search_hit(gos_session *s, const gos_vm *vm)
+{
+    const char *name = vm->name ? vm->name : "";
+    size_t nl = strlen(s->search_fold);
+    bool hit;
+    if (is_ascii(name) && is_ascii(s->search_fold)) {
+        /* The common case costs no allocation: casefolding ASCII is lowering it. */
+        hit = ascii_casestr(name, s->search_fold, nl);
+    } else {
+        char *hay = g_utf8_casefold(name, -1);
+        hit = strstr(hay, s->search_fold) != NULL;
+        g_free(hay);
+    }
+    return hit || strstr(vm->uuid, s->search);
+}
+
 static bool vm_matches(gos_session *s, const gos_vm *vm)
 {
     if (s->f_state >= 0 && (int)vm->state != s->f_state)
@@ -492,73 +616,238 @@ static bool vm_matches(gos_session *s, const gos_vm *vm)
         return false;
     if (s->f_host && strcmp(vm->host, s->f_host))
         return false;
-    if (s->f_name && !g_pattern_match_simple(s->f_name, vm->name ? vm->name : ""))
+    if (s->f_name_pat && !g_pattern_spec_match_string(s->f_name_pat, vm->name ? vm->name : ""))
         return false;
-    if (s->search && *s->search) {
-        char *hay = g_utf8_casefold(vm->name ? vm->name : "", -1);
-        char *needle = g_utf8_casefold(s->search, -1);
-        bool hit = strstr(hay, needle) || strstr(vm->uuid, s->search);
-        g_free(hay);
-        g_free(needle);
-        if (!hit)
-            return false;
-    }
+    if (s->search && !search_hit(s, vm))
+        return false;
     return true;
 }
 
-
-static gint view_cmp(gconstpointer a, gconstpointer b, gpointer data)
+/* Names as people order them: case aside, and digit runs by their value, so
+ * that web2 comes before web10. Equal-looking names fall back to strcmp. */
+static int name_cmp(const char *a, const char *b)
 {
-    gos_session *s = data;
-    const gos_vm *x = *(const gos_vm *const *)a, *y = *(const gos_vm *const *)b;
+    if (!a || !b)
+        return g_strcmp0(a, b);
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    while (*p && *q) {
+        if (g_ascii_isdigit(*p) && g_ascii_isdigit(*q)) {
+            while (*p == '0')
+                p++;
+            while (*q == '0')
+                q++;
+            size_t lp = 0, lq = 0;
+            while (g_ascii_isdigit(p[lp]))
+                lp++;
+            while (g_ascii_isdigit(q[lq]))
+                lq++;
+            if (lp != lq)
+                return lp < lq ? -1 : 1;
+            int c = memcmp(p, q, lp);
+            if (c)
+                return c;
+            p += lp;
+            q += lq;
+            continue;
+        }
+        /* inline, not g_ascii_tolower(): this is the inner loop of every sort */
+        int cp = *p >= 'A' && *p <= 'Z' ? *p + 32 : *p, cq = *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
+        if (cp != cq)
+            return cp - cq;
+        p++;
+        q++;
+    }
+    if (*p || *q)
+        return *p ? 1 : -1;
+    return strcmp(a, b);
+}
+
+static int cmp3(int64_t x, int64_t y) { return (x > y) - (x < y); }
+
+/* A total order (host and UUID break every tie), so that reversing a sorted
+ * array is the same as sorting it the other way. */
+static int vm_order(const gos_session *s, const gos_vm *x, const gos_vm *y)
+{
     int c = 0;
     switch (s->sort) {
     case GOS_SORT_HOST: c = strcmp(x->host, y->host); break;
     case GOS_SORT_STATE: c = (int)x->state - (int)y->state; break;
     case GOS_SORT_AGENT: c = (int)x->heartbeat - (int)y->heartbeat; break;
-    case GOS_SORT_USERS: c = (x->n_users > y->n_users) - (x->n_users < y->n_users); break;
+    case GOS_SORT_USERS:
+        /* unknown ("-") before none ("0") before some */
+        c = cmp3(x->users_known ? (int64_t)x->n_users : -1, y->users_known ? (int64_t)y->n_users : -1);
+        break;
+    case GOS_SORT_OS:
+        /* guests whose OS is known first, grouped by it */
+        c = (x->os_name == NULL) - (y->os_name == NULL);
+        if (!c && x->os_name)
+            c = name_cmp(x->os_name, y->os_name);
+        break;
+    case GOS_SORT_PING:
+        /* fastest agents first, unknown round trips last */
+        c = cmp3(x->ping_us < 0 ? INT64_MAX : x->ping_us, y->ping_us < 0 ? INT64_MAX : y->ping_us);
+        break;
     default: break;
     }
     if (!c)
-        c = g_strcmp0(x->name, y->name);
+        c = name_cmp(x->name, y->name);
     if (!c)
         c = strcmp(x->host, y->host);
+    if (!c)
+        c = strcmp(x->uuid, y->uuid);
     return s->desc ? -c : c;
+}
+
+static gint view_cmp(gconstpointer a, gconstpointer b, gpointer data)
+{
+    return vm_order(data, *(const gos_vm *const *)a, *(const gos_vm *const *)b);
+}
+
+static bool sort_uses_agent(const gos_session *s)
+{
+    return s->sort == GOS_SORT_AGENT || s->sort == GOS_SORT_USERS || s->sort == GOS_SORT_OS ||
+           s->sort == GOS_SORT_PING;
+}
+
+static bool filter_uses_agent(const gos_session *s) { return s->f_agent >= 0 || s->f_users >= 0; }
+
+static void reverse(GPtrArray *a)
+{
+    for (guint i = 0, j = a->len; i + 1 < j; i++, j--) {
+        gpointer t = a->pdata[i];
+        a->pdata[i] = a->pdata[j - 1];
+        a->pdata[j - 1] = t;
+    }
+}
+
+/* Index of vm in a by pointer, or -1. */
+static long index_of(GPtrArray *a, const gos_vm *vm)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (a->pdata[i] == vm)
+            return (long)i;
+    return -1;
+}
+
+/* Puts the cursor back on its VM after the view changed; when that VM is
+ * not shown, the cursor keeps its row (clamped) and finds the VM again
+ * once a later view shows it. */
+static void cursor_follow(gos_session *s)
+{
+    long at = -1;
+    if (s->cursor_vm) {
+        at = index_of(s->view, s->cursor_vm);
+    } else if (s->cursor_ref) {
+        for (guint i = 0; i < s->view->len && at < 0; i++) {
+            const gos_vm *vm = g_ptr_array_index(s->view, i);
+            if (!strcmp(vm->uuid, s->cursor_ref->uuid) && !strcmp(vm->host, s->cursor_ref->host)) {
+                at = (long)i;
+                s->cursor_vm = vm;
+            }
+        }
+    }
+    if (at >= 0)
+        s->cursor = (size_t)at;
+    else
+        s->cursor = MIN(s->cursor, s->view->len ? s->view->len - 1 : 0);
+}
+
+static bool view_in_sync(gos_session *s)
+{
+    return s->layout_gen == gos_inventory_layout_generation(s->inv) &&
+           s->view_gen == gos_inventory_generation(s->inv) && s->sort_todo == SORT_NONE && !s->view_stale &&
+           !s->view_refine;
 }
 
 static void view_update(gos_session *s)
 {
-    if (!s->view_stale && s->view_gen == gos_inventory_generation(s->inv))
+    if (view_in_sync(s))
         return;
-    g_ptr_array_set_size(s->view, 0);
-    size_t n = gos_inventory_count(s->inv);
-    for (size_t i = 0; i < n; i++) {
-        const gos_vm *vm = gos_inventory_at(s->inv, i);
-        if (vm_matches(s, vm))
-            g_ptr_array_add(s->view, (gpointer)vm);
+    uint64_t gen = gos_inventory_generation(s->inv), layout = gos_inventory_layout_generation(s->inv);
+    bool agent_changed = gen != s->view_gen;
+    if (layout != s->layout_gen) {
+        /* A listing replaced VMs: the old pointers are gone. */
+        size_t n = gos_inventory_count(s->inv);
+        g_ptr_array_set_size(s->sorted, (guint)n);
+        for (size_t i = 0; i < n; i++)
+            s->sorted->pdata[i] = (gpointer)gos_inventory_at(s->inv, i);
+        g_ptr_array_sort_with_data(s->sorted, view_cmp, s);
+        s->layout_gen = layout;
+        s->cursor_vm = NULL;
+        s->view_stale = true;
+    } else if (s->sort_todo == SORT_FULL || (agent_changed && sort_uses_agent(s))) {
+        g_ptr_array_sort_with_data(s->sorted, view_cmp, s);
+        s->view_stale = true;
+    } else if (s->sort_todo == SORT_REVERSE) {
+        /* The view is a subsequence of sorted: it turns round with it. */
+        reverse(s->sorted);
+        reverse(s->view);
     }
-    g_ptr_array_sort_with_data(s->view, view_cmp, s);
-    s->view_gen = gos_inventory_generation(s->inv);
-    s->view_stale = false;
-    /* keep the cursor on the same VM */
-    s->cursor = MIN(s->cursor, s->view->len ? s->view->len - 1 : 0);
-    if (s->cursor_key) {
-        for (guint i = 0; i < s->view->len; i++) {
-            char *k = key_of(g_ptr_array_index(s->view, i));
-            bool same = !strcmp(k, s->cursor_key);
-            g_free(k);
-            if (same) {
-                s->cursor = i;
-                break;
-            }
+    s->sort_todo = SORT_NONE;
+    if (agent_changed && filter_uses_agent(s))
+        s->view_stale = true;
+
+    if (s->view_stale) {
+        g_ptr_array_set_size(s->view, 0);
+        for (guint i = 0; i < s->sorted->len; i++) {
+            const gos_vm *vm = g_ptr_array_index(s->sorted, i);
+            if (vm_matches(s, vm))
+                g_ptr_array_add(s->view, (gpointer)vm);
         }
+    } else if (s->view_refine) {
+        /* The search grew: what matches now is a part of what matched. */
+        guint keep = 0;
+        for (guint i = 0; i < s->view->len; i++)
+            if (vm_matches(s, g_ptr_array_index(s->view, i)))
+                s->view->pdata[keep++] = s->view->pdata[i];
+        g_ptr_array_set_size(s->view, keep);
     }
+    s->view_stale = s->view_refine = false;
+    s->view_gen = gen;
+    cursor_follow(s);
+}
+
+/* Moves vm within a (sorted by vm_order) to where it belongs now, or takes it
+ * out when !keep: a binary search and one memmove instead of a sort. */
+static void reposition(gos_session *s, GPtrArray *a, const gos_vm *vm, bool keep)
+{
+    long at = index_of(a, vm);
+    if (at >= 0)
+        g_ptr_array_remove_index(a, (guint)at);
+    if (!keep)
+        return;
+    guint lo = 0, hi = a->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (vm_order(s, g_ptr_array_index(a, mid), vm) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    g_ptr_array_insert(a, (gint)lo, (gpointer)vm);
+}
+
+/* One VM's agent fields changed, and the view was current before: only the
+ * sort and the filters that read agent fields can move it. */
+static void view_follow_agent(gos_session *s, const gos_vm *vm)
+{
+    if (vm && (sort_uses_agent(s) || filter_uses_agent(s))) {
+        if (sort_uses_agent(s))
+            reposition(s, s->sorted, vm, true);
+        reposition(s, s->view, vm, vm_matches(s, vm));
+        cursor_follow(s);
+    }
+    s->view_gen = gos_inventory_generation(s->inv);
 }
 
 static void remember_cursor(gos_session *s)
 {
-    g_free(s->cursor_key);
-    s->cursor_key = s->cursor < s->view->len ? key_of(g_ptr_array_index(s->view, s->cursor)) : NULL;
+    const gos_vm *vm = s->cursor < s->view->len ? g_ptr_array_index(s->view, s->cursor) : NULL;
+    if (vm == s->cursor_vm && (vm || !s->cursor_ref))
+        return;
+    s->cursor_vm = vm;
+    g_free(s->cursor_ref);
+    s->cursor_ref = vm ? gos_vm_ref_new(vm->host, vm->uuid) : NULL;
 }
 
 size_t gos_session_view_count(gos_session *s)
@@ -581,13 +870,7 @@ size_t gos_session_cursor(gos_session *s)
 
 void gos_session_set_page_rows(gos_session *s, int rows) { s->page_rows = MAX(rows, 1); }
 
-bool gos_session_is_marked(gos_session *s, const gos_vm *vm)
-{
-    char *k = key_of(vm);
-    bool on = g_hash_table_contains(s->marks, k);
-    g_free(k);
-    return on;
-}
+bool gos_session_is_marked(gos_session *s, const gos_vm *vm) { return ref_set_has(s->marks, vm); }
 
 size_t gos_session_marked_count(gos_session *s) { return g_hash_table_size(s->marks); }
 
@@ -599,7 +882,7 @@ const gos_vm **gos_session_targets(gos_session *s, size_t *n)
         size_t total = gos_inventory_count(s->inv);
         for (size_t i = 0; i < total; i++) {
             const gos_vm *vm = gos_inventory_at(s->inv, i);
-            if (gos_session_is_marked(s, vm))
+            if (ref_set_has(s->marks, vm))
                 g_ptr_array_add(out, (gpointer)vm);
         }
     } else if (s->cursor < s->view->len) {
@@ -621,13 +904,19 @@ gos_sort gos_session_sort(gos_session *s, bool *descending)
 
 void gos_session_state_totals(gos_session *s, size_t totals[GOS_VM_N_STATES])
 {
-    memset(totals, 0, sizeof(size_t) * GOS_VM_N_STATES);
-    size_t n = gos_inventory_count(s->inv);
-    for (size_t i = 0; i < n; i++) {
-        const gos_vm *vm = gos_inventory_at(s->inv, i);
-        if ((unsigned)vm->state < GOS_VM_N_STATES)
-            totals[vm->state]++;
+    /* States change only with a listing: count once per layout, not per draw. */
+    uint64_t layout = gos_inventory_layout_generation(s->inv);
+    if (s->totals_gen != layout + 1) {
+        memset(s->totals, 0, sizeof s->totals);
+        size_t n = gos_inventory_count(s->inv);
+        for (size_t i = 0; i < n; i++) {
+            const gos_vm *vm = gos_inventory_at(s->inv, i);
+            if ((unsigned)vm->state < GOS_VM_N_STATES)
+                s->totals[vm->state]++;
+        }
+        s->totals_gen = layout + 1;
     }
+    memcpy(totals, s->totals, sizeof s->totals);
 }
 
 /* --- tasks and the rest ---------------------------------------------------- */
@@ -641,8 +930,9 @@ gos_task *gos_session_task_at(gos_session *s, size_t i)
 
 void gos_session_task_totals(gos_session *s, size_t *running, size_t *failed, size_t *ok)
 {
-    size_t r = 0, f = 0, o = 0;
-    for (guint i = 0; i < s->tasks->len; i++) {
+    tasks_advance(s);
+    size_t r = 0, f = s->done_failed, o = s->done_ok;
+    for (guint i = (guint)s->tasks_done; i < s->tasks->len; i++) {
         gos_task *t = g_ptr_array_index(s->tasks, i);
         if (!gos_task_is_complete(t))
             r++;
@@ -732,11 +1022,9 @@ void gos_session_toggle_mark(gos_session *s)
     view_update(s);
     if (s->cursor >= s->view->len)
         return;
-    char *k = key_of(g_ptr_array_index(s->view, s->cursor));
-    if (!g_hash_table_remove(s->marks, k))
-        g_hash_table_add(s->marks, k);
-    else
-        g_free(k);
+    const gos_vm *vm = g_ptr_array_index(s->view, s->cursor);
+    if (!ref_set_add(s->marks, vm))
+        ref_set_remove(s->marks, vm);
 }
 
 void gos_session_mark_all(gos_session *s, bool on)
@@ -747,7 +1035,7 @@ void gos_session_mark_all(gos_session *s, bool on)
         return;
     }
     for (guint i = 0; i < s->view->len; i++)
-        g_hash_table_add(s->marks, key_of(g_ptr_array_index(s->view, i)));
+        ref_set_add(s->marks, g_ptr_array_index(s->view, i));
 }
 
 size_t gos_session_select(gos_session *s, const char *glob)
@@ -757,7 +1045,7 @@ size_t gos_session_select(gos_session *s, const char *glob)
     for (size_t i = 0; i < n; i++) {
         const gos_vm *vm = gos_inventory_at(s->inv, i);
         if (g_pattern_spec_match_string(pat, vm->name ? vm->name : "") || !g_ascii_strcasecmp(glob, vm->uuid)) {
-            g_hash_table_add(s->marks, key_of(vm));
+            ref_set_add(s->marks, vm);
             hits++;
         }
     }
@@ -781,7 +1069,6 @@ static void rebuild_filter_text(gos_session *s)
     g_free(s->filter_text);
     s->filter_text = g_strdup(t->len ? t->str + 1 : "");
     g_string_free(t, TRUE);
-    s->view_stale = true;
 }
 
 int gos_session_set_filter(gos_session *s, int n, char **exprs, char **err)
@@ -824,38 +1111,76 @@ int gos_session_set_filter(gos_session *s, int n, char **exprs, char **err)
     s->f_name = name;
     g_free(s->f_host);
     s->f_host = host;
+    /* Compiled once here, not once per VM on every rebuild. */
+    if (s->f_name_pat)
+        g_pattern_spec_free(s->f_name_pat);
+    s->f_name_pat = name ? g_pattern_spec_new(name) : NULL;
     rebuild_filter_text(s);
+    s->view_stale = true;
     return 0;
 }
 
 void gos_session_set_search(gos_session *s, const char *text)
 {
+    const char *now = text && *text ? text : NULL;
+    /* Typing one more character: every VM that matches now matched before,
+     * so the view is narrowed rather than rebuilt. */
+    if (now && s->search && g_str_has_prefix(now, s->search))
+        s->view_refine = true;
+    else if (g_strcmp0(now, s->search) != 0)
+        s->view_stale = true;
     g_free(s->search);
-    s->search = text && *text ? g_strdup(text) : NULL;
+    s->search = g_strdup(now);
+    g_free(s->search_fold);
+    s->search_fold = now ? g_utf8_casefold(now, -1) : NULL;
     rebuild_filter_text(s);
 }
 
-static const char *const sort_names[GOS_SORT_N] = { "name", "host", "state", "agent", "users" };
+void gos_session_set_audit_filter(gos_session *s, int argc, char *const *argv)
+{
+    /* Copied before the old words go: argv may be made of them. */
+    char **words = g_new0(char *, (size_t)(argc > 0 ? argc : 0) + 1);
+    for (int i = 0; i < argc; i++)
+        words[i] = g_strdup(argv[i]);
+    g_strfreev(s->audit_filter);
+    s->audit_filter = words;
+    s->audit_filter_gen++;
+}
+
+const char *const *gos_session_audit_filter(gos_session *s, unsigned *generation)
+{
+    static const char *const none[] = { NULL };
+    if (generation)
+        *generation = s->audit_filter_gen;
+    return s->audit_filter ? (const char *const *)s->audit_filter : none;
+}
+
+static const char *const sort_names[GOS_SORT_ALL] = { "name", "host", "state", "agent", "users", "os", "ping" };
 
 int gos_sort_parse(const char *name)
 {
-    for (int i = 0; i < GOS_SORT_N; i++)
+    for (int i = 0; i < GOS_SORT_ALL; i++)
         if (!g_ascii_strcasecmp(name, sort_names[i]))
             return i;
     return -1;
 }
 
-const char *gos_sort_name(gos_sort key) { return (unsigned)key < GOS_SORT_N ? sort_names[key] : sort_names[0]; }
+const char *gos_sort_name(gos_sort key) { return (unsigned)key < GOS_SORT_ALL ? sort_names[key] : sort_names[0]; }
 
 void gos_session_set_sort(gos_session *s, gos_sort key)
 {
-    if (s->sort == key)
+    if ((unsigned)key >= GOS_SORT_ALL)
+        return;
+    if (s->sort == key) {
+        /* The order is total: the other direction is the same array reversed. */
         s->desc = !s->desc;
-    else {
+        if (s->sort_todo != SORT_FULL)
+            s->sort_todo = s->sort_todo == SORT_REVERSE ? SORT_NONE : SORT_REVERSE;
+    } else {
         s->sort = key;
         s->desc = false;
+        s->sort_todo = SORT_FULL;
     }
-    s->view_stale = true;
 }
 
 gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *key, char **err)
@@ -919,20 +1244,28 @@ int gos_session_cancel(gos_session *s)
 {
     size_t n = 0;
     const gos_vm **targets = gos_session_targets(s, &n);
+    bool all = g_hash_table_size(s->marks) == 0 && n == 0;
+    /* A set, so that cancelling 10,000 tasks of 10,000 marked VMs is not a
+     * hundred million comparisons. */
+    GHashTable *want = ref_set_new();
+    for (size_t k = 0; k < n; k++)
+        ref_set_add(want, targets[k]);
+    g_free(targets);
     int cancelled = 0;
-    for (guint i = 0; i < s->tasks->len; i++) {
+    for (guint i = (guint)s->tasks_done; i < s->tasks->len; i++) {
         gos_task *t = g_ptr_array_index(s->tasks, i);
+        if (gos_task_is_complete(t))
+            continue;
         gos_task_info info;
         gos_task_snapshot(t, &info);
-        bool hit = g_hash_table_size(s->marks) == 0 && n == 0;
-        for (size_t k = 0; k < n && !hit; k++)
-            hit = !strcmp(info.host, targets[k]->host) &&
-                  (!g_strcmp0(info.vm, targets[k]->uuid) || !g_strcmp0(info.vm_uuid, targets[k]->uuid));
+        gos_vm_ref by_vm = { info.host, info.vm ? info.vm : "" };
+        gos_vm_ref by_uuid = { info.host, info.vm_uuid ? info.vm_uuid : "" };
+        bool hit = all || g_hash_table_contains(want, &by_vm) || g_hash_table_contains(want, &by_uuid);
         if (hit && !info.complete && gos_task_cancel(t) == GOS_S_OK)
             cancelled++;
         gos_task_info_clear(&info);
     }
-    g_free(targets);
+    g_hash_table_destroy(want);
     return cancelled;
 }
 

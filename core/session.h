@@ -45,7 +45,11 @@ typedef enum {
 } gos_view;
 
 typedef enum {
-    GOS_SORT_NAME = 0, GOS_SORT_HOST, GOS_SORT_STATE, GOS_SORT_AGENT, GOS_SORT_USERS, GOS_SORT_N
+    GOS_SORT_NAME = 0, GOS_SORT_HOST, GOS_SORT_STATE, GOS_SORT_AGENT, GOS_SORT_USERS,
+    GOS_SORT_N,                 /* the VM list's columns, in the order the sort key walks them */
+    GOS_SORT_OS = GOS_SORT_N,   /* guest OS name, from the agent: `sort os` */
+    GOS_SORT_PING,              /* the agent's last round trip: `sort ping` */
+    GOS_SORT_ALL
 } gos_sort;
 
 /* Opens the audit store (failure ends the program: *err says why), starts
@@ -79,6 +83,10 @@ bool gos_session_wait_tasks(gos_session *s, long timeout_ms);
 /* Pumps until no host listing and no agent probe is under way, or timeout_ms
  * passes. Returns true when idle. For `list`, which wants agent data. */
 bool gos_session_wait_idle(gos_session *s, long timeout_ms);
+
+/* Pumps until no host is connecting or being listed (agent probes may go on),
+ * or timeout_ms passes. Returns true when settled. For batch steps. */
+bool gos_session_wait_hosts(gos_session *s, long timeout_ms);
 
 /* --- the VM view: filtered, sorted, with cursor and marks --------------- */
 size_t gos_session_view_count(gos_session *s);
@@ -136,6 +144,11 @@ size_t gos_session_select(gos_session *s, const char *glob);
  * clears all filters when n == 0. -1 with *err on a bad expression. */
 int gos_session_set_filter(gos_session *s, int n, char **exprs, char **err);
 void gos_session_set_search(gos_session *s, const char *text);   /* NULL/"" clears */
+/* The audit view's filter: the words of `guestos audit` ("--vm", "web1", ...), checked by
+ * the caller (gos_audit_filter_parse). argc 0 clears. The generation changes on every set. */
+void gos_session_set_audit_filter(gos_session *s, int argc, char *const *argv);
+/* NULL-terminated words (borrowed, empty when none); *generation when not NULL. */
+const char *const *gos_session_audit_filter(gos_session *s, unsigned *generation);
 void gos_session_set_sort(gos_session *s, gos_sort key);         /* same key toggles order */
 int gos_sort_parse(const char *name);
 const char *gos_sort_name(gos_sort key);

@@ -30,7 +30,7 @@ E2E_WATCHDOG=
 E2E_USERS=(alice:1001 bob:1002 carol:1003 dave:1004 erin:1005
   'x;touch${IFS}/tmp/PWN1:1010' '$(touch${IFS}/tmp/PWN2):1011')
 # The logoff plan: a constant script, user names only as argv entries.
-E2E_LOGOFF_SCRIPT_FILE=$E2E_LIB_DIR/guest-logoff.sh
+E2E_LOGOFF_SCRIPT_FILE=$E2E_LIB_DIR/../../core/logoff-linux.sh
 
 e2e_log() { printf 'e2e: %s\n' "$*" >&2; }
 
@@ -667,7 +667,7 @@ e2e_guest_exec() {
   return 1
 }
 
-# e2e_logoff NAME USER...: the logoff plan (guest-logoff.sh through /bin/sh).
+# e2e_logoff NAME USER...: the logoff plan (core/logoff-linux.sh through /bin/sh).
 e2e_logoff() {
   local name=$1
   shift

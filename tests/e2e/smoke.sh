@@ -1,7 +1,7 @@
 #!/bin/bash
 # End-to-end smoke test on a real QEMU guest running the real qemu-ga:
 # shape (a), alice and bob logged on; log them off with guestos's plan
-# (guest-exec /bin/sh -c <guest-logoff.sh> sh USER...) through
+# (guest-exec /bin/sh -c <core/logoff-linux.sh> sh USER...) through
 # `virsh qemu-agent-command`, and check that they are gone.
 # Exit 0 pass, 1 fail, 77 skip (with the reason). Cleans up what it started.
 set -u
