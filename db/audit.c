@@ -275,6 +275,10 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
     return 0;
 
 fail:
+    /* A refused file stays as it was: closing the last connection would
+     * otherwise copy a WAL it found into the database file. */
+    if (a && a->db)
+        sqlite3_db_config(a->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     gos_audit_free(a);
     g_free(def);
     return -1;
@@ -307,6 +311,11 @@ int gos_audit_open_version(const char *path, int version, gos_audit **out, char 
     }
     *out = a;
     return 0;
+}
+
+const char *gos_audit_get_path(gos_audit *audit)
+{
+    return audit ? audit->path : NULL;
 }
 
 sqlite3 *gos_audit_priv_db(gos_audit *audit)

@@ -100,6 +100,9 @@ typedef struct gos_audit_names {
     const char *(*result_name)(int result);  /* "Success", "Interrupted", ... */
 } gos_audit_names;
 
+/* Codes from names, for the filter words: 0 on success, -1 for an unknown name. */
+typedef int (*gos_audit_hr_parse_fn)(const char *text, uint32_t *out);
+
 typedef struct gos_audit_verify_report {
     bool ok;
     int64_t rows;                 /* events checked */
@@ -123,6 +126,9 @@ int gos_audit_open_readonly(const char *path, gos_audit **out, char **err);
 
 void gos_audit_free(gos_audit *audit);
 
+/* The path the store was opened with (borrowed), ":memory:" included. */
+const char *gos_audit_get_path(gos_audit *audit);
+
 /* Appends one event in its own IMMEDIATE transaction, extending the hash chain,
  * committed (synchronous=FULL) before it returns. Thread-safe; safe across
  * processes sharing the file. Returns 0, or -1 with *err set. */
@@ -134,6 +140,35 @@ int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_ou
 typedef int (*gos_audit_task_cb)(const gos_audit_task *task, void *opaque);
 int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                     size_t limit, gos_audit_task_cb cb, void *opaque, char **err);
+
+/* The audit view's query: like gos_audit_query, in either direction (oldest_first: keys
+ * above after_key, ascending), and it gives up once budget_ms have passed (0 = no
+ * limit) or gos_audit_interrupt is called. Returns 0 when it ran to its end, 1 when it
+ * gave up (cb may have seen some of the tasks: drop them), -1 with *err on error. */
+int gos_audit_query_page(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
+                         bool oldest_first, size_t limit, int budget_ms,
+                         gos_audit_task_cb cb, void *opaque, char **err);
+
+/* Makes a gos_audit_query_page running on audit in another thread give up soon. Safe
+ * from any thread; it affects only the query under way or the next one to start. */
+void gos_audit_interrupt(gos_audit *audit);
+
+/*
+ * Parses the filter words that `guestos audit` and the audit view share:
+ *   --vm NAME|UUID  --operator USER  --action NAME  --host URI  --search TEXT
+ *   --result NAME (Success, TimeOutError, Interrupted, ...)
+ *   --hresult 0xA0040505|NAME|DECIMAL  --since TIME  --until TIME
+ * with the value as the next word or after '=' (--vm=web1). TIME is ISO 8601
+ * (2026-11-30T10:00:00Z; UTC when no zone is given) or a date (2026-11-30, 00:00 UTC).
+ * result_name (tried on every result code) and hr_parse turn names into codes. Fills
+ * *f with strings borrowed from argv, so argv must outlive it. Returns 0, or -1 with *err set to one translated
+ * sentence (free with free()); *f is written only on success.
+ */
+int gos_audit_filter_parse(int argc, char *const *argv, const char *(*result_name)(int result),
+                           gos_audit_hr_parse_fn hr_parse, gos_audit_filter *f, char **err);
+
+/* Parses a TIME of the filter words into UTC ms. Returns 0 or -1. */
+int gos_audit_parse_time(const char *text, int64_t *ms);
 
 /* Streams matching tasks, oldest first, in the format to out, in constant memory. */
 int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit_format fmt,

@@ -34,6 +34,8 @@ struct gos_audit {
     sqlite3_stmt *st_last;       /* id and hash of the newest event */
     sqlite3_stmt *st_insert;     /* one event with its hash */
     sqlite3_stmt *st_end_kind;   /* whether a task has ended, for recovery's re-check */
+    gint interrupt;              /* set by gos_audit_interrupt (any thread), read atomically */
+    gint64 deadline_us;          /* monotonic time a gos_audit_query_page gives up; 0 = none */
 };
 
 /* One stored value of an event, as the hash chain sees it. */

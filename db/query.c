@@ -260,3 +260,72 @@ cleanup:
     g_mutex_unlock(&audit->lock);
     return ret;
 }
+
+/* SQLite calls this every few hundred virtual machine steps of a query_page
+ * statement: non-zero stops it with SQLITE_INTERRUPT. */
+static int page_progress(void *opaque)
+{
+    gos_audit *audit = opaque;
+
+    if (g_atomic_int_get(&audit->interrupt))
+        return 1;
+    return audit->deadline_us && g_get_monotonic_time() >= audit->deadline_us;
+}
+
+void gos_audit_interrupt(gos_audit *audit)
+{
+    if (audit)
+        g_atomic_int_set(&audit->interrupt, 1);
+}
+
+/*
+ * The audit view reads one page at a time from its own read-only handle.
+ * Most pages come in a few milliseconds at a million tasks; a filter that no
+ * index serves (text, or a rare match in a time range) walks many keys. The
+ * budget lets the view try on its own thread first and hand the same query
+ * to a worker when it is slow, and interrupt lets it drop a query whose
+ * answer nobody waits for any more.
+ */
+int gos_audit_query_page(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
+                         bool oldest_first, size_t limit, int budget_ms,
+                         gos_audit_task_cb cb, void *opaque, char **err)
+{
+    sqlite3_stmt *st = NULL;
+    gos_audit_task task;
+    int rc, ret = -1;
+
+    if (!audit || !cb) {
+        gos_audit_set_err(err, _("The audit log cannot be read because an argument is missing."));
+        return -1;
+    }
+    g_mutex_lock(&audit->lock);
+    /* An interrupt meant for an earlier query must not stop this one. */
+    g_atomic_int_set(&audit->interrupt, 0);
+    audit->deadline_us = budget_ms > 0 ? g_get_monotonic_time() + (gint64)budget_ms * 1000 : 0;
+    sqlite3_progress_handler(audit->db, 500, page_progress, audit);
+    if (gos_audit_task_stmt(audit, filter, after_key, limit, oldest_first, &st, err) < 0)
+        goto cleanup;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gos_audit_task_from_stmt(st, &task);
+        if (cb(&task, opaque) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if ((rc & 0xff) == SQLITE_INTERRUPT) {
+        ret = 1;
+        goto cleanup;
+    }
+    if (rc != SQLITE_DONE) {
+        gos_audit_set_err(err, _("Cannot read the audit log: %s."), sqlite3_errmsg(audit->db));
+        goto cleanup;
+    }
+    ret = 0;
+
+cleanup:
+    sqlite3_finalize(st);
+    sqlite3_progress_handler(audit->db, 0, NULL, NULL);
+    audit->deadline_us = 0;
+    g_mutex_unlock(&audit->lock);
+    return ret;
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Check suite for what the audit view reads with: the filter words and the paged query in both directions. */
+#include <config.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "core/hresult.h"
+#include "core/task.h"
+#include "db/audit.h"
+#include "db/audit_priv.h"
+
+static char *tmpdir;
+static char *dbpath;
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(p);
+}
+
+static void setup(void)
+{
+    tmpdir = g_build_filename(g_get_tmp_dir(), "gos-review-test-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    dbpath = g_build_filename(tmpdir, "audit.db", NULL);
+}
+
+static void teardown(void)
+{
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    g_free(dbpath);
+    g_free(tmpdir);
+}
+
+/* --- the filter words ------------------------------------------------------ */
+
+/* Parses a line of words split at blanks. Returns 0 or -1; *err as the parser left it. */
+static int parse(const char *line, gos_audit_filter *f, char ***words_out, char **err)
+{
+    char **words = g_strsplit(line, " ", -1);
+    int argc = *line ? (int)g_strv_length(words) : 0;
+    int r = gos_audit_filter_parse(argc, words, gos_task_result_name, gos_hr_parse, f, err);
+    *words_out = words;
+    return r;
+}
+
+START_TEST(test_parse_every_word)
+{
+    gos_audit_filter f;
+    char **w = NULL, *err = NULL;
+
+    ck_assert_int_eq(parse("--vm web1 --operator alice --action logoff --host test:///default "
+                           "--search needle --result TimeOutError --hresult VM_E_TIMED_OUT "
+                           "--since 2026-11-30 --until 2026-11-30T10:00:00Z", &f, &w, &err), 0);
+    ck_assert_str_eq(f.vm, "web1");
+    ck_assert_str_eq(f.op_user, "alice");
+    ck_assert_str_eq(f.action, "logoff");
+    ck_assert_str_eq(f.host, "test:///default");
+    ck_assert_str_eq(f.text, "needle");
+    ck_assert(f.has_result);
+    ck_assert_int_eq(f.result, GOS_RESULT_TIMEOUT);
+    ck_assert(f.has_hresult);
+    ck_assert_uint_eq(f.hresult, GOS_VM_E_TIMED_OUT);
+    ck_assert_int_eq(f.since_ms, 1795996800000LL);          /* 2026-11-30T00:00:00Z */
+    ck_assert_int_eq(f.until_ms, 1795996800000LL + 36000000LL);
+    g_strfreev(w);
+}
+END_TEST
+
+START_TEST(test_parse_forms)
+{
+    gos_audit_filter f;
+    char **w = NULL, *err = NULL;
+
+    /* --name=value, getopt's unique prefixes, names in any case, hex and decimal codes. */
+    ck_assert_int_eq(parse("--vm=web1 --op bob --res interrupted --hresult=0xa0040505", &f, &w, &err), 0);
+    ck_assert_str_eq(f.vm, "web1");
+    ck_assert_str_eq(f.op_user, "bob");
+    ck_assert_int_eq(f.result, GOS_AUDIT_RESULT_INTERRUPTED);
+    ck_assert_uint_eq(f.hresult, 0xA0040505u);
+    g_strfreev(w);
+    ck_assert_int_eq(parse("--hresult 2147943712 --result success --since 2026-11-30T10:00:00+01:00", &f, &w, &err), 0);
+    ck_assert_uint_eq(f.hresult, 0x80070520u);
+    ck_assert_int_eq(f.result, GOS_RESULT_SUCCESS);
+    ck_assert_int_eq(f.since_ms, 1795996800000LL + 9 * 3600000LL);
+    g_strfreev(w);
+
+    /* The last of a repeated word wins, as on the command line; none is all. */
+    ck_assert_int_eq(parse("--vm a --vm b", &f, &w, &err), 0);
+    ck_assert_str_eq(f.vm, "b");
+    g_strfreev(w);
+    ck_assert_int_eq(parse("", &f, &w, &err), 0);
+    ck_assert_ptr_null(f.vm);
+    ck_assert(!f.has_result && !f.has_hresult && !f.since_ms && !f.until_ms && !f.text);
+    g_strfreev(w);
+}
+END_TEST
+
+static void expect_error(const char *line, const char *fragment)
+{
+    gos_audit_filter f;
+    char **w = NULL, *err = NULL;
+
+    memset(&f, 0, sizeof f);
+    f.vm = "untouched";
+    ck_assert_msg(parse(line, &f, &w, &err) == -1, "\"%s\" parsed", line);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, fragment), "\"%s\": %s", line, err);
+    ck_assert_str_eq(f.vm, "untouched");   /* written only on success */
+    free(err);
+    g_strfreev(w);
+}
+
+START_TEST(test_parse_errors)
+{
+    expect_error("--vm", "needs a value");
+    expect_error("web1", "is not an audit filter");
+    expect_error("--format json", "is not an audit filter");      /* export's, not a filter */
+    expect_error("--s x", "is not an audit filter");              /* --search or --since */
+    expect_error("--result Fine", "is not a task result");
+    expect_error("--hresult E_NOPE", "is not an HRESULT");
+    expect_error("--since yesterday", "is not a time");
+    expect_error("--until 2026-13-45", "is not a time");
+}
+END_TEST
+
+/* --- paging -------------------------------------------------------------- */
+
+static gos_audit *open_ok(const char *path)
+{
+    gos_audit *a = NULL;
+    char *err = NULL;
+
+    if (gos_audit_open(path, &a, &err) != 0)
+        ck_abort_msg("open %s: %s", path, err);
+    return a;
+}
+
+/* n tasks t0001.. through the real append path, two events each; every third on web1. */
+static void fill(gos_audit *a, int n)
+{
+    char *err = NULL;
+
+    ck_assert_int_eq(gos_audit_batch_begin(a, &err), 0);
+    for (int i = 1; i <= n; i++) {
+        char id[16];
+        g_snprintf(id, sizeof id, "t%04d", i);
+        gos_audit_event e = {
+            .kind = GOS_AUDIT_SUBMITTED, .task_id = id, .ts_ms = 1000000 + i * 1000, .op_uid = 1000,
+            .op_user = "alice", .origin = "cli", .host = "test:///default",
+            .vm_name = i % 3 == 0 ? "web1" : "db1", .action = "logoff", .percent = -1,
+            .task_result = GOS_AUDIT_RESULT_NONE,
+        };
+        ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+        e.kind = GOS_AUDIT_COMPLETED;
+        e.task_result = 0;
+        e.has_task_error = true;
+        ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+    }
+    ck_assert_int_eq(gos_audit_batch_commit(a, &err), 0);
+}
+
+typedef struct {
+    GString *ids;
+    int64_t first, last;
+    int n;
+    gos_audit *interrupt_at_first;   /* interrupts this store from inside the callback */
+} page;
+
+static int page_cb(const gos_audit_task *t, void *opaque)
+{
+    page *p = opaque;
+    if (p->n++ == 0) {
+        p->first = t->key;
+        if (p->interrupt_at_first)
+            gos_audit_interrupt(p->interrupt_at_first);
+    }
+    p->last = t->key;
+    g_string_append_printf(p->ids, p->ids->len ? " %s" : "%s", t->task_id);
+    return 0;
+}
+
+static int get_page(gos_audit *a, const gos_audit_filter *f, int64_t after, bool oldest_first,
+                    size_t limit, int budget_ms, page *p)
+{
+    char *err = NULL;
+    g_string_truncate(p->ids, 0);
+    p->n = 0;
+    p->first = p->last = 0;
+    int r = gos_audit_query_page(a, f, after, oldest_first, limit, budget_ms, page_cb, p, &err);
+    ck_assert_msg(r >= 0, "query_page: %s", err ? err : "?");
+    return r;
+}
+
+START_TEST(test_page_both_ways)
+{
+    gos_audit *a = open_ok(dbpath), *ro = NULL;
+    page p = { .ids = g_string_new(NULL) };
+    gos_audit_filter web = { .vm = "web1" };
+    char *err = NULL;
+
+    fill(a, 12);
+    ck_assert_int_eq(gos_audit_open_readonly(gos_audit_get_path(a), &ro, &err), 0);
+    ck_assert_str_eq(gos_audit_get_path(ro), dbpath);
+
+    /* Newest first from the top, then older from the last key. */
+    ck_assert_int_eq(get_page(ro, NULL, 0, false, 5, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t0012 t0011 t0010 t0009 t0008");
+    ck_assert_int_eq(get_page(ro, NULL, p.last, false, 5, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t0007 t0006 t0005 t0004 t0003");
+    /* Newer again from the first key, oldest first (the view turns it round). */
+    ck_assert_int_eq(get_page(ro, NULL, p.first, true, 5, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t0008 t0009 t0010 t0011 t0012");
+    /* The oldest page, and a filter walking its index both ways. */
+    ck_assert_int_eq(get_page(ro, NULL, 0, true, 3, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t0001 t0002 t0003");
+    ck_assert_int_eq(get_page(ro, &web, 0, false, 2, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t0012 t0009");
+    ck_assert_int_eq(get_page(ro, &web, p.last, false, 10, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t0006 t0003");
+    ck_assert_int_eq(get_page(ro, &web, p.first, true, 10, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t0009 t0012");
+
+    /* A reader sees what the writer commits, query by query. */
+    {
+        gos_audit_event e = { .kind = GOS_AUDIT_SUBMITTED, .task_id = "late", .percent = -1,
+                              .task_result = GOS_AUDIT_RESULT_NONE, .vm_name = "web1" };
+        ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+    }
+    ck_assert_int_eq(get_page(ro, &web, 0, false, 1, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "late");
+
+    gos_audit_free(ro);
+    gos_audit_free(a);
+    g_string_free(p.ids, TRUE);
+}
+END_TEST
+
+START_TEST(test_page_interrupt)
+{
+    gos_audit *a = open_ok(dbpath);
+    page p = { .ids = g_string_new(NULL) };
+
+    fill(a, 3000);
+    /* Interrupted while it walks: it gives up and says so. */
+    p.interrupt_at_first = a;
+    ck_assert_int_eq(get_page(a, NULL, 0, false, 0, 0, &p), 1);
+    ck_assert_int_lt(p.n, 3000);
+    /* An interrupt meant for an earlier query does not stop the next one. */
+    p.interrupt_at_first = NULL;
+    gos_audit_interrupt(a);
+    ck_assert_int_eq(get_page(a, NULL, 0, false, 0, 0, &p), 0);
+    ck_assert_int_eq(p.n, 3000);
+    gos_audit_interrupt(NULL);   /* harmless */
+    gos_audit_free(a);
+    g_string_free(p.ids, TRUE);
+}
+END_TEST
+
+/* The budget: the summary table is filled directly (it is an index, and no
+ * query here reads events), enough rows that a text search with no match
+ * walks far longer than a millisecond. */
+START_TEST(test_page_budget)
+{
+    gos_audit *a = open_ok(dbpath);
+    sqlite3 *db = gos_audit_priv_db(a);
+    page p = { .ids = g_string_new(NULL) };
+    gos_audit_filter none = { .text = "no such text" }, web = { .vm = "vm-7" };
+    char *err = NULL;
+
+    ck_assert_int_eq(sqlite3_exec(db,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)"
+        " INSERT INTO tasks(key, task_id, submitted_at, vm_name, message, users_before)"
+        " SELECT i, 'x' || i, i, 'vm-' || (i % 1000), 'All users were logged off.', 'alice,bob' FROM n",
+        NULL, NULL, &err), SQLITE_OK);
+    int64_t t0 = g_get_monotonic_time();
+    ck_assert_int_eq(get_page(a, &none, 0, false, 20, 1, &p), 1);
+    ck_assert_int_lt(g_get_monotonic_time() - t0, 500000);   /* gave up early */
+    /* An indexed filter finishes within the same budget; no limit finishes anything. */
+    ck_assert_int_eq(get_page(a, &web, 0, false, 20, 50, &p), 0);
+    ck_assert_int_eq(p.n, 20);
+    ck_assert_int_eq(get_page(a, &none, 0, false, 20, 0, &p), 0);
+    ck_assert_int_eq(p.n, 0);
+    gos_audit_free(a);
+    g_string_free(p.ids, TRUE);
+}
+END_TEST
+
+static Suite *review_suite(void)
+{
+    Suite *s = suite_create("audit_review");
+    TCase *tc = tcase_create("words");
+    tcase_add_test(tc, test_parse_every_word);
+    tcase_add_test(tc, test_parse_forms);
+    tcase_add_test(tc, test_parse_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("paging");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_page_both_ways);
+    tcase_add_test(tc, test_page_interrupt);
+    tcase_add_test(tc, test_page_budget);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(review_suite());
+    int failed;
+
+    setenv("LANGUAGE", "C", 1);
+    setenv("TZ", "UTC", 1);
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
