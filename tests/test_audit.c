@@ -569,6 +569,61 @@ START_TEST(test_newer_version_refused)
 }
 END_TEST
 
+/* A newer guestos left its last commits in the WAL: refusing the file must
+ * not fold them into the database file on the way out (closing the last
+ * connection normally checkpoints). */
+START_TEST(test_newer_version_wal_untouched)
+{
+    char *copy = g_build_filename(tmpdir, "newer.db", NULL);
+    char *copy_wal = g_strconcat(copy, "-wal", NULL), *src_wal = g_strconcat(dbpath, "-wal", NULL);
+    char *before, *after, *wal_before, *wal_after, *data, *err = NULL;
+    gos_audit *a = open_ok(dbpath), *b = NULL;
+    gos_audit_event e = ev_make(GOS_AUDIT_SUBMITTED, "t1");
+    gsize n1, n2, w1, w2, len;
+    sqlite3 *db;
+
+    add(a, &e);
+    gos_audit_free(a);
+    /* Commit into the WAL and keep it there, then copy the files while it is. */
+    db = raw_open(dbpath);
+    raw_exec(db, "PRAGMA wal_autocheckpoint = 0");
+    raw_exec(db, "PRAGMA user_version = 99");
+    raw_exec(db, "CREATE TABLE newer_things (x)");
+    data = file_bytes(dbpath, &len);
+    ck_assert(g_file_set_contents(copy, data, (gssize)len, NULL));
+    g_free(data);
+    data = file_bytes(src_wal, &len);
+    ck_assert_uint_gt(len, 0);
+    ck_assert(g_file_set_contents(copy_wal, data, (gssize)len, NULL));
+    g_free(data);
+    sqlite3_close(db);
+    before = file_bytes(copy, &n1);
+    wal_before = file_bytes(copy_wal, &w1);
+
+    ck_assert_int_eq(gos_audit_open(copy, &b, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "newer"));
+    free(err);
+    err = NULL;
+    ck_assert_int_eq(gos_audit_open_readonly(copy, &b, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "newer"));
+    free(err);
+
+    after = file_bytes(copy, &n2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert(memcmp(before, after, n1) == 0);
+    wal_after = file_bytes(copy_wal, &w2);
+    ck_assert_uint_eq(w1, w2);
+    ck_assert(memcmp(wal_before, wal_after, w1) == 0);
+    g_free(before);
+    g_free(after);
+    g_free(wal_before);
+    g_free(wal_after);
+    g_free(copy);
+    g_free(copy_wal);
+    g_free(src_wal);
+}
+END_TEST
+
 START_TEST(test_readonly_refusals)
 {
     gos_audit *a = NULL;
@@ -2043,6 +2098,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_migrate_from_v1);
     tcase_add_test(tc, test_migrate_concurrent_first_open);
     tcase_add_test(tc, test_newer_version_refused);
+    tcase_add_test(tc, test_newer_version_wal_untouched);
     tcase_add_test(tc, test_readonly_refusals);
     tcase_add_test(tc, test_readonly_reads_and_refuses_writes);
     tcase_add_test(tc, test_not_sqlite_refused);
