@@ -65,6 +65,7 @@ typedef struct console {
     const gos_binding *prompt_binding;
     gos_confirm *confirm;
     char *error_status;         /* the status sentence we set for a failure */
+    bool audit_problem_shown;   /* the engine's audit problem is on the status line */
     int loop_errno;             /* why the loop failed */
 } console;
 
@@ -291,6 +292,11 @@ static void run_cmd(console *c, gos_cmd *cmd)
 {
     gos_view v = gos_session_view(c->s);
     int scroll = gos_scroll_parse(cmd->action->name);
+    if (v == GOS_VIEW_AUDIT && gos_view_audit_action(c->s, c->audit, cmd->action->name)) {
+        gos_cmd_clear(cmd);
+        c->dirty |= DIRTY_MAIN;
+        return;
+    }
     if (scroll >= 0 && v != GOS_VIEW_VMS) {
         switch (v) {
         case GOS_VIEW_TASKS: gos_view_tasks_scroll(c->s, &c->tasks_pos, (gos_scroll)scroll); break;
@@ -580,7 +586,7 @@ static void follow_view(console *c)
 
 static int loop(console *c)
 {
-    struct pollfd fds[3];
+    struct pollfd fds[4];
     int64_t next_tick = 0;
 
     while (!gos_session_quit_requested(c->s) && !got_signal) {
@@ -614,7 +620,9 @@ static int loop(console *c)
         fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
         fds[1] = (struct pollfd){ .fd = gos_session_fd(c->s), .events = POLLIN };
         fds[2] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
-        int n = poll(fds, 3, timeout);
+        /* The audit view's worker answers a slow query through this one. */
+        fds[3] = (struct pollfd){ .fd = gos_audit_pager_fd(c->audit), .events = POLLIN };
+        int n = poll(fds, 4, timeout);
         if (n < 0 && errno != EINTR) {
             c->loop_errno = errno;
             return -1;
@@ -628,7 +636,16 @@ static int loop(console *c)
         if (n > 0 && (fds[0].revents & POLLIN))
             drain_keys(c);
 
+        if (n > 0 && (fds[3].revents & POLLIN) && gos_audit_pager_collect(c->s, c->audit))
+            c->dirty |= DIRTY_MAIN;
         c->dirty |= gos_session_pump(c->s);
+        /* Fail closed, and say why: once the audit log cannot be written no
+         * task starts, and the status line tells the operator so. */
+        const char *problem = gos_engine_audit_problem(gos_session_engine(c->s));
+        if (problem && !c->audit_problem_shown) {
+            c->audit_problem_shown = true;
+            set_error(c, problem);
+        }
         if (running && gos_now_ms() >= next_tick) {
             c->dirty |= DIRTY_TICK;
             next_tick = 0;

@@ -55,6 +55,7 @@ static const gos_binding vms_keys[] = {
     { 'f', GOS_BIND_PROMPT_WORDS, "filter", N_("Filter"), 21, false,
       N_("Filter (state=running name=GLOB agent=ok users=yes): ") },
     { 's', GOS_BIND_NEXT_SORT, "sort", N_("Sort"), 22, false, NULL },
+    { 'h', GOS_BIND_LINE, "history", N_("History"), 25, false, NULL },
 };
 
 static const gos_binding tasks_keys[] = {
@@ -63,6 +64,13 @@ static const gos_binding tasks_keys[] = {
 
 static const gos_binding audit_keys[] = {
     { GOS_KEY_ESC, GOS_BIND_LINE, "back", N_("Back"), 35, false, NULL },
+    { '\r', GOS_BIND_LINE, "audit-detail", N_("Detail"), 30, false, NULL },
+    { '\n', GOS_BIND_LINE, "audit-detail", NULL, 0, false, NULL },
+    { FN(KEY_ENTER), GOS_BIND_LINE, "audit-detail", NULL, 0, false, NULL },
+    /* TRANSLATORS: the prompt for the audit filter; keep the option names and values untranslated. */
+    { 'f', GOS_BIND_PROMPT_WORDS, "audit-filter", N_("Filter"), 21, false,
+      N_("Audit filter, e.g. --vm web1 --result TimeOutError: ") },
+    { '/', GOS_BIND_PROMPT, "audit-search", N_("Search"), 20, false, N_("Search: ") },
 };
 
 static const gos_binding detail_keys[] = {

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The audit view: recorded tasks newest first, read one screen at a time by keyset paging. */
+/* The audit view: recorded tasks newest first, filtered, read one screen at a time by keyset paging. */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
+#include <glib-unix.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/hresult.h"
 #include "core/i18n.h"
@@ -11,8 +15,33 @@
 #include "db/audit.h"
 #include "tui/view.h"
 
-/* Lines under the list that describe the task under the cursor. */
-#define DETAIL_LINES 8
+/*
+ * Memory and time at a million tasks.
+ *
+ * Only the page on screen is ever held: at most one screenful of rows, plus
+ * the one more that says whether another page follows. Paging is by key in
+ * both directions (older: keys below the page's last, newest first; newer:
+ * keys above its first, oldest first, turned round), so neither a page
+ * number nor a stack of earlier pages grows as the operator scrolls.
+ *
+ * The view reads through its own read-only connections, so it never holds
+ * the lock under which the task engine appends. A page is first tried on
+ * the UI thread under a small budget: unfiltered and indexed pages take a
+ * few milliseconds. A query that runs past the budget (a text search, a rare
+ * match in a long time range) is handed to a worker thread with a second
+ * connection; the console goes on drawing and reading keys, the view says
+ * "Searching", and the answer arrives through a pipe the console polls. A
+ * newer question interrupts the older one.
+ */
+
+/* How long a page may take on the UI thread before it goes to the worker. */
+#define SYNC_BUDGET_MS 40
+
+/* Lines under the list that summarise the task under the cursor. */
+#define PREVIEW_LINES 4
+
+/* Column where values start in the task detail. */
+#define VALUE_X 20
 
 typedef struct row {
     int64_t key;
@@ -24,16 +53,80 @@ typedef struct row {
     uint32_t call_hr, task_error;
 } row;
 
+/* What a page load is for. */
+typedef enum {
+    LOAD_RELOAD = 0,   /* the same page again (new rows, a new filter) */
+    LOAD_HOME,         /* the newest page */
+    LOAD_OLDER,        /* the page after the last row */
+    LOAD_NEWER,        /* the page before the first row */
+    LOAD_END,          /* the oldest page */
+} load_kind;
+
+/* Where the cursor goes once the page is there. */
+typedef enum {
+    CUR_KEEP = 0,      /* on the same task when it is on the page, else the same line */
+    CUR_FIRST,
+    CUR_LAST,
+} cursor_rule;
+
+typedef struct request {
+    unsigned gen;
+    char **words;          /* the filter words (owned) */
+    load_kind kind;
+    int64_t anchor;        /* LOAD_RELOAD: keys below it; 0 = from the newest */
+    int64_t edge;          /* LOAD_OLDER: the last key; LOAD_NEWER: the first key */
+    size_t page;
+    cursor_rule cursor;
+    size_t cursor_line;
+    int64_t cursor_key;
+} request;
+
+typedef struct result {
+    GArray *rows;          /* row, newest first, at most page */
+    bool newer, older;     /* tasks before the first row / after the last exist */
+    int64_t anchor;        /* the RELOAD anchor that shows this same page */
+    char *error;
+} result;
+
 struct gos_audit_pager {
-    GArray *rows;        /* row: the page on screen, at most page + 1 while loading */
-    GArray *earlier;     /* int64_t: the after-keys of the pages before this one */
-    int64_t after;       /* this page starts after this key; 0 = the newest */
-    bool more;           /* a page follows this one */
-    bool stale;          /* read the page again before drawing it */
+    /* the page on screen */
+    GArray *rows;
+    bool newer, older;
+    int64_t anchor;
     size_t cursor;
-    int page;            /* rows per page, from the last draw */
-    char *error;         /* why the store could not be read, or NULL */
+    int page;              /* rows per page, from the last draw */
+    bool loaded;           /* a page (or an error) has been read */
+    bool stale;            /* read the page again before drawing it */
+    char *error;           /* why the store could not be read, or NULL */
+    bool detail;           /* every field of the task under the cursor, instead of the list */
+    int detail_top;
+    unsigned filter_gen;   /* the session's filter generation this page was read for */
+    char *filter_text;     /* the filter words as one line, for the title */
+    gint64 query_us;       /* how long the last page took */
+
+    /* reading */
+    gos_audit *ui;         /* read-only handle of the UI thread (or the session's, borrowed) */
+    bool ui_owned;
+    bool async_ok;         /* a worker can open the file too (not :memory:) */
+    char *path;
+    unsigned gen;          /* of the newest request */
+    bool busy;             /* the worker has the newest request */
+    bool again;            /* a reload was asked for while busy */
+    gint64 busy_since;
+
+    /* the worker */
+    GThread *thread;
+    gos_audit *wh;         /* the worker's handle, opened before the thread starts */
+    GMutex lock;
+    GCond cond;
+    request *pending;      /* guarded by lock */
+    result *done;          /* guarded by lock, with the request it answers */
+    request *done_rq;
+    bool quit;
+    int pipe[2];
 };
+
+/* --- rows ------------------------------------------------------------------ */
 
 static void row_clear(gpointer p)
 {
@@ -53,30 +146,11 @@ static void row_clear(gpointer p)
     g_free(r->users_after);
 }
 
-gos_audit_pager *gos_audit_pager_new(void)
+static GArray *rows_new(void)
 {
-    gos_audit_pager *p = g_new0(gos_audit_pager, 1);
-    p->rows = g_array_new(FALSE, TRUE, sizeof(row));
-    g_array_set_clear_func(p->rows, row_clear);
-    p->earlier = g_array_new(FALSE, FALSE, sizeof(int64_t));
-    p->page = 10;
-    p->stale = true;
-    return p;
-}
-
-void gos_audit_pager_free(gos_audit_pager *p)
-{
-    if (!p)
-        return;
-    g_array_free(p->rows, TRUE);
-    g_array_free(p->earlier, TRUE);
-    g_free(p->error);
-    g_free(p);
-}
-
-void gos_audit_pager_reload(gos_audit_pager *p)
-{
-    p->stale = true;
+    GArray *rows = g_array_new(FALSE, TRUE, sizeof(row));
+    g_array_set_clear_func(rows, row_clear);
+    return rows;
 }
 
 static int collect(const gos_audit_task *t, void *opaque)
@@ -112,107 +186,519 @@ static int collect(const gos_audit_task *t, void *opaque)
     return 0;
 }
 
-/* Reads the page that starts after p->after: one row more than fits tells
- * whether another page follows. Only this page is ever in memory. */
-static void load(gos_session *s, gos_audit_pager *p)
+static void request_free(request *rq)
 {
-    p->stale = false;
-    g_array_set_size(p->rows, 0);
-    g_clear_pointer(&p->error, g_free);
-    gos_audit *audit = gos_session_audit(s);
-    if (!audit) {
-        p->error = g_strdup(_("No audit store is open."));
-        p->more = false;
+    if (!rq)
         return;
+    g_strfreev(rq->words);
+    g_free(rq);
+}
+
+static void result_free(result *res)
+{
+    if (!res)
+        return;
+    if (res->rows)
+        g_array_free(res->rows, TRUE);
+    g_free(res->error);
+    g_free(res);
+}
+
+/* --- one page: the queries ------------------------------------------------- */
+
+/* Turns the rows of an oldest-first query round, newest first. */
+static void reverse_rows(GArray *rows)
+{
+    for (guint i = 0, j = rows->len ? rows->len - 1 : 0; i < j; i++, j--) {
+        row tmp = g_array_index(rows, row, i);
+        g_array_index(rows, row, i) = g_array_index(rows, row, j);
+        g_array_index(rows, row, j) = tmp;
     }
+}
+
+/* Drops the rows past n (they are the "one more" that says a page follows). */
+static void keep_rows(GArray *rows, size_t n)
+{
+    if (rows->len > n)
+        g_array_set_size(rows, (guint)n);
+}
+
+/* Runs rq against audit. Returns 0 with *out filled, 1 when the budget ran out
+ * or the query was interrupted, -1 with (*out)->error set. */
+static int run_request(gos_audit *audit, const request *rq, int budget_ms, result **out)
+{
+    result *res = g_new0(result, 1);
+    gos_audit_filter f;
     char *err = NULL;
-    size_t page = p->page > 0 ? (size_t)p->page : 1;
-    if (gos_audit_query(audit, NULL, p->after, page + 1, collect, p->rows, &err) < 0) {
-        p->error = err ? err : g_strdup(_("The audit store could not be read."));
-        p->more = false;
-        return;
+    size_t page = rq->page > 0 ? rq->page : 1;
+    int r;
+
+    *out = res;
+    res->rows = rows_new();
+    if (gos_audit_filter_parse((int)g_strv_length(rq->words), rq->words, gos_task_result_name,
+                               gos_hr_parse, &f, &err) < 0) {
+        res->error = err;
+        return -1;
     }
-    p->more = p->rows->len > page;
-    if (p->more)
-        g_array_set_size(p->rows, (guint)page);
-    if (p->rows->len == 0 && p->earlier->len > 0) {
-        /* The page emptied under us (cannot happen append-only, but stay sane). */
-        p->after = g_array_index(p->earlier, int64_t, p->earlier->len - 1);
-        g_array_set_size(p->earlier, p->earlier->len - 1);
-        load(s, p);
-        return;
+    switch (rq->kind) {
+    case LOAD_NEWER:
+        /* The page before: keys above the first, oldest first, turned round. */
+        r = gos_audit_query_page(audit, &f, rq->edge, true, page + 1, budget_ms, collect, res->rows, &err);
+        if (r != 0)
+            break;
+        if (res->rows->len >= page) {
+            res->newer = res->rows->len > page;
+            keep_rows(res->rows, page);
+            reverse_rows(res->rows);
+            res->older = true;
+            break;
+        }
+        /* Fewer than a page above: the newest page is the one to show. */
+        g_array_set_size(res->rows, 0);
+        r = gos_audit_query_page(audit, &f, 0, false, page + 1, budget_ms, collect, res->rows, &err);
+        if (r == 0) {
+            res->older = res->rows->len > page;
+            keep_rows(res->rows, page);
+        }
+        break;
+    case LOAD_END:
+        r = gos_audit_query_page(audit, &f, 0, true, page + 1, budget_ms, collect, res->rows, &err);
+        if (r == 0) {
+            res->newer = res->rows->len > page;
+            keep_rows(res->rows, page);
+            reverse_rows(res->rows);
+        }
+        break;
+    case LOAD_OLDER:
+        r = gos_audit_query_page(audit, &f, rq->edge, false, page + 1, budget_ms, collect, res->rows, &err);
+        if (r == 0) {
+            res->newer = true;
+            res->older = res->rows->len > page;
+            keep_rows(res->rows, page);
+        }
+        break;
+    case LOAD_HOME:
+    case LOAD_RELOAD:
+    default: {
+        int64_t anchor = rq->kind == LOAD_HOME ? 0 : rq->anchor;
+        r = gos_audit_query_page(audit, &f, anchor, false, page + 1, budget_ms, collect, res->rows, &err);
+        if (r == 0) {
+            res->newer = anchor != 0;
+            res->older = res->rows->len > page;
+            keep_rows(res->rows, page);
+        }
+        break;
     }
-    if (p->cursor >= p->rows->len)
-        p->cursor = p->rows->len ? p->rows->len - 1 : 0;
+    }
+    if (r < 0) {
+        res->error = err ? err : g_strdup(_("The audit store could not be read."));
+        return -1;
+    }
+    if (r == 0 && res->rows->len > 0)
+        res->anchor = res->newer ? g_array_index(res->rows, row, 0).key + 1 : 0;
+    return r;
 }
 
-static int64_t last_key(gos_audit_pager *p)
+/* --- the worker ------------------------------------------------------------ */
+
+static gpointer worker_main(gpointer data)
 {
-    return g_array_index(p->rows, row, p->rows->len - 1).key;
+    gos_audit_pager *p = data;
+
+    g_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->pending && !p->quit)
+            g_cond_wait(&p->cond, &p->lock);
+        if (p->quit)
+            break;
+        request *rq = p->pending;
+        p->pending = NULL;
+        g_mutex_unlock(&p->lock);
+
+        result *res = NULL;
+        int r = run_request(p->wh, rq, 0, &res);
+
+        g_mutex_lock(&p->lock);
+        if (r == 1) {
+            /* Interrupted. When no newer question came, the interrupt was
+             * meant for the query before this one: ask again. */
+            result_free(res);
+            if (!p->pending && !p->quit)
+                p->pending = rq;
+            else
+                request_free(rq);
+            continue;
+        }
+        result_free(p->done);
+        request_free(p->done_rq);
+        p->done = res;
+        p->done_rq = rq;
+        if (write(p->pipe[1], "", 1) < 0 && errno != EAGAIN)
+            g_warning("audit view: cannot wake the console: %s", g_strerror(errno));
+    }
+    g_mutex_unlock(&p->lock);
+    return NULL;
 }
 
-static bool next_page(gos_session *s, gos_audit_pager *p)
+/* Starts the worker and its connection on first need. False when it cannot. */
+static bool worker_start(gos_audit_pager *p)
 {
-    if (!p->more || p->rows->len == 0)
+    if (p->thread)
+        return true;
+    if (!p->async_ok)
         return false;
-    g_array_append_val(p->earlier, p->after);
-    p->after = last_key(p);
-    load(s, p);
+    char *err = NULL;
+    if (gos_audit_open_readonly(p->path, &p->wh, &err) < 0) {
+        free(err);
+        p->async_ok = false;
+        return false;
+    }
+    p->thread = g_thread_try_new("audit-view", worker_main, p, NULL);
+    if (!p->thread) {
+        gos_audit_free(p->wh);
+        p->wh = NULL;
+        p->async_ok = false;
+        return false;
+    }
     return true;
 }
 
-static bool prev_page(gos_session *s, gos_audit_pager *p)
+/* --- the pager ------------------------------------------------------------- */
+
+gos_audit_pager *gos_audit_pager_new(void)
 {
-    if (p->earlier->len == 0)
-        return false;
-    p->after = g_array_index(p->earlier, int64_t, p->earlier->len - 1);
-    g_array_set_size(p->earlier, p->earlier->len - 1);
-    load(s, p);
-    return true;
+    gos_audit_pager *p = g_new0(gos_audit_pager, 1);
+    p->rows = rows_new();
+    p->page = 10;
+    p->stale = true;
+    p->pipe[0] = p->pipe[1] = -1;
+    g_mutex_init(&p->lock);
+    g_cond_init(&p->cond);
+    if (g_unix_open_pipe(p->pipe, FD_CLOEXEC, NULL)) {
+        g_unix_set_fd_nonblocking(p->pipe[0], TRUE, NULL);
+        g_unix_set_fd_nonblocking(p->pipe[1], TRUE, NULL);
+    } else {
+        p->pipe[0] = p->pipe[1] = -1;
+    }
+    return p;
 }
+
+void gos_audit_pager_free(gos_audit_pager *p)
+{
+    if (!p)
+        return;
+    if (p->thread) {
+        g_mutex_lock(&p->lock);
+        p->quit = true;
+        g_cond_signal(&p->cond);
+        g_mutex_unlock(&p->lock);
+        gos_audit_interrupt(p->wh);
+        g_thread_join(p->thread);
+    }
+    request_free(p->pending);
+    request_free(p->done_rq);
+    result_free(p->done);
+    gos_audit_free(p->wh);
+    if (p->ui_owned)
+        gos_audit_free(p->ui);
+    for (int i = 0; i < 2; i++)
+        if (p->pipe[i] >= 0)
+            close(p->pipe[i]);
+    g_mutex_clear(&p->lock);
+    g_cond_clear(&p->cond);
+    g_array_free(p->rows, TRUE);
+    g_free(p->error);
+    g_free(p->filter_text);
+    g_free(p->path);
+    g_free(p);
+}
+
+void gos_audit_pager_reload(gos_audit_pager *p)
+{
+    p->stale = true;
+}
+
+int gos_audit_pager_fd(gos_audit_pager *p)
+{
+    return p ? p->pipe[0] : -1;
+}
+
+/* The UI thread's connection: a read-only one of its own, so that reading
+ * never waits for (or holds up) the task engine's appends. A store in memory
+ * has no file to open twice; the view then reads through the session's. */
+static gos_audit *ui_handle(gos_session *s, gos_audit_pager *p)
+{
+    if (p->ui)
+        return p->ui;
+    gos_audit *shared = gos_session_audit(s);
+    if (!shared)
+        return NULL;
+    const char *path = gos_audit_get_path(shared);
+    char *err = NULL;
+    if (path && strcmp(path, ":memory:") != 0 && gos_audit_open_readonly(path, &p->ui, &err) == 0) {
+        p->ui_owned = true;
+        p->async_ok = true;
+        p->path = g_strdup(path);
+        return p->ui;
+    }
+    free(err);
+    p->ui = shared;
+    return p->ui;
+}
+
+static char *words_text(const char *const *words)
+{
+    GString *t = g_string_new(NULL);
+    for (size_t i = 0; words[i]; i++) {
+        if (i)
+            g_string_append_c(t, ' ');
+        if (!*words[i] || strpbrk(words[i], " \t\""))
+            g_string_append_printf(t, "\"%s\"", words[i]);
+        else
+            g_string_append(t, words[i]);
+    }
+    return g_string_free(t, FALSE);
+}
+
+static void apply(gos_audit_pager *p, const request *rq, result *res)
+{
+    g_clear_pointer(&p->error, g_free);
+    p->loaded = true;
+    if (res->error) {
+        p->error = g_steal_pointer(&res->error);
+        g_array_set_size(p->rows, 0);
+        p->newer = p->older = false;
+        p->cursor = 0;
+        return;
+    }
+    /* Nothing older or newer than the page: stay where we are. */
+    if ((rq->kind == LOAD_OLDER || rq->kind == LOAD_NEWER) && res->rows->len == 0) {
+        if (rq->kind == LOAD_OLDER)
+            p->older = false;
+        else
+            p->newer = false;
+        return;
+    }
+    g_array_free(p->rows, TRUE);
+    p->rows = res->rows;
+    res->rows = NULL;
+    p->newer = res->newer;
+    p->older = res->older;
+    p->anchor = res->anchor;
+    size_t n = p->rows->len;
+    switch (rq->cursor) {
+    case CUR_FIRST:
+        p->cursor = 0;
+        break;
+    case CUR_LAST:
+        p->cursor = n ? n - 1 : 0;
+        break;
+    case CUR_KEEP:
+        p->cursor = rq->cursor_line;
+        for (size_t i = 0; i < n && rq->cursor_key; i++) {
+            if (g_array_index(p->rows, row, i).key == rq->cursor_key) {
+                p->cursor = i;
+                break;
+            }
+        }
+        if (p->cursor >= n)
+            p->cursor = n ? n - 1 : 0;
+        break;
+    }
+}
+
+static const row *current(gos_audit_pager *p)
+{
+    return p->cursor < p->rows->len ? &g_array_index(p->rows, row, p->cursor) : NULL;
+}
+
+/* Reads a page: here under the budget, else on the worker. */
+static void load(gos_session *s, gos_audit_pager *p, load_kind kind, cursor_rule cursor)
+{
+    unsigned gen = 0;
+    const char *const *words = gos_session_audit_filter(s, &gen);
+    if (gen != p->filter_gen || !p->filter_text) {
+        g_free(p->filter_text);
+        p->filter_text = words_text(words);
+        p->filter_gen = gen;
+    }
+    p->stale = false;
+    p->again = false;
+
+    request *rq = g_new0(request, 1);
+    rq->gen = ++p->gen;
+    rq->words = g_strdupv((char **)words);
+    rq->kind = kind;
+    rq->anchor = p->anchor;
+    rq->page = p->page > 0 ? (size_t)p->page : 1;
+    rq->cursor = cursor;
+    rq->cursor_line = p->cursor;
+    const row *cur = current(p);
+    rq->cursor_key = cur ? cur->key : 0;
+    if (kind == LOAD_OLDER && p->rows->len)
+        rq->edge = g_array_index(p->rows, row, p->rows->len - 1).key;
+    if (kind == LOAD_NEWER && p->rows->len)
+        rq->edge = g_array_index(p->rows, row, 0).key;
+
+    gos_audit *audit = ui_handle(s, p);
+    if (!audit) {
+        g_free(p->error);
+        p->error = g_strdup(_("No audit store is open."));
+        g_array_set_size(p->rows, 0);
+        p->loaded = true;
+        request_free(rq);
+        return;
+    }
+    if (!p->busy) {
+        gint64 t0 = g_get_monotonic_time();
+        result *res = NULL;
+        int r = run_request(audit, rq, p->async_ok ? SYNC_BUDGET_MS : 0, &res);
+        if (r != 1) {
+            p->query_us = g_get_monotonic_time() - t0;
+            apply(p, rq, res);
+            result_free(res);
+            request_free(rq);
+            return;
+        }
+        result_free(res);
+        if (!worker_start(p)) {
+            /* No worker: wait for the answer here. */
+            r = run_request(audit, rq, 0, &res);
+            p->query_us = g_get_monotonic_time() - t0;
+            apply(p, rq, res);
+            result_free(res);
+            request_free(rq);
+            return;
+        }
+        p->busy_since = t0;
+    }
+    /* The worker takes it; a question it is still answering is dropped. */
+    g_mutex_lock(&p->lock);
+    request_free(p->pending);
+    p->pending = rq;
+    g_cond_signal(&p->cond);
+    g_mutex_unlock(&p->lock);
+    gos_audit_interrupt(p->wh);
+    p->busy = true;
+}
+
+bool gos_audit_pager_collect(gos_session *s, gos_audit_pager *p)
+{
+    char buf[64];
+    while (p->pipe[0] >= 0 && read(p->pipe[0], buf, sizeof buf) > 0)
+        ;
+    g_mutex_lock(&p->lock);
+    result *res = p->done;
+    request *rq = p->done_rq;
+    p->done = NULL;
+    p->done_rq = NULL;
+    g_mutex_unlock(&p->lock);
+    if (!res)
+        return false;
+    bool fresh = p->busy && rq->gen == p->gen;
+    if (fresh) {
+        /* The answer to the newest question. */
+        p->busy = false;
+        p->query_us = g_get_monotonic_time() - p->busy_since;
+        apply(p, rq, res);
+        unsigned gen = 0;
+        gos_session_audit_filter(s, &gen);
+        if (p->again || gen != p->filter_gen)
+            p->stale = true;
+    }
+    result_free(res);
+    request_free(rq);
+    return fresh;
+}
+
+/* Reads the page again when the filter changed (from its newest task), when
+ * it was never read, or when new rows may have come (the same page). */
+static void reread(gos_session *s, gos_audit_pager *p)
+{
+    unsigned gen = 0;
+    gos_session_audit_filter(s, &gen);
+    if (gen != p->filter_gen || (!p->loaded && !p->busy)) {
+        p->anchor = 0;
+        p->cursor = 0;
+        p->detail = false;
+        load(s, p, LOAD_HOME, CUR_FIRST);
+    } else if (p->stale) {
+        if (p->busy)
+            p->again = true;
+        else
+            load(s, p, LOAD_RELOAD, CUR_KEEP);
+    }
+}
+
+/* --- keys ------------------------------------------------------------------ */
 
 void gos_view_audit_scroll(gos_session *s, gos_audit_pager *p, gos_scroll how)
 {
-    if (p->stale)
-        load(s, p);
+    /* Keys that move through pages wait for the page being read. */
+    if (p->busy)
+        return;
+    reread(s, p);
+    if (p->busy)
+        return;
     size_t n = p->rows->len;
+    p->detail_top = 0;
     switch (how) {
     case GOS_SCROLL_UP:
         if (p->cursor > 0)
             p->cursor--;
-        else if (prev_page(s, p))
-            p->cursor = p->rows->len ? p->rows->len - 1 : 0;
+        else if (p->newer)
+            load(s, p, LOAD_NEWER, CUR_LAST);
         break;
     case GOS_SCROLL_DOWN:
         if (p->cursor + 1 < n)
             p->cursor++;
-        else if (next_page(s, p))
-            p->cursor = 0;
+        else if (p->older)
+            load(s, p, LOAD_OLDER, CUR_FIRST);
         break;
     case GOS_SCROLL_PAGE_UP:
-        if (!prev_page(s, p))
+        if (p->newer)
+            load(s, p, LOAD_NEWER, CUR_KEEP);
+        else
             p->cursor = 0;
         break;
     case GOS_SCROLL_PAGE_DOWN:
-        if (!next_page(s, p))
+        if (p->older)
+            load(s, p, LOAD_OLDER, CUR_KEEP);
+        else
             p->cursor = n ? n - 1 : 0;
-        else if (p->cursor >= p->rows->len)
-            p->cursor = p->rows->len ? p->rows->len - 1 : 0;
         break;
     case GOS_SCROLL_HOME:
-        g_array_set_size(p->earlier, 0);
-        p->after = 0;
-        p->cursor = 0;
-        load(s, p);
+        load(s, p, LOAD_HOME, CUR_FIRST);
         break;
     case GOS_SCROLL_END:
-        /* Walks page by page: only the keys of earlier pages are kept. */
-        while (next_page(s, p))
-            ;
-        p->cursor = p->rows->len ? p->rows->len - 1 : 0;
+        load(s, p, LOAD_END, CUR_LAST);
         break;
     }
 }
+
+bool gos_view_audit_action(gos_session *s, gos_audit_pager *p, const char *action)
+{
+    (void)s;
+    if (!strcmp(action, "audit-detail")) {
+        p->detail = !p->detail;
+        p->detail_top = 0;
+        return true;
+    }
+    if (!strcmp(action, "back") && p->detail) {
+        p->detail = false;
+        return true;
+    }
+    if (p->detail && (!strcmp(action, "page-up") || !strcmp(action, "page-down"))) {
+        /* In the detail, the page keys scroll its text. */
+        p->detail_top += !strcmp(action, "page-up") ? -10 : 10;
+        if (p->detail_top < 0)
+            p->detail_top = 0;
+        return true;
+    }
+    return false;
+}
+
+/* --- drawing --------------------------------------------------------------- */
 
 static const char *result_text(const row *r)
 {
@@ -222,83 +708,184 @@ static const char *result_text(const row *r)
     return name ? name : "?";
 }
 
-static void draw_detail(WINDOW *w, int y, const row *r)
+static gos_role result_role(const row *r)
 {
-    int width = getmaxx(w);
-    attr_t dim = gos_draw_attr(GOS_ROLE_DIM);
-    gos_draw_hline(w, y, 0, width, dim);
-    for (int i = 1; i < DETAIL_LINES; i++)
+    if (r->task_result == GOS_RESULT_SUCCESS)
+        return GOS_ROLE_OK;
+    if (r->task_result == GOS_AUDIT_RESULT_NONE)
+        return r->ended_at ? GOS_ROLE_NORMAL : GOS_ROLE_RUNNING;
+    if (r->task_result == GOS_AUDIT_RESULT_INTERRUPTED)
+        return GOS_ROLE_WARN;
+    return GOS_ROLE_ERROR;
+}
+
+/* "0xA0040505 VM_E_ADDITIONS_FEATURE_NOT_AVAIL", newly allocated; "-" when absent. */
+static char *hr_text(bool has, uint32_t hr)
+{
+    char buf[GOS_HR_FORMAT_LEN];
+    return g_strdup(has ? gos_hr_format(hr, buf, sizeof buf) : "-");
+}
+
+static const char *or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+/* Line 0: what is shown (the filter in force), and how the reading goes. */
+static void draw_title(WINDOW *w, gos_audit_pager *p, int width)
+{
+    attr_t h = gos_draw_attr(GOS_ROLE_HEADER) | A_BOLD;
+    gos_draw_fill(w, 0, 0, width, h);
+    char *left = p->filter_text && *p->filter_text
+                     /* TRANSLATORS: the audit view's title with the filter words in force. */
+                     ? g_strdup_printf(_("Audit log, filter: %s"), p->filter_text)
+                     /* TRANSLATORS: the audit view's title without a filter. */
+                     : g_strdup(_("Audit log, all tasks, newest first"));
+    char *right;
+    if (p->busy)
+        /* TRANSLATORS: the audit view while a slow query runs on its worker. */
+        right = g_strconcat(_("Searching"), gos_draw_unicode() ? "\u2026" : "...", NULL);
+    else if (p->newer && p->older)
+        /* TRANSLATORS: where the page stands in the audit log. */
+        right = g_strdup(_("newer above, older below"));
+    else if (p->newer)
+        right = g_strdup(_("newer above, oldest page"));
+    else if (p->older)
+        right = g_strdup(_("newest page, older below"));
+    else
+        right = g_strdup("");
+    int rw = gos_text_width(right) + 1;
+    if (rw > width / 2)
+        rw = width / 2;
+    gos_draw_text(w, 0, 1, width - rw - 2, h, left, false);
+    gos_draw_text_right(w, 0, width - rw, rw - 1, h, right);
+    g_free(left);
+    g_free(right);
+}
+
+/* Every field of a task, one per line; long values wrap at their column. */
+static void build_detail(gos_lines *l, const row *r)
+{
+    char buf[64], num[32];
+
+    gos_lines_text(l, GOS_ROLE_HEADER, 0, or_dash(r->vm_name ? r->vm_name : r->vm_uuid));
+    /* TRANSLATORS: labels of the audit task detail; the values start at column 20. */
+    gos_lines_pair(l, VALUE_X, _("Task"), GOS_ROLE_NORMAL, or_dash(r->task_id));
+    g_snprintf(num, sizeof num, "%lld", (long long)r->key);
+    gos_lines_pair(l, VALUE_X, _("Audit key"), GOS_ROLE_DIM, num);
+    gos_lines_pair(l, VALUE_X, _("Host"), GOS_ROLE_NORMAL, or_dash(r->host));
+    gos_lines_pair(l, VALUE_X, _("VM name"), GOS_ROLE_NORMAL, or_dash(r->vm_name));
+    gos_lines_pair(l, VALUE_X, _("VM UUID"), GOS_ROLE_NORMAL, or_dash(r->vm_uuid));
+    gos_lines_pair(l, VALUE_X, _("Action"), GOS_ROLE_NORMAL, or_dash(r->action));
+    /* TRANSLATORS: the operator's user name and numeric uid. */
+    char *op = g_strdup_printf(_("%s (uid %lld)"), or_dash(r->op_user), (long long)r->op_uid);
+    gos_lines_pair(l, VALUE_X, _("Operator"), GOS_ROLE_NORMAL, op);
+    g_free(op);
+    gos_lines_pair(l, VALUE_X, _("Terminal"), GOS_ROLE_NORMAL, or_dash(r->op_tty));
+    gos_lines_pair(l, VALUE_X, _("SSH client"), GOS_ROLE_NORMAL, r->op_ssh ? r->op_ssh : _("none (local)"));
+    gos_lines_pair(l, VALUE_X, _("Origin"), GOS_ROLE_NORMAL, or_dash(r->origin));
+    gos_lines_pair(l, VALUE_X, _("Submitted"), GOS_ROLE_NORMAL, gos_format_time(r->submitted_at, buf, sizeof buf));
+    gos_lines_pair(l, VALUE_X, _("Ended"), GOS_ROLE_NORMAL,
+                   r->ended_at ? gos_format_time(r->ended_at, buf, sizeof buf) : _("not ended"));
+    char *phase = r->percent >= 0 ? g_strdup_printf("%s, %d%%", or_dash(r->phase), r->percent)
+                                  : g_strdup(or_dash(r->phase));
+    gos_lines_pair(l, VALUE_X, _("Phase"), GOS_ROLE_NORMAL, phase);
+    g_free(phase);
+    gos_lines_pair(l, VALUE_X, _("Result"), result_role(r), result_text(r));
+    char *call = hr_text(r->has_call_hr, r->call_hr);
+    gos_lines_pair(l, VALUE_X, _("Call HRESULT"), GOS_ROLE_NORMAL, call);
+    g_free(call);
+    if (r->has_call_hr)
+        gos_lines_add(l, GOS_ROLE_NORMAL, -1, NULL, GOS_ROLE_DIM, VALUE_X, gos_hr_describe(r->call_hr),
+                      GOS_ROLE_NORMAL, -1, NULL);
+    char *error = hr_text(r->has_task_error, r->task_error);
+    gos_lines_pair(l, VALUE_X, _("Task Error"), r->has_task_error && gos_hr_failed(r->task_error)
+                   ? GOS_ROLE_ERROR : GOS_ROLE_NORMAL, error);
+    g_free(error);
+    if (r->has_task_error)
+        gos_lines_add(l, GOS_ROLE_NORMAL, -1, NULL, GOS_ROLE_DIM, VALUE_X, gos_hr_describe(r->task_error),
+                      GOS_ROLE_NORMAL, -1, NULL);
+    if (r->virt_code)
+        g_snprintf(num, sizeof num, "%d", r->virt_code);
+    gos_lines_pair(l, VALUE_X, _("libvirt error"), GOS_ROLE_NORMAL, r->virt_code ? num : _("none"));
+    gos_lines_pair(l, VALUE_X, _("Message"), GOS_ROLE_NORMAL, or_dash(r->message));
+    gos_lines_pair(l, VALUE_X, _("Users before"), GOS_ROLE_NORMAL,
+                   r->users_before ? (*r->users_before ? r->users_before : _("none")) : _("unknown"));
+    gos_lines_pair(l, VALUE_X, _("Users after"), GOS_ROLE_NORMAL,
+                   r->users_after ? (*r->users_after ? r->users_after : _("none")) : _("unknown"));
+}
+
+/* The few lines under the list: who, and what came of it. */
+static void draw_preview(WINDOW *w, int y, int width, const row *r)
+{
+    gos_draw_hline(w, y, 0, width, gos_draw_attr(GOS_ROLE_DIM));
+    for (int i = 1; i < PREVIEW_LINES; i++)
         gos_draw_fill(w, y + i, 0, width, A_NORMAL);
     if (!r)
         return;
-
-    char started[64], ended[64], hr[GOS_HR_FORMAT_LEN];
-    gos_format_time(r->submitted_at, started, sizeof started);
-    gos_format_time(r->ended_at, ended, sizeof ended);
-    const char *result = result_text(r);
-    /* TRANSLATORS: audit detail: the task id and where it came from ("interactive", "batch:FILE"). */
-    char *l1 = g_strdup_printf(_("Task %s, %s"), r->task_id ? r->task_id : "?", r->origin ? r->origin : "-");
-    /* TRANSLATORS: audit detail: operator name, uid, terminal, SSH client address (or "local"). */
-    char *l2 = g_strdup_printf(_("Operator %s (uid %lld) on %s from %s"), r->op_user ? r->op_user : "?",
-                               (long long)r->op_uid, r->op_tty ? r->op_tty : "-",
-                               r->op_ssh ? r->op_ssh : _("local"));
-    /* TRANSLATORS: audit detail: when the task was submitted and when it ended; the task result. */
-    char *l3 = g_strdup_printf(_("Submitted %s, ended %s: %s"), started, ended, result);
-    /* TRANSLATORS: audit detail: the HRESULT the call returned. */
-    char *l4 = g_strdup_printf(_("Call  %s"), r->has_call_hr ? gos_hr_format(r->call_hr, hr, sizeof hr) : "-");
-    /* TRANSLATORS: audit detail: the task's Error and the libvirt error code. */
-    char *l5 = g_strdup_printf(_("Error %s (libvirt code %d)"),
-                               r->has_task_error ? gos_hr_format(r->task_error, hr, sizeof hr) : "-", r->virt_code);
-    /* TRANSLATORS: audit detail: logged-on users before and after the task. */
-    char *l7 = g_strdup_printf(_("Users before: %s; after: %s"), r->users_before ? r->users_before : "-",
-                               r->users_after ? r->users_after : "-");
-    const char *lines[] = { l1, l2, l3, l4, l5, r->message ? r->message : "", l7 };
-    for (size_t i = 0; i < G_N_ELEMENTS(lines) && (int)i + 1 < DETAIL_LINES; i++)
-        gos_draw_text(w, y + 1 + (int)i, 1, width - 1, A_NORMAL, lines[i], false);
+    /* TRANSLATORS: audit preview: operator, uid, terminal, SSH client (or "local"), origin. */
+    char *l1 = g_strdup_printf(_("By %s (uid %lld) on %s from %s, %s"), or_dash(r->op_user),
+                               (long long)r->op_uid, or_dash(r->op_tty), r->op_ssh ? r->op_ssh : _("local"),
+                               or_dash(r->origin));
+    bool has = r->has_task_error || r->has_call_hr;
+    uint32_t hr = r->has_task_error ? r->task_error : r->call_hr;
+    char hrbuf[GOS_HR_FORMAT_LEN];
+    char *l2 = has ? g_strdup_printf("%s: %s", gos_hr_format(hr, hrbuf, sizeof hrbuf), gos_hr_describe(hr))
+                   : g_strdup(result_text(r));
+    gos_draw_text(w, y + 1, 1, width - 1, A_NORMAL, l1, false);
+    gos_draw_text(w, y + 2, 1, width - 1, has && gos_hr_failed(hr) ? gos_draw_attr(GOS_ROLE_ERROR) : A_NORMAL,
+                  l2, false);
+    gos_draw_text(w, y + 3, 1, width - 1, gos_draw_attr(GOS_ROLE_DIM), or_dash(r->message), false);
     g_free(l1);
     g_free(l2);
-    g_free(l3);
-    g_free(l4);
-    g_free(l5);
-    g_free(l7);
 }
 
 void gos_view_audit_draw(WINDOW *w, gos_session *s, gos_audit_pager *p)
 {
     int width = getmaxx(w), height = getmaxy(w);
-    int page = height - 1 - DETAIL_LINES;
+    int page = height - 2 - PREVIEW_LINES;
     if (page < 1)
         page = 1;
     if (page != p->page) {
         p->page = page;
         p->stale = true;
     }
-    if (p->stale)
-        load(s, p);
+    reread(s, p);
+
+    draw_title(w, p, width);
+    for (int y = 1; y < height; y++)
+        gos_draw_fill(w, y, 0, width, A_NORMAL);
+    const row *cur = current(p);
+
+    if (p->busy && !p->loaded) {
+        gos_draw_text(w, 2, 2, width - 4, gos_draw_attr(GOS_ROLE_DIM),
+                      _("Reading the audit log; the console goes on meanwhile."), false);
+        return;
+    }
+    if (p->detail && cur) {
+        gos_lines *l = gos_lines_new(width);
+        build_detail(l, cur);
+        gos_lines_draw(l, w, 1, height - 1, &p->detail_top);
+        gos_lines_free(l);
+        return;
+    }
 
     bool wide = width >= 100;
-    int w_time = wide ? 19 : 14, w_vm = wide ? 20 : 12, w_action = 7, w_result = 15;
+    int w_time = wide ? 19 : 14, w_vm = wide ? 20 : 14, w_action = 7, w_result = 16;
     int x_vm = w_time + 1, x_action = x_vm + w_vm + 1, x_result = x_action + w_action + 1;
     int x_error = x_result + w_result + 1;
 
     attr_t h = gos_draw_attr(GOS_ROLE_HEADER);
-    gos_draw_fill(w, 0, 0, width, h);
+    gos_draw_fill(w, 1, 0, width, h);
     /* TRANSLATORS: column headers of the audit view; the columns are narrow. */
-    gos_draw_text(w, 0, 0, w_time, h, _("Submitted"), false);
-    gos_draw_text(w, 0, x_vm, w_vm, h, _("VM"), false);
-    gos_draw_text(w, 0, x_action, w_action, h, _("Action"), false);
-    gos_draw_text(w, 0, x_result, w_result, h, _("Result"), false);
-    gos_draw_text(w, 0, x_error, width - x_error, h, _("Error"), false);
-    if (p->earlier->len > 0 || p->more) {
-        /* TRANSLATORS: audit view page number at the right of the header. */
-        char *pg = g_strdup_printf(_("page %u%s"), p->earlier->len + 1, p->more ? "+" : "");
-        gos_draw_text_right(w, 0, width - 12, 12, h, pg);
-        g_free(pg);
-    }
+    gos_draw_text(w, 1, 0, w_time, h, _("Submitted"), false);
+    gos_draw_text(w, 1, x_vm, w_vm, h, _("VM"), false);
+    gos_draw_text(w, 1, x_action, w_action, h, _("Action"), false);
+    gos_draw_text(w, 1, x_result, w_result, h, _("Result"), false);
+    gos_draw_text(w, 1, x_error, width - x_error, h, _("Error"), false);
 
-    for (int r = 0; r < page; r++) {
-        int y = 1 + r;
-        gos_draw_fill(w, y, 0, width, A_NORMAL);
+    for (int r = 0; r < page && !p->busy; r++) {
+        int y = 2 + r;
         if ((guint)r >= p->rows->len)
             continue;
         const row *e = &g_array_index(p->rows, row, r);
@@ -307,29 +894,26 @@ void gos_view_audit_draw(WINDOW *w, gos_session *s, gos_audit_pager *p)
         if (sel)
             gos_draw_fill(w, y, 0, width, base);
         char when[64];
-        if (wide)
-            gos_format_time(e->submitted_at, when, sizeof when);
-        else {
-            gos_format_time(e->submitted_at, when, sizeof when);
-            if (strlen(when) > 5)
-                memmove(when, when + 5, strlen(when + 5) + 1);   /* drop the year */
-        }
+        gos_format_time(e->submitted_at, when, sizeof when);
+        if (!wide && strlen(when) > 5)
+            memmove(when, when + 5, strlen(when + 5) + 1);   /* drop the year */
         gos_draw_text(w, y, 0, w_time, base, when, false);
-        gos_draw_text(w, y, x_vm, w_vm, base | A_BOLD, e->vm_name ? e->vm_name : e->vm_uuid, false);
-        gos_draw_text(w, y, x_action, w_action, base, e->action, false);
-        bool failed = e->task_result != GOS_RESULT_SUCCESS && e->task_result != GOS_AUDIT_RESULT_NONE;
-        gos_draw_text(w, y, x_result, w_result, sel ? base : gos_draw_attr(failed ? GOS_ROLE_ERROR : GOS_ROLE_OK),
-                      result_text(e), false);
+        gos_draw_text(w, y, x_vm, w_vm, base | A_BOLD, or_dash(e->vm_name ? e->vm_name : e->vm_uuid), false);
+        gos_draw_text(w, y, x_action, w_action, base, or_dash(e->action), false);
+        gos_draw_text(w, y, x_result, w_result, sel ? base : gos_draw_attr(result_role(e)), result_text(e), false);
         char hr[GOS_HR_FORMAT_LEN];
         const char *err = e->has_task_error ? gos_hr_format(e->task_error, hr, sizeof hr)
                           : e->has_call_hr ? gos_hr_format(e->call_hr, hr, sizeof hr) : "-";
         gos_draw_text(w, y, x_error, width - x_error, base, err, false);
     }
     if (p->error)
-        gos_draw_text(w, 2, 2, width - 4, gos_draw_attr(GOS_ROLE_ERROR), p->error, false);
+        gos_draw_text(w, 3, 2, width - 4, gos_draw_attr(GOS_ROLE_ERROR), p->error, false);
+    else if (p->busy)
+        gos_draw_text(w, 3, 2, width - 4, gos_draw_attr(GOS_ROLE_DIM),
+                      _("Reading the audit log; the console goes on meanwhile."), false);
     else if (p->rows->len == 0)
-        gos_draw_text(w, 2, 2, width - 4, gos_draw_attr(GOS_ROLE_DIM), _("The audit log has no tasks yet."), false);
-
-    const row *cur = p->cursor < p->rows->len ? &g_array_index(p->rows, row, p->cursor) : NULL;
-    draw_detail(w, 1 + page, cur);
+        gos_draw_text(w, 3, 2, width - 4, gos_draw_attr(GOS_ROLE_DIM),
+                      p->filter_text && *p->filter_text ? _("No task in the audit log matches the filter.")
+                                                        : _("The audit log has no tasks yet."), false);
+    draw_preview(w, 2 + page, width, p->busy ? NULL : cur);
 }
