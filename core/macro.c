@@ -62,6 +62,17 @@ char *gos_macro_path(const char *name, char **err)
     return path;
 }
 
+/* The path for messages: under the home folder as ~/..., which keeps
+ * "FILE:LINE:COL: why" within a status line. */
+static char *display_path(const char *path)
+{
+    const char *home = g_get_home_dir();
+    size_t n = home ? strlen(home) : 0;
+    if (n > 1 && !strncmp(path, home, n) && path[n] == '/')
+        return g_strconcat("~", path + n, NULL);
+    return g_strdup(path);
+}
+
 int gos_macro_load(const char *name, gos_script **out, char **err)
 {
     char *path = gos_macro_path(name, err);
@@ -93,7 +104,9 @@ int gos_macro_load(const char *name, gos_script **out, char **err)
             *err = g_strdup_printf(_("%s: the file is not valid UTF-8 text"), path);
         goto cleanup;
     }
-    rc = gos_script_parse(text, path, out, err);
+    char *shown = display_path(path);
+    rc = gos_script_parse(text, shown, out, err);
+    g_free(shown);
 cleanup:
     g_free(text);
     g_free(path);
@@ -384,7 +397,7 @@ static char *start_macro(gos_macro_player *p, const gos_cmd *c)
         const char *outer = g_array_index(p->frames, frame, i).name;
         if (outer && !strcmp(outer, name))
             /* TRANSLATORS: %s: a macro name. */
-            return g_strdup_printf(_("the macro %s would run itself again; macros cannot call themselves."), name);
+            return g_strdup_printf(_("macro %s calls itself."), name);
     }
     if (p->frames->len >= GOS_MACRO_DEPTH_MAX)
         return g_strdup_printf(_("macros call macros more than %d deep."), GOS_MACRO_DEPTH_MAX);
