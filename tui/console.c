@@ -18,6 +18,7 @@
 
 #include "core/actions.h"
 #include "core/i18n.h"
+#include "core/macro.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"
 #include "tui/keymap.h"
@@ -32,6 +33,8 @@
 #define TICK_MS 1000
 /* Escape must not wait long for the rest of a sequence over SSH. */
 #define ESC_DELAY_MS 50
+/* Macro lines run in bursts of at most this many between two looks at the keyboard. */
+#define PLAY_BURST 64
 
 /* Redraw bits of the console's own, above the session's GOS_DIRTY_* bits. */
 enum {
@@ -65,6 +68,14 @@ typedef struct console {
     const gos_binding *prompt_binding;
     gos_confirm *confirm;
     char *error_status;         /* the status sentence we set for a failure */
+
+    gos_macro_rec *rec;         /* the macro being recorded, or NULL */
+    gos_macro_player *play;     /* the macro (or `wait`) being replayed, or NULL */
+    bool play_ready;            /* the replay can go on at once (no wait, no question) */
+    bool play_waiting;          /* the replay waits for tasks: its status line is up */
+    long play_wait_ms;          /* when to look again while it waits; -1 when a task ends */
+    bool confirm_from_play;     /* the open confirmation asks about a replayed line */
+    char *exit_note;            /* printed on stderr once the terminal is restored */
     bool audit_problem_shown;   /* the engine's audit problem is on the status line */
     int loop_errno;             /* why the loop failed */
 } console;
@@ -274,28 +285,295 @@ static bool status_is_error(console *c)
 
 /* --- running actions ---------------------------------------------------------- */
 
-static void exec_cmd(console *c, gos_cmd *cmd)
+/* Runs cmd in the session; a replayed line runs under the macro's origin,
+ * one the operator ran goes into the recording. Returns 0 or -1 (the status
+ * line says why). Clears cmd. */
+static int exec_cmd(console *c, gos_cmd *cmd, bool from_play)
 {
     char *err = NULL;
+    const char *origin = from_play && c->play ? gos_macro_player_origin(c->play) : NULL;
+    char *saved = origin ? g_strdup(gos_session_origin(c->s)) : NULL;
+    if (origin)
+        gos_session_set_origin(c->s, origin);
     int r = gos_cmd_exec(c->s, cmd, &err);
-    if (r < 0)
-        set_error(c, err && *err ? err : _("The action failed."));
-    else
+    if (saved)
+        gos_session_set_origin(c->s, saved);
+    g_free(saved);
+    if (r < 0) {
+        const char *why = err && *err ? err : _("The action failed.");
+        const char *name = from_play && c->play ? gos_macro_player_name(c->play) : NULL;
+        if (name) {
+            /* TRANSLATORS: %1$s: a macro name; %2$s: FILE:LINE of the line that failed; %3$s: why. */
+            char *msg = g_strdup_printf(_("Macro %1$s stopped: %2$s: %3$s"), name,
+                                        gos_macro_player_where(c->play), why);
+            set_error(c, msg);
+            g_free(msg);
+        } else {
+            set_error(c, why);
+        }
+    } else {
         c->dirty |= (unsigned)r;
+        if (c->rec && !from_play)
+            gos_macro_rec_add(c->rec, cmd);
+    }
     g_free(err);
     gos_cmd_clear(cmd);
+    return r < 0 ? -1 : 0;
 }
 
-/* Runs a parsed command: scroll actions stay in views that scroll on their
- * own, destructive ones ask first, everything else goes to the session. */
-static void run_cmd(console *c, gos_cmd *cmd)
+/* --- macros: recording and replay ------------------------------------------------ */
+
+/* The prompt that `record` without a name opens. */
+static const gos_binding record_prompt = {
+    /* TRANSLATORS: the prompt for the name of a macro to record. */
+    0, GOS_BIND_PROMPT, "record", NULL, 0, false, N_("Record a macro named: "),
+};
+
+/* The first key bound to `record` in the view, for "press R again". */
+static bool record_key(console *c, char *buf, size_t len)
+{
+    gos_key_context ctx = gos_keymap_context(gos_session_view(c->s));
+    gos_key_context order[2] = { ctx, GOS_CTX_GLOBAL };
+    for (int t = 0; t < 2; t++) {
+        size_t n;
+        const gos_binding *b = gos_keymap_table(order[t], &n);
+        for (size_t i = 0; i < n; i++) {
+            if (b[i].kind == GOS_BIND_LINE && !strcmp(b[i].line, "record") &&
+                gos_keymap_lookup(ctx, b[i].key) == &b[i]) {
+                gos_key_name(b[i].key, buf, len);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Saves the recording; returns the sentence that says what happened (g_free). */
+static char *stop_recording(console *c, bool *failed)
+{
+    gos_macro_rec *rec = c->rec;
+    c->rec = NULL;
+    c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
+    *failed = false;
+    char *msg;
+    size_t n = gos_macro_rec_count(rec);
+    if (n == 0) {
+        msg = g_strdup_printf(_("Nothing was recorded, so macro %s was not saved."), gos_macro_rec_name(rec));
+    } else {
+        char *path = NULL, *err = NULL;
+        if (gos_macro_rec_save(rec, &path, &err) == 0)
+            /* TRANSLATORS: %1$s: a macro name; %2$s: its file; %3$zu: how many action lines it has. */
+            msg = g_strdup_printf(ngettext("Macro %1$s saved to %2$s (%3$zu action).",
+                                           "Macro %1$s saved to %2$s (%3$zu actions).", n),
+                                  gos_macro_rec_name(rec), path, n);
+        else {
+            msg = err;
+            err = NULL;
+            *failed = true;
+        }
+        g_free(path);
+        g_free(err);
+    }
+    gos_macro_rec_free(rec);
+    return msg;
+}
+
+/* `record [NAME]`: starts a recording (asking for a name when none is given)
+ * or, while one runs, stops and saves it. Returns 0, 1 (asking), or -1. */
+static int do_record(console *c, gos_cmd *cmd)
+{
+    int rc = 0;
+    if (c->rec) {
+        bool failed;
+        char *msg = stop_recording(c, &failed);
+        if (failed)
+            set_error(c, msg);
+        else
+            gos_session_set_status(c->s, "%s", msg);
+        g_free(msg);
+    } else if (cmd->argc == 0) {
+        c->prompt = gos_prompt_new(_(record_prompt.text), NULL);
+        c->prompt_binding = &record_prompt;
+        curs_set(1);
+        c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
+        rc = 1;
+    } else {
+        char *err = NULL;
+        c->rec = gos_macro_rec_new(cmd->argv[0], &err);
+        if (!c->rec) {
+            set_error(c, err);
+            g_free(err);
+            rc = -1;
+        } else {
+            char key[32];
+            if (record_key(c, key, sizeof key))
+                /* TRANSLATORS: %1$s: a macro name; %2$s: the key that stops recording. */
+                gos_session_set_status(c->s, _("Recording macro %1$s; press %2$s again to stop and save it."),
+                                       cmd->argv[0], key);
+            else
+                gos_session_set_status(c->s, _("Recording macro %s; run record again to stop and save it."),
+                                       cmd->argv[0]);
+            c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
+        }
+    }
+    gos_cmd_clear(cmd);
+    return rc;
+}
+
+static void stop_play(console *c)
+{
+    gos_macro_player_free(c->play);
+    c->play = NULL;
+    c->play_ready = c->play_waiting = false;
+    c->confirm_from_play = false;
+    c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
+}
+
+/* `macro NAME` and `wait` run by the operator: replayed step by step from
+ * the loop, so that the screen lives on while they wait. */
+static int start_play(console *c, gos_cmd *cmd)
+{
+    int rc = -1;
+    char *err = NULL;
+    gos_macro_player *p = NULL;
+    bool macro = !strcmp(cmd->action->name, "macro");
+    if (c->play) {
+        set_error(c, _("A macro is running already; press Esc to stop it first."));
+        goto cleanup;
+    }
+    if (macro && c->rec && !strcmp(cmd->argv[0], gos_macro_rec_name(c->rec))) {
+        /* TRANSLATORS: %s: a macro name. */
+        err = g_strdup_printf(_("Macro %s cannot run while it is being recorded."), cmd->argv[0]);
+        set_error(c, err);
+        goto cleanup;
+    }
+    if (macro) {
+        if (gos_macro_player_new(cmd->argv[0], &p, &err) < 0) {
+            set_error(c, err);
+            goto cleanup;
+        }
+        /* TRANSLATORS: %s: a macro name. */
+        gos_session_set_status(c->s, _("Running macro %s; Esc stops it."), cmd->argv[0]);
+    } else {
+        gos_script *sc = NULL;
+        char *line = gos_cmd_format(cmd);
+        int pr = gos_script_parse(line, "", &sc, &err);
+        g_free(line);
+        if (pr < 0) {
+            set_error(c, err);
+            goto cleanup;
+        }
+        p = gos_macro_player_new_script(sc);
+    }
+    if (c->rec)
+        gos_macro_rec_add(c->rec, cmd);
+    c->play = p;
+    c->play_ready = true;
+    c->play_waiting = false;
+    c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
+    rc = 1;
+cleanup:
+    g_free(err);
+    gos_cmd_clear(cmd);
+    return rc;
+}
+
+static int run_cmd(console *c, gos_cmd *cmd, bool from_play);
+
+/* Runs replayed lines until the replay waits, asks, ends, or has run a burst. */
+static void play_step(console *c)
+{
+    c->play_ready = false;
+    for (int i = 0; i < PLAY_BURST; i++) {
+        if (!c->play || c->confirm || c->prompt || gos_session_quit_requested(c->s))
+            return;
+        gos_cmd cmd = { 0 };
+        long wait_ms = -1;
+        unsigned dirty = 0;
+        char *err = NULL;
+        gos_play_state st = gos_macro_player_next(c->play, c->s, &cmd, &wait_ms, &dirty, &err);
+        c->dirty |= dirty;
+        const char *name = gos_macro_player_name(c->play);
+        switch (st) {
+        case GOS_PLAY_CMD:
+            c->play_waiting = false;
+            if (run_cmd(c, &cmd, true) < 0)
+                stop_play(c);
+            break;
+        case GOS_PLAY_WAIT_TASKS:
+        case GOS_PLAY_WAIT_IDLE:
+            if (st == GOS_PLAY_WAIT_TASKS && !c->play_waiting) {
+                c->play_waiting = true;
+                if (name)
+                    /* TRANSLATORS: %s: a macro name. */
+                    gos_session_set_status(c->s, _("Macro %s waits until every task has ended; Esc stops it."), name);
+                else
+                    gos_session_set_status(c->s, "%s", _("Waiting until every task has ended; Esc stops waiting."));
+                c->dirty |= GOS_DIRTY_STATUS;
+            }
+            c->play_wait_ms = wait_ms;
+            return;
+        case GOS_PLAY_DONE:
+            if (!status_is_error(c)) {
+                if (name)
+                    /* TRANSLATORS: %s: a macro name. */
+                    gos_session_set_status(c->s, _("Macro %s has run to its end."), name);
+                else
+                    gos_session_set_status(c->s, "%s", _("Every task has ended."));
+            }
+            stop_play(c);
+            return;
+        case GOS_PLAY_ERROR: {
+            /* TRANSLATORS: %1$s: a macro name; %2$s: "FILE:LINE: why". */
+            char *msg = name ? g_strdup_printf(_("Macro %1$s stopped: %2$s"), name, err)
+                             : g_strdup(err ? err : "");
+            set_error(c, msg);
+            g_free(msg);
+            g_free(err);
+            stop_play(c);
+            return;
+        }
+        }
+    }
+    c->play_ready = c->play != NULL;
+}
+
+/* While a replay runs, keys that would change what it acts on wait: views,
+ * help, scrolling outside the VM list, repaint and quit are still answered. */
+static bool play_allows(console *c, const gos_binding *b)
+{
+    if (b->kind == GOS_BIND_REDRAW || b->kind == GOS_BIND_NEXT_VIEW)
+        return true;
+    if (b->kind != GOS_BIND_LINE)
+        return false;
+    gos_cmd cmd;
+    if (gos_cmd_parse(b->line, &cmd, NULL) < 0)
+        return false;
+    const char *name = cmd.action->name;
+    bool ok = ((cmd.action->flags & GOS_ACT_NO_RECORD) && strcmp(name, "record") != 0) ||
+              (gos_scroll_parse(name) >= 0 && gos_session_view(c->s) != GOS_VIEW_VMS);
+    gos_cmd_clear(&cmd);
+    return ok;
+}
+
+/* Runs a parsed command (cleared): scroll actions stay in views that scroll
+ * on their own, recording, macros and `wait` belong to the console,
+ * destructive ones ask first, everything else goes to the session. A
+ * replayed line (from_play) always goes to the session: a macro's cursor-down
+ * moves the VM cursor whatever view is showing. Returns 0 done, 1 pending (a
+ * question, a replay), -1 failed. */
+static int run_cmd(console *c, gos_cmd *cmd, bool from_play)
 {
     gos_view v = gos_session_view(c->s);
-    int scroll = gos_scroll_parse(cmd->action->name);
-    if (v == GOS_VIEW_AUDIT && gos_view_audit_action(c->s, c->audit, cmd->action->name)) {
+    int scroll = from_play ? -1 : gos_scroll_parse(cmd->action->name);
+    if (!strcmp(cmd->action->name, "record"))
+        return do_record(c, cmd);
+    if (!from_play && (!strcmp(cmd->action->name, "macro") || !strcmp(cmd->action->name, "wait")))
+        return start_play(c, cmd);
+    if (!from_play && v == GOS_VIEW_AUDIT && gos_view_audit_action(c->s, c->audit, cmd->action->name)) {
         gos_cmd_clear(cmd);
         c->dirty |= DIRTY_MAIN;
-        return;
+        return 0;
     }
     if (scroll >= 0 && v != GOS_VIEW_VMS) {
         switch (v) {
@@ -307,19 +585,22 @@ static void run_cmd(console *c, gos_cmd *cmd)
         }
         gos_cmd_clear(cmd);
         c->dirty |= DIRTY_MAIN;
-        return;
+        return 0;
     }
     if ((cmd->action->flags & GOS_ACT_DESTRUCTIVE) && !c->confirm) {
-        size_t n = 0;
-        g_free(gos_session_targets(c->s, &n));
+        /* Bound by default, by the configuration, or replayed: always asked. */
+        size_t n = (size_t)cmd->argc;
+        if (n == 0)
+            g_free(gos_session_targets(c->s, &n));
         if (n > 0) {
             c->confirm = gos_confirm_new(c->s, cmd);
+            c->confirm_from_play = from_play;
             c->dirty |= DIRTY_DIALOG | DIRTY_HINTS;
-            return;
+            return 1;
         }
         /* Nothing to confirm: the action itself says why it cannot run. */
     }
-    exec_cmd(c, cmd);
+    return exec_cmd(c, cmd, from_play);
 }
 
 static void run_line(console *c, const char *line)
@@ -334,7 +615,7 @@ static void run_line(console *c, const char *line)
         g_free(err);
         return;
     }
-    run_cmd(c, &cmd);
+    run_cmd(c, &cmd, false);
 }
 
 static void finish_prompt(console *c, bool run)
@@ -346,7 +627,12 @@ static void finish_prompt(console *c, bool run)
     c->prompt_binding = NULL;
     curs_set(0);
     c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
-    if (run && b) {
+    if (run && b == &record_prompt && g_strstrip(text)[0] == '\0') {
+        gos_session_set_status(c->s, "%s", _("Nothing was recorded."));
+    } else if (run && b && b->kind == GOS_BIND_COMMAND) {
+        if (g_strstrip(text)[0])
+            run_line(c, text);
+    } else if (run && b) {
         if (b->kind == GOS_BIND_PROMPT) {
             /* One argument, taken as typed: no quoting to get wrong. */
             const gos_action *a = gos_action_find(b->line);
@@ -357,7 +643,7 @@ static void finish_prompt(console *c, bool run)
                 cmd.argv = g_new0(char *, 2);
                 if (cmd.argc)
                     cmd.argv[0] = g_strdup(text);
-                run_cmd(c, &cmd);
+                run_cmd(c, &cmd, false);
             }
         } else {
             char *line = g_strdup_printf("%s %s", b->line, text);
@@ -376,7 +662,8 @@ static void on_binding(console *c, const gos_binding *b)
         run_line(c, b->line);
         break;
     case GOS_BIND_PROMPT:
-    case GOS_BIND_PROMPT_WORDS: {
+    case GOS_BIND_PROMPT_WORDS:
+    case GOS_BIND_COMMAND: {
         /* Empty, not the filter in force: Enter on an empty line clears it, and
          * gos_session_filter_text() is for people, not for parsing back. */
         c->prompt = gos_prompt_new(b->text ? _(b->text) : "> ", NULL);
@@ -404,6 +691,14 @@ static void on_key(console *c, int key)
         c->resize = true;
         return;
     }
+    if (c->small) {
+        /* Nothing else shows: no key may act unseen (a question answered
+         * blind). The small screen offers q; ^L repaints. */
+        const gos_binding *b = gos_keymap_lookup(gos_keymap_context(gos_session_view(c->s)), key);
+        if (b && (b->kind == GOS_BIND_REDRAW || (b->kind == GOS_BIND_LINE && !strcmp(b->line, "quit"))))
+            on_binding(c, b);
+        return;
+    }
     if (c->confirm) {
         gos_dialog_state st = gos_confirm_key(c->confirm, key);
         if (st == GOS_DIALOG_OPEN)
@@ -413,12 +708,27 @@ static void on_key(console *c, int key)
             return;
         }
         gos_confirm *done = c->confirm;
+        bool from_play = c->confirm_from_play;
         c->confirm = NULL;
-        if (st == GOS_DIALOG_YES)
-            exec_cmd(c, gos_confirm_cmd(done));
-        else
+        c->confirm_from_play = false;
+        if (st == GOS_DIALOG_YES) {
+            /* Exactly the VMs shown, named, so that a recording keeps them. */
+            gos_confirm_name_targets(done, c->s);
+            if (exec_cmd(c, gos_confirm_cmd(done), from_play) < 0 && from_play)
+                stop_play(c);
+        } else if (from_play && c->play) {
+            const char *name = gos_macro_player_name(c->play);
+            if (name)
+                /* TRANSLATORS: %s: a macro name; the operator said no to one of its lines. */
+                gos_session_set_status(c->s, _("Nothing was done; macro %s stopped."), name);
+            else
+                gos_session_set_status(c->s, "%s", _("Nothing was done."));
+            stop_play(c);
+        } else {
             gos_session_set_status(c->s, "%s", _("Nothing was done."));
+        }
         gos_confirm_free(done);
+        c->play_ready = c->play != NULL;
         c->dirty |= DIRTY_EVERY;   /* uncover what the dialog hid */
         return;
     }
@@ -428,9 +738,26 @@ static void on_key(console *c, int key)
             c->dirty |= GOS_DIRTY_STATUS;
         else
             finish_prompt(c, st == GOS_DIALOG_YES);
+        c->play_ready = c->play != NULL && !c->prompt;
         return;
     }
     const gos_binding *b = gos_keymap_lookup(gos_keymap_context(gos_session_view(c->s)), key);
+    if (c->play) {
+        if (key == GOS_KEY_ESC || key == GOS_KEY_CTRL('g')) {
+            const char *name = gos_macro_player_name(c->play);
+            if (name)
+                /* TRANSLATORS: %s: a macro name; tasks it submitted go on. */
+                gos_session_set_status(c->s, _("Macro %s stopped; the tasks it started go on."), name);
+            else
+                gos_session_set_status(c->s, "%s", _("Stopped waiting; the tasks go on."));
+            stop_play(c);
+        } else if (b && play_allows(c, b)) {
+            on_binding(c, b);
+        } else if (b) {
+            set_error(c, _("A macro is running: press Esc to stop it first."));
+        }
+        return;
+    }
     if (b)
         on_binding(c, b);
 }
@@ -484,8 +811,14 @@ static void draw_hints(console *c)
         /* TRANSLATORS: hint-bar labels while a prompt is open. */
         const char *labels[] = { _("Run"), _("Cancel") };
         gos_frame_hints_pairs(c->hints, keys, labels, 2);
+    } else if (c->play) {
+        char esc[32];
+        const char *keys[] = { gos_key_name(GOS_KEY_ESC, esc, sizeof esc) };
+        /* TRANSLATORS: hint-bar label while a macro runs (or a `wait`). */
+        const char *labels[] = { gos_macro_player_name(c->play) ? _("Stop macro") : _("Stop waiting") };
+        gos_frame_hints_pairs(c->hints, keys, labels, 1);
     } else {
-        gos_frame_hints(c->hints, gos_keymap_context(gos_session_view(c->s)));
+        gos_frame_hints(c->hints, gos_keymap_context(gos_session_view(c->s)), c->rec != NULL);
     }
 }
 
@@ -506,7 +839,15 @@ static void draw(console *c)
     bool all = (d & (GOS_DIRTY_VIEW | DIRTY_DIALOG)) != 0;
 
     if (all || (d & (GOS_DIRTY_VMS | GOS_DIRTY_STATUS | GOS_DIRTY_TASKS))) {
-        gos_frame_title(c->title, c->s);
+        char *badge = NULL;
+        if (c->rec)
+            /* TRANSLATORS: title-line badge while macro %s is being recorded; keep it short. */
+            badge = g_strdup_printf(_("REC %s"), gos_macro_rec_name(c->rec));
+        else if (c->play && gos_macro_player_name(c->play))
+            /* TRANSLATORS: title-line badge while macro %s is being replayed; keep it short. */
+            badge = g_strdup_printf(_("PLAY %s"), gos_macro_player_name(c->play));
+        gos_frame_title(c->title, c->s, badge, c->rec ? GOS_ROLE_ERROR : GOS_ROLE_WARN);
+        g_free(badge);
         wnoutrefresh(c->title);
     }
 
@@ -616,6 +957,13 @@ static int loop(console *c)
             if (timeout < 0 || tick < timeout)
                 timeout = tick;
         }
+        /* A replay with lines ready goes on at once; one that waits looks
+         * again at its deadline, or when an update (a task ending) arrives. */
+        if (c->play && !c->confirm && !c->prompt) {
+            long pw = c->play_ready ? 0 : c->play_wait_ms;
+            if (pw >= 0 && (timeout < 0 || pw < timeout))
+                timeout = pw > INT_MAX ? INT_MAX : (int)pw;
+        }
 
         fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
         fds[1] = (struct pollfd){ .fd = gos_session_fd(c->s), .events = POLLIN };
@@ -650,6 +998,8 @@ static int loop(console *c)
             c->dirty |= DIRTY_TICK;
             next_tick = 0;
         }
+        if (c->play && !c->confirm && !c->prompt)
+            play_step(c);
     }
     return got_signal ? 128 + got_signal : 0;
 }
@@ -727,6 +1077,12 @@ int gos_console_run(gos_session *s, char **err)
     int rc = c.input ? loop(&c) : -1;
 
     /* Every way out passes here: the terminal is left as it was found. */
+    if (c.rec) {
+        /* Leaving while recording keeps what was recorded; stderr says where. */
+        bool failed;
+        c.exit_note = stop_recording(&c, &failed);
+    }
+    gos_macro_player_free(c.play);
     gos_confirm_free(c.confirm);
     gos_prompt_free(c.prompt);
     gos_audit_pager_free(c.audit);
@@ -747,6 +1103,10 @@ int gos_console_run(gos_session *s, char **err)
     signals_restore();
 
     stderr_hold_end(&hold);
+    if (c.exit_note) {
+        fprintf(stderr, "guestos: %s\n", c.exit_note);
+        g_free(c.exit_note);
+    }
 
     if (rc < 0) {
         if (err)

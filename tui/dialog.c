@@ -148,6 +148,7 @@ struct gos_confirm {
     GPtrArray *keys;     /* "host\nuuid" of the targets shown */
     GPtrArray *names;    /* "name (host)" of the targets shown */
     bool changed;        /* the targets changed since the dialog opened */
+    bool named;          /* the command names its VMs: they cannot change */
     WINDOW *win;
 };
 
@@ -166,12 +167,37 @@ static void read_targets(gos_session *s, GPtrArray **keys, GPtrArray **names)
     g_free(t);
 }
 
+/* The VMs a command names, as the action will resolve them. */
+static void read_named(gos_session *s, const gos_cmd *cmd, GPtrArray **keys, GPtrArray **names)
+{
+    gos_inventory *inv = gos_session_inventory(s);
+    *keys = g_ptr_array_new_with_free_func(g_free);
+    *names = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; i < cmd->argc; i++) {
+        const gos_vm *vm = gos_inventory_find(inv, NULL, cmd->argv[i]);
+        if (vm) {
+            g_ptr_array_add(*keys, g_strconcat(vm->host, "\n", vm->uuid, NULL));
+            char *host = gos_host_short(vm->host);
+            g_ptr_array_add(*names, g_strdup_printf("%s (%s)", vm->name ? vm->name : vm->uuid, host));
+            g_free(host);
+        } else {
+            g_ptr_array_add(*keys, g_strdup(cmd->argv[i]));
+            /* TRANSLATORS: a VM named in a confirmed command that the inventory does not know. */
+            g_ptr_array_add(*names, g_strdup_printf(_("%s (not in the inventory)"), cmd->argv[i]));
+        }
+    }
+}
+
 gos_confirm *gos_confirm_new(gos_session *s, gos_cmd *cmd)
 {
     gos_confirm *c = g_new0(gos_confirm, 1);
     c->cmd = *cmd;
     memset(cmd, 0, sizeof *cmd);
-    read_targets(s, &c->keys, &c->names);
+    c->named = c->cmd.argc > 0 && (c->cmd.action->flags & GOS_ACT_TARGETS);
+    if (c->named)
+        read_named(s, &c->cmd, &c->keys, &c->names);
+    else
+        read_targets(s, &c->keys, &c->names);
     return c;
 }
 
@@ -211,6 +237,8 @@ gos_dialog_state gos_confirm_key(gos_confirm *c, int key)
 
 bool gos_confirm_recheck(gos_confirm *c, gos_session *s)
 {
+    if (c->named)
+        return false;
     GPtrArray *keys, *names;
     read_targets(s, &keys, &names);
     bool same = keys->len == c->keys->len;
@@ -232,6 +260,46 @@ bool gos_confirm_recheck(gos_confirm *c, gos_session *s)
 gos_cmd *gos_confirm_cmd(gos_confirm *c)
 {
     return &c->cmd;
+}
+
+/* How many VMs of the inventory answer to key (a name or a UUID). */
+static size_t matches(gos_inventory *inv, const char *key)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < gos_inventory_count(inv); i++) {
+        const gos_vm *vm = gos_inventory_at(inv, i);
+        n += (vm->name && !strcmp(vm->name, key)) || !strcmp(vm->uuid, key);
+    }
+    return n;
+}
+
+void gos_confirm_name_targets(gos_confirm *c, gos_session *s)
+{
+    const gos_action *a = c->cmd.action;
+    if (c->named || !a || !(a->flags & GOS_ACT_TARGETS) || c->cmd.argc > 0 || c->keys->len == 0 ||
+        c->keys->len > (guint)a->max_args)
+        return;
+    gos_inventory *inv = gos_session_inventory(s);
+    GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < c->keys->len; i++) {
+        const char *key = g_ptr_array_index(c->keys, i);
+        const char *nl = strchr(key, '\n');
+        char *host = nl ? g_strndup(key, (gsize)(nl - key)) : NULL;
+        const gos_vm *vm = host ? gos_inventory_find(inv, host, nl + 1) : NULL;
+        g_free(host);
+        const char *word = !vm ? NULL
+                         : vm->name && matches(inv, vm->name) == 1 ? vm->name
+                         : matches(inv, vm->uuid) == 1 ? vm->uuid : NULL;
+        if (!word) {
+            g_ptr_array_free(args, TRUE);
+            return;
+        }
+        g_ptr_array_add(args, g_strdup(word));
+    }
+    g_strfreev(c->cmd.argv);
+    c->cmd.argc = (int)args->len;
+    g_ptr_array_add(args, NULL);
+    c->cmd.argv = (char **)g_ptr_array_free(args, FALSE);
 }
 
 void gos_confirm_draw(gos_confirm *c, int rows, int cols)

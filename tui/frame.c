@@ -65,7 +65,7 @@ static char *hosts_text(gos_session *s)
     return g_string_free(t, FALSE);
 }
 
-void gos_frame_title(WINDOW *w, gos_session *s)
+void gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role)
 {
     int width = getmaxx(w);
     attr_t a = gos_draw_attr(GOS_ROLE_TITLE);
@@ -99,6 +99,13 @@ void gos_frame_title(WINDOW *w, gos_session *s)
     int limit = width - rw - 2;
     int x = 0;
     put(w, &x, limit, a | A_BOLD, " guestos");
+    if (badge) {
+        /* Reversed out of the title bar, so that it shows without colour too. */
+        put(w, &x, limit, a, " ");
+        char *b = g_strdup_printf(" %s ", badge);
+        put(w, &x, limit, (gos_draw_attr(badge_role) | A_BOLD | A_REVERSE) & ~A_DIM, b);
+        g_free(b);
+    }
     put(w, &x, limit, a, sep);
     char *hosts = hosts_text(s);
     put(w, &x, limit, a, hosts);
@@ -172,7 +179,7 @@ static void draw_hints(WINDOW *w, GArray *hints)
     }
 }
 
-void gos_frame_hints(WINDOW *w, gos_key_context ctx)
+void gos_frame_hints(WINDOW *w, gos_key_context ctx, bool recording)
 {
     GArray *hints = g_array_new(FALSE, TRUE, sizeof(hint));
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
@@ -183,7 +190,12 @@ void gos_frame_hints(WINDOW *w, gos_key_context ctx)
         size_t n;
         const gos_binding *b = gos_keymap_table(order[t], &n);
         for (size_t i = 0; i < n; i++) {
-            if (!b[i].hint)
+            /* The record key says what it does now: while recording, it stops. */
+            bool record = b[i].kind == GOS_BIND_LINE && !strncmp(b[i].line, "record", 6) &&
+                          (b[i].line[6] == '\0' || b[i].line[6] == ' ');
+            /* TRANSLATORS: hint-bar label of the record key while a macro is being recorded. */
+            const char *label = record && recording ? _("Stop") : gos_binding_hint(&b[i]);
+            if (!label)
                 continue;
             /* A key of the view's own table shadows the global one. */
             if (t == 1 && gos_keymap_lookup(ctx, b[i].key) != &b[i])
@@ -191,7 +203,7 @@ void gos_frame_hints(WINDOW *w, gos_key_context ctx)
             char buf[32];
             char *key = g_strdup(gos_key_name(b[i].key, buf, sizeof buf));
             g_ptr_array_add(names, key);
-            hint h = { key, _(b[i].hint), b[i].hint_rank, b[i].hint_keep };
+            hint h = { key, label, record && recording ? 0 : b[i].hint_rank, b[i].hint_keep || (record && recording) };
             g_array_append_val(hints, h);
         }
     }

@@ -3,6 +3,7 @@
 #ifndef GOS_KEYMAP_H
 #define GOS_KEYMAP_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -32,6 +33,7 @@ typedef enum {
     GOS_BIND_NEXT_VIEW,    /* runs `view NAME` for the view after the current one */
     GOS_BIND_NEXT_SORT,    /* runs `sort KEY` for the sort key after the current one */
     GOS_BIND_REDRAW,       /* repaints the terminal; no action runs */
+    GOS_BIND_COMMAND,      /* asks for a whole action line and runs it */
 } gos_bind_kind;
 
 typedef struct gos_binding {
@@ -41,14 +43,60 @@ typedef struct gos_binding {
     const char *hint;      /* N_() label for the hint bar, or NULL */
     int hint_rank;         /* order in the hint bar; the bar drops the highest ranks first */
     bool hint_keep;        /* never dropped from the hint bar */
-    const char *text;      /* N_(): the prompt for PROMPT kinds; help for REDRAW */
+    const char *text;      /* N_(): the prompt for PROMPT and COMMAND kinds; help for REDRAW */
 } gos_binding;
 
-/* The table of a context, and how many entries it has. */
+/* The live table of a context (the defaults with the configuration's
+ * bindings applied), and how many entries it has. Borrowed: valid until the
+ * next gos_keymap_configure or gos_keymap_reset. */
 const gos_binding *gos_keymap_table(gos_key_context ctx, size_t *n);
 
-/* The binding of key in ctx, else in the global table, else NULL. */
+/* The binding of key in ctx, else in the global table, else NULL. Keys that
+ * terminals send in several ways (Enter as CR, LF or KEY_ENTER; Backspace as
+ * DEL or KEY_BACKSPACE) are looked up as one. */
 const gos_binding *gos_keymap_lookup(gos_key_context ctx, int key);
+
+/* The one form of a key that gos_keymap_lookup uses. */
+int gos_key_canon(int key);
+
+/* A key from its configuration name: F1..F24, a single character (case
+ * matters: R is not r), C-x or ^X for a control key, or one of Space, Enter,
+ * Tab, Esc, Up, Down, Left, Right, PgUp, PgDn, Home, End, Backspace, Del, Ins
+ * (case does not matter for these; PageUp, PageDown, Return, Escape, BSpace
+ * and Delete are accepted too). Returns the key (canonical), or -1. */
+int gos_key_parse(const char *name);
+
+/* The configuration name of a key, untranslated, which gos_key_parse reads
+ * back into the same key ("F5", "C-l", "PgUp", "R"). */
+const char *gos_key_format(int key, char *buf, size_t len);
+
+/* One binding of the configuration: key runs line; an empty line unbinds key. */
+typedef struct gos_key_binding {
+    int key;               /* canonical */
+    char *line;
+    int lineno;            /* in the configuration file */
+} gos_key_binding;
+
+/* Parses the [keys] group of a configuration file's text: lines
+ * "KEY = ACTION LINE" (see gos_key_parse for KEY; ACTION LINE as in a macro
+ * file; nothing after '=' unbinds the key), '#' comments and blank lines.
+ * Checks every key name, every action line, macro names, and that no key is
+ * bound twice. Returns 0 with *out (free with gos_key_bindings_free; may be
+ * empty), or -1 with *err naming FILE:LINE (a translated sentence, g_free). */
+int gos_keyconf_parse(const char *text, const char *file, GArray **out, char **err);
+void gos_key_bindings_free(GArray *bindings);   /* accepts NULL */
+
+/* Makes the live tables the defaults with bindings applied: a configured key
+ * replaces that key's default in every context and is looked up first
+ * everywhere. Copies what it keeps. */
+void gos_keymap_apply(const gos_key_binding *bindings, size_t n);
+
+/* Reads the [keys] group of the configuration file's text and applies it.
+ * Returns 0, or -1 with *err (see gos_keyconf_parse); nothing is applied then. */
+int gos_keymap_configure(const char *text, const char *file, char **err);
+
+/* Back to the default tables. */
+void gos_keymap_reset(void);
 
 /* The context for a view. */
 gos_key_context gos_keymap_context(gos_view view);
@@ -56,8 +104,13 @@ gos_key_context gos_keymap_context(gos_view view);
 /* Translated heading for a context ("Keys in the VM list"). */
 const char *gos_keymap_context_label(gos_key_context ctx);
 
-/* Writes a short key name ("Down", "PgUp", "F1", "^L", "k") into buf. */
+/* Writes a short key name for people ("Down", "PgUp", "F1", "^L", "k";
+ * translated) into buf. */
 const char *gos_key_name(int key, char *buf, size_t len);
+
+/* The hint-bar label of a binding: its translated hint, or the name a
+ * configured binding shows (a macro's name), or NULL when it has none. */
+const char *gos_binding_hint(const gos_binding *b);
 
 /* The action line a binding stands for, as the help screen shows it
  * ("logoff", "search TEXT", "sort name|host|..."). Newly allocated. */

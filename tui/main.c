@@ -15,6 +15,7 @@
 #include "core/session.h"
 #include "tui/cli.h"
 #include "tui/console.h"
+#include "tui/keymap.h"
 
 static void usage(FILE *out, const char *prog)
 {
@@ -79,6 +80,14 @@ static int load_config(gos_cli *cli, const char *path, bool explicit_path, GPtrA
     }
     if (!cli->audit_db)
         cli->audit_db = g_key_file_get_string(kf, "audit", "path", NULL);
+    /* [keys] is read again by the keymap, which names the line of a mistake;
+     * a bad binding stops every command, before any terminal is taken over. */
+    char *text = NULL, *kerr = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL) && gos_keymap_configure(text, path, &kerr) < 0) {
+        rc = gos_cli_fail(cli, "%s", kerr);
+        g_free(kerr);
+    }
+    g_free(text);
 out:
     g_key_file_free(kf);
     g_free(def);

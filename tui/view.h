@@ -43,12 +43,15 @@ typedef struct gos_list_pos {
 
 /* --- the frame (frame.c) --------------------------------------------------- */
 
-/* The top line: hosts and their state, VMs per state, marked count, filter, view. */
-void gos_frame_title(WINDOW *w, gos_session *s);
+/* The top line: hosts and their state, VMs per state, marked count, filter,
+ * view; badge ("REC nightly"), when not NULL, right after the program's name
+ * in the role badge_role. */
+void gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role);
 /* The status line: the session's last sentence, in the error role when error. */
 void gos_frame_status(WINDOW *w, gos_session *s, bool error);
-/* The hint bar generated from the keymap of ctx and the global keymap. */
-void gos_frame_hints(WINDOW *w, gos_key_context ctx);
+/* The hint bar generated from the keymap of ctx and the global keymap. While
+ * recording, the keys of `record` say "Stop" and are never dropped. */
+void gos_frame_hints(WINDOW *w, gos_key_context ctx, bool recording);
 /* A hint bar of n fixed pairs (dialogs and prompts). */
 void gos_frame_hints_pairs(WINDOW *w, const char *const *keys, const char *const *labels, size_t n);
 
