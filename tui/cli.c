@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,12 @@ static char *iso_time(int64_t ms)
 
 /* --- list ---------------------------------------------------------------- */
 
-static json_object *vm_json(const gos_vm *vm)
+/* type: NULL for `list --json`, "vm" for the JSON lines of batch. */
+static json_object *vm_json(const gos_vm *vm, const char *type)
 {
     json_object *o = json_object_new_object();
+    if (type)
+        json_object_object_add(o, "type", json_object_new_string(type));
     json_object_object_add(o, "host", json_object_new_string(vm->host));
     json_object_object_add(o, "uuid", json_object_new_string(vm->uuid));
     json_object_object_add(o, "name", json_object_new_string(vm->name ? vm->name : ""));
@@ -125,6 +129,21 @@ static json_object *vm_json(const gos_vm *vm)
     return o;
 }
 
+/* The session's view as `guestos list` prints it: one VM a line. */
+static void print_view_table(gos_session *s)
+{
+    size_t n = gos_session_view_count(s);
+    /* TRANSLATORS: column headings of `guestos list`. */
+    printf("%-24s %-10s %-18s %-6s %s\n", _("NAME"), _("STATE"), _("AGENT"), _("USERS"), _("HOST"));
+    for (size_t i = 0; i < n; i++) {
+        const gos_vm *vm = gos_session_view_at(s, i);
+        char *users = vm->users_known ? gos_vm_users_joined(vm) : g_strdup("-");
+        printf("%-24s %-10s %-18s %-6s %s\n", vm->name, gos_vm_state_key(vm->state),
+               gos_heartbeat_key(vm->heartbeat), *users ? users : "-", vm->host);
+        g_free(users);
+    }
+}
+
 int gos_cli_list(gos_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
@@ -143,23 +162,15 @@ int gos_cli_list(gos_cli *cli, int argc, char **argv)
         return rc;
     /* Agent probes are bounded by their own timeouts; this only caps the total. */
     gos_session_wait_idle(s, 60000);
-    size_t n = gos_session_view_count(s);
     if (json) {
+        size_t n = gos_session_view_count(s);
         json_object *arr = json_object_new_array();
         for (size_t i = 0; i < n; i++)
-            json_object_array_add(arr, vm_json(gos_session_view_at(s, i)));
+            json_object_array_add(arr, vm_json(gos_session_view_at(s, i), NULL));
         puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(arr);
     } else {
-        /* TRANSLATORS: column headings of `guestos list`. */
-        printf("%-24s %-10s %-18s %-6s %s\n", _("NAME"), _("STATE"), _("AGENT"), _("USERS"), _("HOST"));
-        for (size_t i = 0; i < n; i++) {
-            const gos_vm *vm = gos_session_view_at(s, i);
-            char *users = vm->users_known ? gos_vm_users_joined(vm) : g_strdup("-");
-            printf("%-24s %-10s %-18s %-6s %s\n", vm->name, gos_vm_state_key(vm->state),
-                   gos_heartbeat_key(vm->heartbeat), *users ? users : "-", vm->host);
-            g_free(users);
-        }
+        print_view_table(s);
     }
     gos_session_free(s);
     return rc;
@@ -167,53 +178,196 @@ int gos_cli_list(gos_cli *cli, int argc, char **argv)
 
 /* --- task outcomes ------------------------------------------------------- */
 
-static void print_outcome(gos_task *t, FILE *out)
+/* Prints the outcome of each task once, as it ends, and counts how they ended. */
+typedef struct reporter {
+    gos_session *s;
+    bool json;
+    GByteArray *printed;     /* one byte per task index: 1 once printed */
+    size_t scan_from;        /* every task before this one is printed */
+    GArray *lines;           /* int per task index: the script line that submitted it (batch) */
+    GHashTable *errors;      /* task Error -> how many (GUINT_TO_POINTER both) */
+    size_t ok, failed;
+} reporter;
+
+static void reporter_init(reporter *r, gos_session *s, bool json)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    r->json = json;
+    r->printed = g_byte_array_new();
+    r->lines = g_array_new(FALSE, TRUE, sizeof(int));
+    r->errors = g_hash_table_new(NULL, NULL);
+}
+
+static void reporter_clear(reporter *r)
+{
+    g_byte_array_free(r->printed, TRUE);
+    g_array_free(r->lines, TRUE);
+    g_hash_table_destroy(r->errors);
+}
+
+/* Notes that the tasks submitted since the last call came from script line. */
+static void reporter_note_line(reporter *r, int line)
+{
+    size_t n = gos_session_task_count(r->s);
+    while (r->lines->len < n)
+        g_array_append_val(r->lines, line);
+}
+
+static char *iso_time_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return NULL;
+    GDateTime *dt = g_date_time_new_from_unix_utc(ms / 1000);
+    char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S") : NULL;
+    char *out = s ? g_strdup_printf("%s.%03dZ", s, (int)(ms % 1000)) : NULL;
+    g_free(s);
+    if (dt)
+        g_date_time_unref(dt);
+    return out;
+}
+
+static json_object *json_str_or_null(const char *text)
+{
+    if (!text)
+        return NULL;
+    /* Guest and libvirt text may hold anything; the line must stay valid JSON. */
+    char *clean = gos_sanitize(text, 4096);
+    json_object *o = json_object_new_string(clean);
+    g_free(clean);
+    return o;
+}
+
+static json_object *json_hr(gos_hr hr)
+{
+    char hex[16];
+    g_snprintf(hex, sizeof hex, "0x%08X", (unsigned)hr);
+    return json_object_new_string(hex);
+}
+
+/* "alice,bob" -> ["alice", "bob"], as the audit export writes them. */
+static json_object *json_users(const char *users)
+{
+    if (!users)
+        return NULL;
+    json_object *a = json_object_new_array();
+    char **names = *users ? g_strsplit(users, ",", -1) : g_new0(char *, 1);
+    for (char **n = names; *n; n++)
+        json_object_array_add(a, json_str_or_null(*n));
+    g_strfreev(names);
+    return a;
+}
+
+static void print_json_line(json_object *o)
+{
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+}
+
+/* One JSON object for a task that ended; the names are those of `guestos
+ * audit --format json`, so that one parser reads both. */
+static json_object *outcome_json(const gos_task_info *i, int line)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("task"));
+    json_object_object_add(o, "task_id", json_object_new_string(i->id));
+    json_object_object_add(o, "host", json_str_or_null(i->host));
+    json_object_object_add(o, "vm_uuid", json_str_or_null(i->vm_uuid));
+    json_object_object_add(o, "vm_name", json_str_or_null(i->vm_name));
+    json_object_object_add(o, "vm", json_str_or_null(i->vm));
+    json_object_object_add(o, "action", json_str_or_null(i->action));
+    json_object_object_add(o, "origin", json_str_or_null(i->origin));
+    if (line > 0)
+        json_object_object_add(o, "line", json_object_new_int(line));
+    char *sub = iso_time_ms(i->submitted_ms), *end = iso_time_ms(i->ended_ms);
+    json_object_object_add(o, "submitted_at", json_str_or_null(sub));
+    json_object_object_add(o, "ended_at", json_str_or_null(end));
+    g_free(sub);
+    g_free(end);
+    json_object_object_add(o, "call_hresult", i->has_call_hr ? json_hr(i->call_hr) : NULL);
+    json_object_object_add(o, "call_hresult_name", i->has_call_hr ? json_str_or_null(gos_hr_name(i->call_hr)) : NULL);
+    json_object_object_add(o, "task_result", json_str_or_null(gos_task_result_name(i->result)));
+    json_object_object_add(o, "task_result_code", json_object_new_int((int)i->result));
+    json_object_object_add(o, "task_error", json_hr(i->error));
+    json_object_object_add(o, "task_error_name", json_str_or_null(gos_hr_name(i->error)));
+    json_object_object_add(o, "task_error_description", json_str_or_null(i->error_description));
+    json_object_object_add(o, "virt_code", i->virt_code ? json_object_new_int(i->virt_code) : NULL);
+    json_object_object_add(o, "message", json_str_or_null(i->message));
+    json_object_object_add(o, "users_before", json_users(i->users_before));
+    json_object_object_add(o, "users_after", json_users(i->users_after));
+    return o;
+}
+
+static void print_outcome(reporter *r, gos_task *t, size_t index)
 {
     gos_task_info i;
     gos_task_snapshot(t, &i);
-    char hr[GOS_HR_FORMAT_LEN];
-    gos_hr_format(i.error, hr, sizeof hr);
-    char *msg = gos_sanitize(i.message ? i.message : "", 1024);
-    fprintf(out, "%s %s: %s %s %s%s%s\n", i.vm_name ? i.vm_name : i.vm, i.action, hr,
-            gos_task_result_name(i.result), i.error_description, *msg ? " " : "", msg);
-    g_free(msg);
+    if (r->json) {
+        int line = index < r->lines->len ? g_array_index(r->lines, int, index) : 0;
+        print_json_line(outcome_json(&i, line));
+    } else {
+        char hr[GOS_HR_FORMAT_LEN];
+        gos_hr_format(i.error, hr, sizeof hr);
+        char *msg = gos_sanitize(i.message ? i.message : "", 1024);
+        printf("%s %s: %s %s %s%s%s\n", i.vm_name ? i.vm_name : i.vm, i.action, hr,
+               gos_task_result_name(i.result), i.error_description, *msg ? " " : "", msg);
+        g_free(msg);
+    }
+    gpointer key = GUINT_TO_POINTER(i.error);
+    g_hash_table_insert(r->errors, key, GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(r->errors, key)) + 1));
+    if (i.error == GOS_S_OK)
+        r->ok++;
+    else
+        r->failed++;
     gos_task_info_clear(&i);
-    fflush(out);
+    fflush(stdout);
 }
 
-/* Pumps until every task is complete, printing each outcome once. Returns
- * how many ended with an Error other than S_OK. */
-static size_t report_tasks(gos_session *s, GHashTable *printed, long timeout_ms, bool *timed_out)
+/* Prints every task that has ended and was not printed yet. Returns true
+ * when every task of the session has ended (and so been printed). */
+static bool reporter_scan(reporter *r)
+{
+    size_t n = gos_session_task_count(r->s), had = r->printed->len;
+    if (had < n) {
+        g_byte_array_set_size(r->printed, (guint)n);
+        memset(r->printed->data + had, 0, n - had);
+    }
+    bool all = true;
+    for (size_t i = r->scan_from; i < n; i++) {
+        if (r->printed->data[i])
+            continue;
+        gos_task *t = gos_session_task_at(r->s, i);
+        if (!gos_task_is_complete(t)) {
+            all = false;
+            continue;
+        }
+        r->printed->data[i] = 1;
+        print_outcome(r, t, i);
+    }
+    while (r->scan_from < n && r->printed->data[r->scan_from])
+        r->scan_from++;
+    return all;
+}
+
+/* Pumps and prints outcomes as tasks end, until all have ended (true) or
+ * timeout_ms passes (false; -1 waits as long as it takes, 0 only looks). */
+static bool reporter_wait(reporter *r, long timeout_ms)
 {
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
-        gos_session_pump(s);
-        bool all = true;
-        for (size_t i = 0; i < gos_session_task_count(s); i++) {
-            gos_task *t = gos_session_task_at(s, i);
-            if (!gos_task_is_complete(t)) {
-                all = false;
-            } else if (!g_hash_table_contains(printed, t)) {
-                g_hash_table_add(printed, t);
-                print_outcome(t, stdout);
-            }
-        }
-        if (all)
-            break;
-        if (timeout_ms >= 0 && g_get_monotonic_time() >= end) {
-            if (timed_out)
-                *timed_out = true;
-            break;
-        }
-        gos_session_wait_tasks(s, 200);
+        gos_session_pump(r->s);
+        if (reporter_scan(r))
+            return true;
+        gint64 now = g_get_monotonic_time();
+        if (timeout_ms >= 0 && now >= end)
+            return false;
+        int wait = 250;
+        if (timeout_ms >= 0 && (end - now) / 1000 + 1 < wait)
+            wait = (int)((end - now) / 1000 + 1);
+        struct pollfd pfd = { .fd = gos_session_fd(r->s), .events = POLLIN };
+        if (poll(&pfd, 1, wait) > 0)
+            g_usleep(10000);   /* let a burst of updates gather: one scan for many tasks */
     }
-    size_t failed = 0;
-    for (size_t i = 0; i < gos_session_task_count(s); i++) {
-        gos_task *t = gos_session_task_at(s, i);
-        if (!gos_task_is_complete(t) || gos_task_get_error(t) != GOS_S_OK)
-            failed++;
-    }
-    return failed;
 }
 
 /* --- logoff -------------------------------------------------------------- */
@@ -298,11 +452,12 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
             close(dn);
         }
     }
-    GHashTable *printed = g_hash_table_new(NULL, NULL);
-    size_t failed = report_tasks(s, printed, -1, NULL);
-    g_hash_table_destroy(printed);
-    if (rc == GOS_EXIT_OK && failed)
+    reporter rep;
+    reporter_init(&rep, s, false);
+    reporter_wait(&rep, -1);
+    if (rc == GOS_EXIT_OK && rep.failed)
         rc = GOS_EXIT_FAILED;
+    reporter_clear(&rep);
     gos_session_free(s);
     if (ctl)
         _exit(rc);
@@ -441,41 +596,266 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
 
 /* --- batch --------------------------------------------------------------- */
 
-int gos_cli_batch(gos_cli *cli, int argc, char **argv)
+/* How long a batch step waits for hosts to connect or be listed. */
+#define BATCH_SETTLE_MS 120000
+
+typedef struct batch {
+    gos_cli *cli;
+    gos_session *s;
+    gos_script *sc;
+    reporter rep;
+    bool json;
+    bool wait_timed_out;     /* a `wait` passed its deadline: cancel what still runs */
+    int failed_line;         /* the step that failed, 0 when none */
+    char *failed_why;
+    int status;              /* exit status the failed step asks for */
+} batch;
+
+static char *read_script(gos_cli *cli, const char *file, int *rc)
 {
-    if (argc != 2)
-        return gos_cli_fail(cli, _("Usage: %s batch FILE|-"), cli->prog);
-    const char *file = argv[1];
-    char *text = NULL;
-    GError *gerr = NULL;
     if (!strcmp(file, "-")) {
+        /* stdin is the script: never a terminal that batch would need */
         GString *buf = g_string_new(NULL);
         char chunk[4096];
         size_t n;
         while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
             g_string_append_len(buf, chunk, (gssize)n);
-        text = g_string_free(buf, FALSE);
-        file = "<stdin>";
-    } else if (!g_file_get_contents(file, &text, NULL, &gerr)) {
-        int rc = gos_cli_fail(cli, _("Cannot read %s: %s"), file, gerr->message);
-        g_error_free(gerr);
-        return rc;
+        if (ferror(stdin)) {
+            *rc = gos_cli_fail(cli, _("Cannot read %s: %s"), "<stdin>", g_strerror(errno));
+            g_string_free(buf, TRUE);
+            return NULL;
+        }
+        return g_string_free(buf, FALSE);
     }
+    char *text = NULL;
+    GError *gerr = NULL;
+    if (!g_file_get_contents(file, &text, NULL, &gerr)) {
+        *rc = gos_cli_fail(cli, _("Cannot read %s: %s"), file, gerr->message);
+        g_error_free(gerr);
+        return NULL;
+    }
+    return text;
+}
+
+static void step_fail(batch *b, const gos_cmd *cmd, int status, const char *why)
+{
+    char *one = g_strdup(why ? why : "");
+    for (char *p = one; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(stderr, "%s: %s:%d: %s\n", b->cli->prog, b->sc->file, cmd->line, one);
+    b->failed_line = cmd->line;
+    b->failed_why = one;
+    b->status = status;
+}
+
+/* Does the step read agent data, so that the probes under way should answer first? */
+static bool needs_agent_data(const gos_cmd *cmd)
+{
+    const char *name = cmd->action->name;
+    if (!strcmp(name, "list"))
+        return true;
+    if (!strcmp(name, "sort") && cmd->argc == 1) {
+        int key = gos_sort_parse(cmd->argv[0]);
+        return key == GOS_SORT_AGENT || key == GOS_SORT_USERS || key == GOS_SORT_OS || key == GOS_SORT_PING;
+    }
+    if (!strcmp(name, "filter"))
+        for (int i = 0; i < cmd->argc; i++)
+            if (g_str_has_prefix(cmd->argv[i], "agent=") || g_str_has_prefix(cmd->argv[i], "users="))
+                return true;
+    return false;
+}
+
+/* `wait [SECONDS]`: the action's own wait, but printing outcomes as tasks end. */
+static void batch_wait(batch *b, const gos_cmd *cmd)
+{
+    long secs = -1;
+    if (cmd->argc) {
+        char *end = NULL;
+        errno = 0;
+        secs = strtol(cmd->argv[0], &end, 10);
+        if (errno || !end || *end || end == cmd->argv[0] || secs < 0 || secs > GOS_TASK_WAIT_MAX_MS / 1000) {
+            char *why = g_strdup_printf(_("'%s' is not a number of seconds from 0 to 4000."), cmd->argv[0]);
+            step_fail(b, cmd, GOS_EXIT_FAILED, why);
+            g_free(why);
+            return;
+        }
+    }
+    if (!reporter_wait(&b->rep, secs < 0 ? -1 : secs * 1000)) {
+        char *why = g_strdup_printf(ngettext("Tasks were still running after %ld second.",
+                                             "Tasks were still running after %ld seconds.", secs), secs);
+        step_fail(b, cmd, GOS_EXIT_FAILED, why);
+        g_free(why);
+        b->wait_timed_out = true;
+    }
+}
+
+/* After `connect URI`: the step fails with the connection's own sentence. */
+static void batch_check_host(batch *b, const gos_cmd *cmd)
+{
+    bool settled = gos_session_wait_hosts(b->s, BATCH_SETTLE_MS);
+    for (size_t i = 0; i < gos_session_host_count(b->s); i++) {
+        if (strcmp(gos_session_host_uri(b->s, i), cmd->argv[0]))
+            continue;
+        const char *why = NULL;
+        int st = gos_session_host_state(b->s, i, &why);
+        if (st < 0) {
+            step_fail(b, cmd, GOS_EXIT_USAGE, why ? why : _("The connection failed."));
+        } else if (st == 0 || !settled) {
+            char *msg = g_strdup_printf(ngettext("%s did not answer within %d second.",
+                                                 "%s did not answer within %d seconds.", BATCH_SETTLE_MS / 1000),
+                                        cmd->argv[0], BATCH_SETTLE_MS / 1000);
+            step_fail(b, cmd, GOS_EXIT_USAGE, msg);
+            g_free(msg);
+        }
+        return;
+    }
+}
+
+static void batch_list(batch *b)
+{
+    gos_session_wait_idle(b->s, 60000);
+    if (!b->json) {
+        print_view_table(b->s);
+    } else {
+        size_t n = gos_session_view_count(b->s);
+        for (size_t i = 0; i < n; i++) {
+            print_json_line(vm_json(gos_session_view_at(b->s, i), "vm"));
+        }
+    }
+    fflush(stdout);
+}
+
+static void batch_step(batch *b, const gos_cmd *cmd)
+{
+    const char *name = cmd->action->name;
+    /* Domain events start listings at any time: act on a settled inventory. */
+    gos_session_wait_hosts(b->s, BATCH_SETTLE_MS);
+    if (needs_agent_data(cmd))
+        gos_session_wait_idle(b->s, 60000);
+    if (!strcmp(name, "wait")) {
+        batch_wait(b, cmd);
+        return;
+    }
+    /* What the step says on the console's status line, it says on stderr. */
+    gos_session_set_status(b->s, "%s", "");
+    char *err = NULL;
+    if (gos_cmd_exec(b->s, cmd, &err) < 0) {
+        /* The audit store refusing new tasks is a database error, not a step's. */
+        const char *audit = gos_engine_audit_problem(gos_session_engine(b->s));
+        step_fail(b, cmd, audit ? GOS_EXIT_USAGE : GOS_EXIT_FAILED, err && *err ? err : _("The action failed."));
+        g_free(err);
+        reporter_note_line(&b->rep, cmd->line);
+        return;
+    }
+    reporter_note_line(&b->rep, cmd->line);
+    const char *said = gos_session_status(b->s);
+    if (said && *said)
+        fprintf(stderr, "%s:%d: %s\n", b->sc->file, cmd->line, said);
+    if (!strcmp(name, "connect"))
+        batch_check_host(b, cmd);
+    else if (!strcmp(name, "refresh"))
+        gos_session_wait_hosts(b->s, BATCH_SETTLE_MS);
+    else if (!strcmp(name, "list"))
+        batch_list(b);
+}
+
+static gint count_desc(gconstpointer a, gconstpointer b, gpointer counts)
+{
+    guint ca = GPOINTER_TO_UINT(g_hash_table_lookup(counts, *(gpointer const *)a));
+    guint cb = GPOINTER_TO_UINT(g_hash_table_lookup(counts, *(gpointer const *)b));
+    if (ca != cb)
+        return ca > cb ? -1 : 1;
+    guint ha = GPOINTER_TO_UINT(*(gpointer const *)a), hb = GPOINTER_TO_UINT(*(gpointer const *)b);
+    return (ha > hb) - (ha < hb);
+}
+
+static void batch_summary(batch *b, int status)
+{
+    size_t total = gos_session_task_count(b->s);
+    GPtrArray *codes = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer code;
+    g_hash_table_iter_init(&it, b->rep.errors);
+    while (g_hash_table_iter_next(&it, &code, NULL))
+        g_ptr_array_add(codes, code);
+    g_ptr_array_sort_with_data(codes, count_desc, b->rep.errors);
+    if (b->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "type", json_object_new_string("summary"));
+        json_object_object_add(o, "file", json_str_or_null(b->sc->file));
+        json_object_object_add(o, "tasks", json_object_new_int64((int64_t)total));
+        json_object_object_add(o, "ok", json_object_new_int64((int64_t)b->rep.ok));
+        json_object_object_add(o, "failed", json_object_new_int64((int64_t)(total - b->rep.ok)));
+        json_object *errs = json_object_new_array();
+        for (guint i = 0; i < codes->len; i++) {
+            gos_hr hr = GPOINTER_TO_UINT(g_ptr_array_index(codes, i));
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "task_error", json_hr(hr));
+            json_object_object_add(e, "task_error_name", json_str_or_null(gos_hr_name(hr)));
+            json_object_object_add(e, "count",
+                                   json_object_new_int64(GPOINTER_TO_UINT(g_hash_table_lookup(b->rep.errors, GUINT_TO_POINTER(hr)))));
+            json_object_array_add(errs, e);
+        }
+        json_object_object_add(o, "task_errors", errs);
+        json_object *fs = NULL;
+        if (b->failed_line) {
+            fs = json_object_new_object();
+            json_object_object_add(fs, "line", json_object_new_int(b->failed_line));
+            json_object_object_add(fs, "message", json_str_or_null(b->failed_why));
+        }
+        json_object_object_add(o, "failed_step", fs);
+        json_object_object_add(o, "exit_status", json_object_new_int(status));
+        print_json_line(o);
+    } else {
+        printf(ngettext("Summary: %zu task, %zu ended S_OK, %zu did not.\n",
+                        "Summary: %zu tasks, %zu ended S_OK, %zu did not.\n", total),
+               total, b->rep.ok, total - b->rep.ok);
+        for (guint i = 0; i < codes->len; i++) {
+            gos_hr hr = GPOINTER_TO_UINT(g_ptr_array_index(codes, i));
+            if (hr == GOS_S_OK)
+                continue;
+            char text[GOS_HR_FORMAT_LEN];
+            gos_hr_format(hr, text, sizeof text);
+            printf("  %6u %s\n", GPOINTER_TO_UINT(g_hash_table_lookup(b->rep.errors, GUINT_TO_POINTER(hr))), text);
+        }
+    }
+    g_ptr_array_free(codes, TRUE);
+    fflush(stdout);
+}
+
+int gos_cli_batch(gos_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+    bool json = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (c != 'j')
+            return gos_cli_fail(cli, _("Usage: %s batch [--json] FILE|-"), cli->prog);
+        json = true;
+    }
+    if (optind != argc - 1)
+        return gos_cli_fail(cli, _("Usage: %s batch [--json] FILE|-"), cli->prog);
+    const char *file = argv[optind];
+    int rc = GOS_EXIT_OK;
+    char *text = read_script(cli, file, &rc);
+    if (!text)
+        return rc;
+    /* The whole file parses before anything runs: an error names file, line and column. */
     gos_script *sc = NULL;
     char *err = NULL;
-    if (gos_script_parse(text, file, &sc, &err) < 0) {
-        g_free(text);
-        int rc = gos_cli_fail(cli, "%s", err);
-        free(err);
+    int parsed = gos_script_parse(text, strcmp(file, "-") ? file : "<stdin>", &sc, &err);
+    g_free(text);
+    if (parsed < 0) {
+        rc = gos_cli_fail(cli, "%s", err);
+        g_free(err);
         return rc;
     }
-    g_free(text);
 
     bool has_connect = false;
     for (size_t i = 0; i < sc->n; i++)
         has_connect |= !strcmp(sc->cmds[i].action->name, "connect");
-    int rc = GOS_EXIT_OK;
-    char *origin = g_strdup_printf("batch:%s", file);
+    char *origin = g_strdup_printf("batch:%s", sc->file);
     /* Hosts from -c or the configuration connect first; a script that names
      * its own hosts needs no default one. */
     gos_session *s = open_session(cli, origin, cli->n_uris > 0 || !has_connect, &rc);
@@ -484,29 +864,46 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
         gos_script_free(sc);
         return rc;
     }
-    GHashTable *printed = g_hash_table_new(NULL, NULL);
-    bool step_failed = false;
-    for (size_t i = 0; i < sc->n && !gos_session_quit_requested(s); i++) {
-        const gos_cmd *cmd = &sc->cmds[i];
-        gos_session_wait_idle(s, 60000);
-        err = NULL;
-        if (gos_cmd_exec(s, cmd, &err) < 0) {
-            fprintf(stderr, "%s: %s:%d: %s\n", cli->prog, sc->file, cmd->line, err ? err : "");
-            free(err);
-            step_failed = true;
-            break;
-        }
-        if (!strcmp(cmd->action->name, "connect"))
-            gos_session_wait_idle(s, 60000);
-        report_tasks(s, printed, 0, NULL);
+
+    batch b = { .cli = cli, .s = s, .sc = sc, .json = json };
+    reporter_init(&b.rep, s, json);
+    const char *said = gos_session_status(s);   /* tasks an earlier run left unfinished */
+    if (said && *said)
+        fprintf(stderr, "%s: %s\n", cli->prog, said);
+    for (size_t i = 0; i < sc->n && !b.failed_line && !gos_session_quit_requested(s); i++) {
+        batch_step(&b, &sc->cmds[i]);
+        reporter_wait(&b.rep, 0);
     }
-    size_t failed = report_tasks(s, printed, -1, NULL);
-    size_t total = gos_session_task_count(s);
-    printf(_("Summary: %zu tasks, %zu ended S_OK, %zu did not.\n"), total, total - failed, failed);
-    g_hash_table_destroy(printed);
+    if (b.wait_timed_out) {
+        /* The script's deadline is the operator's: what still runs is asked to
+         * stop (a logoff past its point of no return finishes on its own). */
+        int n = 0;
+        for (size_t i = 0; i < gos_session_task_count(s); i++) {
+            gos_task *t = gos_session_task_at(s, i);
+            if (!gos_task_is_complete(t) && gos_task_cancel(t) == GOS_S_OK)
+                n++;
+        }
+        if (n) {
+            char *msg = g_strdup_printf(ngettext("%d task asked to cancel.", "%d tasks asked to cancel.", n), n);
+            fprintf(stderr, "%s: %s\n", cli->prog, msg);
+            g_free(msg);
+        }
+    }
+    reporter_wait(&b.rep, -1);
+
+    const char *audit = gos_engine_audit_problem(gos_session_engine(s));
+    if (b.failed_line)
+        rc = b.status;
+    else if (audit)
+        rc = gos_cli_fail(cli, "%s", audit);
+    else if (b.rep.failed)
+        rc = GOS_EXIT_FAILED;
+    if (rc == GOS_EXIT_OK && b.rep.failed)
+        rc = GOS_EXIT_FAILED;
+    batch_summary(&b, rc);
+    reporter_clear(&b.rep);
+    g_free(b.failed_why);
     gos_session_free(s);
     gos_script_free(sc);
-    if (failed || step_failed)
-        rc = GOS_EXIT_FAILED;
     return rc;
 }
