@@ -131,7 +131,7 @@ static int act_sort(gos_session *s, int argc, char **argv, char **err)
     int key = gos_sort_parse(argv[0]);
     if (key < 0) {
         if (err)
-            *err = g_strdup_printf(_("Cannot sort by '%s': use name, host, state, agent or users."), argv[0]);
+            *err = g_strdup_printf(_("Cannot sort by '%s': use name, host, state, agent, users, os or ping."), argv[0]);
         return -1;
     }
     gos_session_set_sort(s, key);
@@ -327,7 +327,7 @@ static const gos_action actions[] = {
     { "filter", act_filter, 0, 0, 8, "[state=S] [agent=A] [users=yes|no] [name=GLOB] [host=URI]",
       N_("Show only matching VMs; no arguments shows all") },
     { "search", act_search, 0, 0, 1, "[TEXT]", N_("Show VMs whose name contains the text") },
-    { "sort", act_sort, 0, 1, 1, "name|host|state|agent|users", N_("Sort by a column; again reverses") },
+    { "sort", act_sort, 0, 1, 1, "name|host|state|agent|users|os|ping", N_("Sort by a column; again reverses") },
     { "logoff", act_logoff, GOS_ACT_TARGETS | GOS_ACT_DESTRUCTIVE, 0, 64, "[VM...]",
       N_("Log off all users of the marked VMs, or the one under the cursor, or the VMs named") },
     { "cancel", act_cancel, GOS_ACT_TARGETS, 0, 0, "", N_("Cancel the running tasks of the marked VMs") },

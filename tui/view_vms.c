@@ -66,16 +66,26 @@ static void draw_header(WINDOW *w, gos_session *s, const cols *c)
         /* TRANSLATORS: column headers of the VM list; the columns are narrow. */
         "", N_("Name"), N_("Host"), N_("State"), N_("Agent"), N_("Users"),
     };
-    static const int sort_col[GOS_SORT_N] = { COL_NAME, COL_HOST, COL_STATE, COL_AGENT, COL_USERS };
+    /* The keys without a column of their own mark the column they belong
+     * to: the agent's round trip is in the agent cell, the OS goes with the name. */
+    static const int sort_col[GOS_SORT_ALL] = { COL_NAME, COL_HOST, COL_STATE, COL_AGENT, COL_USERS,
+                                                COL_NAME, COL_AGENT };
     attr_t a = gos_draw_attr(GOS_ROLE_HEADER);
     bool desc = false;
     gos_sort sort = gos_session_sort(s, &desc);
-    int sorted = (unsigned)sort < GOS_SORT_N ? sort_col[sort] : -1;
+    int sorted = (unsigned)sort < GOS_SORT_ALL ? sort_col[sort] : -1;
 
     gos_draw_fill(w, 0, 0, getmaxx(w), a);
     for (int i = 1; i < N_COLS; i++) {
         const char *arrow = gos_draw_unicode() ? (desc ? " \u25bc" : " \u25b2") : (desc ? " v" : " ^");
-        char *t = g_strdup_printf("%s%s", _(titles[i]), i == sorted ? arrow : "");
+        const char *title = _(titles[i]);
+        if (i == sorted && sort == GOS_SORT_OS)
+            /* TRANSLATORS: the name column's header while the list is sorted by guest OS. */
+            title = _("Name, by OS");
+        else if (i == sorted && sort == GOS_SORT_PING)
+            /* TRANSLATORS: the agent column's header while the list is sorted by the agent's round trip. */
+            title = _("Agent, by ping");
+        char *t = g_strdup_printf("%s%s", title, i == sorted ? arrow : "");
         gos_draw_text(w, 0, c->x[i], c->w[i], a | (i == sorted ? A_BOLD : 0), t, false);
         g_free(t);
     }
