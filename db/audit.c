@@ -110,6 +110,33 @@ static int exec_retry_busy(sqlite3 *db, const char *sql)
     return rc;
 }
 
+/*
+ * SQLite's own busy timeout sleeps 1, 2, 5, 10, ... and then 100 ms between
+ * tries. Between two appends of a busy writer the lock is free only for the
+ * few microseconds in which its next worker thread takes it, so a second
+ * guestos sleeping 100 ms at a time almost never catches it: it starved for
+ * seconds behind another's burst of logoffs and, past the timeout, failed
+ * closed. Short, jittered waits give every process a fair chance at each gap.
+ */
+static int busy_wait(void *opaque, int tries)
+{
+    gos_audit *a = opaque;
+    gint64 now = g_get_monotonic_time();
+
+    if (tries == 0)
+        a->busy_since_us = now;
+    if (now - a->busy_since_us >= (gint64)a->busy_timeout_ms * 1000)
+        return 0;
+    g_usleep((gulong)g_random_int_range(50, 400));
+    return 1;
+}
+
+static void set_busy_timeout(gos_audit *a, int ms)
+{
+    a->busy_timeout_ms = ms > 0 ? ms : 0;
+    sqlite3_busy_handler(a->db, ms > 0 ? busy_wait : NULL, a);
+}
+
 static char *build_insert_sql(void)
 {
     GString *sql = g_string_new("INSERT INTO events (");
@@ -207,7 +234,7 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
         goto fail;
     }
     sqlite3_extended_result_codes(a->db, 1);
-    sqlite3_busy_timeout(a->db, GOS_AUDIT_BUSY_TIMEOUT_MS);
+    set_busy_timeout(a, GOS_AUDIT_BUSY_TIMEOUT_MS);
     /* Statement and savepoint journals in memory: they hold the few pages one
      * append touches, and once SQLite spills one to a temporary file it writes
      * that file about ten times per event. Nothing else here needs temporary
@@ -326,7 +353,7 @@ sqlite3 *gos_audit_priv_db(gos_audit *audit)
 void gos_audit_set_busy_timeout(gos_audit *audit, int ms)
 {
     g_mutex_lock(&audit->lock);
-    sqlite3_busy_timeout(audit->db, ms);
+    set_busy_timeout(audit, ms);
     g_mutex_unlock(&audit->lock);
 }
 

@@ -36,6 +36,8 @@ struct gos_audit {
     sqlite3_stmt *st_end_kind;   /* whether a task has ended, for recovery's re-check */
     gint interrupt;              /* set by gos_audit_interrupt (any thread), read atomically */
     gint64 deadline_us;          /* monotonic time a gos_audit_query_page gives up; 0 = none */
+    int busy_timeout_ms;         /* how long a lock held by another process is waited for */
+    gint64 busy_since_us;        /* when the current wait began (see busy_wait in audit.c) */
 };
 
 /* One stored value of an event, as the hash chain sees it. */

@@ -1586,6 +1586,100 @@ typedef struct {
     char prefix[8];
 } thread_arg;
 
+/* A busy guestos: four worker threads appending on one handle until stop_at. */
+typedef struct {
+    gos_audit *a;
+    gint64 stop_at;
+    int n;
+} burst;
+
+static gpointer burst_thread(gpointer p)
+{
+    burst *b = p;
+    char *err = NULL;
+
+    while (g_get_monotonic_time() < b->stop_at) {
+        gos_audit_event e = ev_make(GOS_AUDIT_PROGRESS, "busy");
+
+        e.op_pid = getpid();
+        if (gos_audit_append(b->a, &e, NULL, &err) != 0) {
+            fprintf(stderr, "busy append: %s\n", err);
+            _exit(3);
+        }
+        g_atomic_int_inc(&b->n);
+    }
+    return NULL;
+}
+
+/*
+ * A second guestos gets its turn while another runs a burst: with SQLite's
+ * own busy timeout (which sleeps up to 100 ms between tries) it hardly ever
+ * caught the lock between the busy one's appends and failed after the
+ * timeout. Here the quiet one must get all its events in with a timeout of
+ * one second while the busy one appends for three.
+ */
+START_TEST(test_fair_writers)
+{
+    pid_t busy, quiet;
+    int status;
+
+    gos_audit_free(open_ok(dbpath));
+    busy = fork();
+    ck_assert_int_ge(busy, 0);
+    if (busy == 0) {
+        burst b = { .stop_at = g_get_monotonic_time() + 3000000 };
+        GThread *t[4];
+        char *err = NULL;
+
+        if (gos_audit_open(dbpath, &b.a, &err) != 0)
+            _exit(2);
+        for (int i = 0; i < 4; i++)
+            t[i] = g_thread_new("burst", burst_thread, &b);
+        for (int i = 0; i < 4; i++)
+            g_thread_join(t[i]);
+        gos_audit_free(b.a);
+        _exit(b.n > 0 ? 0 : 4);
+    }
+    g_usleep(500000);   /* the burst is under way */
+    quiet = fork();
+    ck_assert_int_ge(quiet, 0);
+    if (quiet == 0) {
+        gos_audit *a = NULL;
+        char *err = NULL;
+
+        if (gos_audit_open(dbpath, &a, &err) != 0)
+            _exit(2);
+        gos_audit_set_busy_timeout(a, 1000);
+        for (int i = 0; i < 40; i++) {
+            gos_audit_event e = ev_make(GOS_AUDIT_PROGRESS, "quiet");
+
+            e.op_pid = getpid();
+            if (gos_audit_append(a, &e, NULL, &err) != 0) {
+                fprintf(stderr, "quiet append %d: %s\n", i, err);
+                _exit(3);
+            }
+        }
+        gos_audit_free(a);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(quiet, &status, 0), quiet);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the quiet writer: %d", status);
+    ck_assert_int_eq(waitpid(busy, &status, 0), busy);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the busy writer: %d", status);
+    {
+        gos_audit *a = open_ok(dbpath);
+        sqlite3 *db = gos_audit_priv_db(a);
+
+        ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events WHERE task_id = 'quiet'"), 40);
+        /* It got them in during the burst, not after it. */
+        ck_assert_int_lt(raw_int(db, "SELECT max(id) FROM events WHERE task_id = 'quiet'"),
+                         raw_int(db, "SELECT max(id) FROM events WHERE task_id = 'busy'"));
+        ck_assert(verify(a).ok);
+        gos_audit_free(a);
+    }
+}
+END_TEST
+
 static gpointer thread_append(gpointer p)
 {
     thread_arg *t = p;
@@ -2133,6 +2227,7 @@ static Suite *audit_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_concurrent_writers);
     tcase_add_test(tc, test_concurrent_threads);
+    tcase_add_test(tc, test_fair_writers);
     tcase_add_test(tc, test_two_handles_one_chain);
     tcase_add_test(tc, test_sigkill_mid_append);
     suite_add_tcase(s, tc);
