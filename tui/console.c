@@ -514,13 +514,12 @@ static void play_step(console *c)
             c->play_wait_ms = wait_ms;
             return;
         case GOS_PLAY_DONE:
-            if (!status_is_error(c)) {
-                if (name)
-                    /* TRANSLATORS: %s: a macro name. */
-                    gos_session_set_status(c->s, _("Macro %s has run to its end."), name);
-                else
-                    gos_session_set_status(c->s, "%s", _("Every task has ended."));
-            }
+            /* A failing line ends in GOS_PLAY_ERROR, so this is news either way. */
+            if (name)
+                /* TRANSLATORS: %s: a macro name. */
+                gos_session_set_status(c->s, _("Macro %s has run to its end."), name);
+            else
+                gos_session_set_status(c->s, "%s", _("Every task has ended."));
             stop_play(c);
             return;
         case GOS_PLAY_ERROR: {
@@ -754,7 +753,9 @@ static void on_key(console *c, int key)
         } else if (b && play_allows(c, b)) {
             on_binding(c, b);
         } else if (b) {
-            set_error(c, _("A macro is running: press Esc to stop it first."));
+            set_error(c, gos_macro_player_name(c->play)
+                             ? _("A macro is running: press Esc to stop it first.")
+                             : _("Waiting until every task has ended: press Esc to stop waiting first."));
         }
         return;
     }
