@@ -16,6 +16,7 @@
 #include "core/i18n.h"
 #include "core/logoff.h"
 #include "core/session.h"
+#include "core/session_priv.h"
 
 /* How often running VMs with an agent channel are probed again. */
 #define PROBE_INTERVAL_MS 30000
@@ -184,6 +185,23 @@ static void probe_main(gpointer item, gpointer user)
     g_free(j);
 }
 
+void gos_session_post_agent(gos_session *s, gos_vm *probe)
+{
+    gos_msg *m = gos_msg_new(GOS_MSG_VM_AGENT);
+    m->host = g_strdup(probe->host);
+    m->vms = g_new0(gos_vm *, 1);
+    m->vms[0] = probe;
+    m->n_vms = 1;
+    gos_bus_post(s->bus, m);
+}
+
+static void probe_job_free(gpointer item)
+{
+    probe_job *j = item;
+    gos_vm_free(j->vm);
+    g_free(j);
+}
+
 static host_entry *find_host(gos_session *s, const char *uri)
 {
     for (guint i = 0; i < s->hosts->len; i++) {
@@ -296,7 +314,8 @@ int gos_session_new(const gos_session_opts *o, gos_session **out, char **err)
         gos_session_free(s);
         return -1;
     }
-    s->probes = g_thread_pool_new(probe_main, NULL, o->max_probes > 0 ? o->max_probes : 2, FALSE, NULL);
+    s->probes = g_thread_pool_new_full(probe_main, NULL, probe_job_free, o->max_probes > 0 ? o->max_probes : 2,
+                                       FALSE, NULL);
 
     /* Crashed runs leave tasks that started and never ended: say so. */
     gos_audit_event who = { .op_uid = s->op.uid, .op_user = s->op.user, .op_tty = s->op.tty,
@@ -321,7 +340,9 @@ void gos_session_free(gos_session *s)
         return;
     /* Running tasks finish (and are audited) before anything goes away. */
     if (s->probes)
-        g_thread_pool_free(s->probes, FALSE, TRUE);
+        /* Probes still queued are dropped (probe_job_free), not run: at 10,000
+         * VMs with agents that is seconds nobody waits for. Running ones end. */
+        g_thread_pool_free(s->probes, TRUE, TRUE);
     gos_engine_free(s->engine);
     if (s->bus) {
         gos_msg *m;
