@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Tests of the VM view cache: after any mix of sorts, filters, searches, agent updates and listings, it equals a plain rebuild. */
+#include <config.h>
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/session.h"
+#include "core/session_priv.h"
+#include "tests/testutil.h"
+
+#define N_VMS 600
+#define HOST_PREFIX "test://"
+
+static char *dir, *uri;
+
+/* Names that make the order interesting: case, leading zeros, digit runs of
+ * different lengths, a prefix of another name, and non-ASCII letters. */
+static char *vm_name(int i)
+{
+    switch (i % 8) {
+    case 0: return g_strdup_printf("web%d", i);
+    case 1: return g_strdup_printf("Web%d", i);
+    case 2: return g_strdup_printf("web%04d", i);
+    case 3: return g_strdup_printf("db-%d-x%d", i % 13, i);
+    case 4: return g_strdup_printf("W\xc3\xab" "b%d", i);       /* Wëb */
+    case 5: return g_strdup_printf("app%d.%d", i / 10, i % 10);
+    case 6: return g_strdup_printf("cache-%03d", i);
+    default: return g_strdup_printf("web%d-b", i / 8);
+    }
+}
+
+static void write_fleet(const char *path)
+{
+    GString *x = g_string_new("<?xml version=\"1.0\"?>\n<node>\n");
+    for (int i = 1; i <= N_VMS; i++) {
+        char *name = vm_name(i);
+        g_string_append_printf(x,
+                               "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+                               "<name>%s</name><uuid>6695eb01-0000-4000-8000-%012d</uuid>"
+                               "<memory>65536</memory><os><type>hvm</type></os>%s%s</domain>\n",
+                               name, i,
+                               i % 3 == 0 ? "<devices><channel type='unix'><target type='virtio' "
+                                            "name='org.qemu.guest_agent.0'/></channel></devices>" : "",
+                               i % 7 == 4 || i % 7 == 5 ? "<test:runstate>5</test:runstate>"
+                               : i % 7 == 6            ? "<test:runstate>3</test:runstate>" : "");
+        g_free(name);
+    }
+    g_string_append(x, "</node>\n");
+    ck_assert(g_file_set_contents(path, x->str, (gssize)x->len, NULL));
+    g_string_free(x, TRUE);
+}
+
+static gos_session *open_fleet(void)
+{
+    dir = tmpdir_new();
+    char *xml = g_build_filename(dir, "fleet.xml", NULL);
+    write_fleet(xml);
+    uri = g_strconcat(HOST_PREFIX, xml, NULL);
+    g_free(xml);
+    char *db = g_build_filename(dir, "audit.db", NULL);
+    const char *uris[] = { uri };
+    gos_session_opts o = { .uris = uris, .n_uris = 1, .audit_path = db, .origin = "cli" };
+    gos_session *s = NULL;
+    char *err = NULL;
+    ck_assert_msg(gos_session_new(&o, &s, &err) == 0, "%s", err ? err : "");
+    ck_assert_msg(gos_session_connect(s, true, &err) == 0, "%s", err ? err : "");
+    ck_assert(gos_session_wait_idle(s, 30000));
+    g_free(db);
+    return s;
+}
+
+static void close_fleet(gos_session *s)
+{
+    gos_session_free(s);
+    tmpdir_free(dir);
+    g_free(uri);
+}
+
+/* --- an independent oracle: plain filter, plain comparison ------------------- */
+
+typedef struct {
+    int state, agent, users;   /* -1 any */
+    char *name_glob;
+    char *search;
+    gos_sort sort;
+    bool desc;
+} oracle;
+
+/* Natural order, written another way than the session's: split into digit
+ * and non-digit chunks and compare chunk by chunk. */
+static int chunk_cmp(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    while (*p && *q) {
+        if (g_ascii_isdigit(*p) && g_ascii_isdigit(*q)) {
+            const unsigned char *ep = p, *eq = q;
+            while (g_ascii_isdigit(*ep))
+                ep++;
+            while (g_ascii_isdigit(*eq))
+                eq++;
+            while (p < ep && *p == '0')
+                p++;
+            while (q < eq && *q == '0')
+                q++;
+            if (ep - p != eq - q)
+                return ep - p < eq - q ? -1 : 1;
+            int c = memcmp(p, q, (size_t)(ep - p));
+            if (c)
+                return c;
+            p = ep;
+            q = eq;
+        } else {
+            int c = g_ascii_tolower((char)*p) - g_ascii_tolower((char)*q);
+            if (*p >= 0x80 || *q >= 0x80)
+                c = (int)*p - (int)*q;   /* bytes of non-ASCII letters compare as they are */
+            if (c)
+                return c;
+            p++;
+            q++;
+        }
+    }
+    return *p ? 1 : *q ? -1 : 0;
+}
+
+static int oracle_cmp(const oracle *o, const gos_vm *x, const gos_vm *y)
+{
+    int64_t kx = 0, ky = 0;
+    int c = 0;
+    switch (o->sort) {
+    case GOS_SORT_HOST: c = strcmp(x->host, y->host); break;
+    case GOS_SORT_STATE: kx = x->state; ky = y->state; break;
+    case GOS_SORT_AGENT: kx = x->heartbeat; ky = y->heartbeat; break;
+    case GOS_SORT_USERS:
+        kx = x->users_known ? (int64_t)x->n_users : -1;
+        ky = y->users_known ? (int64_t)y->n_users : -1;
+        break;
+    case GOS_SORT_OS:
+        if (!x->os_name != !y->os_name)
+            c = x->os_name ? -1 : 1;
+        else if (x->os_name)
+            c = chunk_cmp(x->os_name, y->os_name) ? chunk_cmp(x->os_name, y->os_name) : strcmp(x->os_name, y->os_name);
+        break;
+    case GOS_SORT_PING:
+        kx = x->ping_us < 0 ? INT64_MAX : x->ping_us;
+        ky = y->ping_us < 0 ? INT64_MAX : y->ping_us;
+        break;
+    default: break;
+    }
+    if (!c && kx != ky)
+        c = kx < ky ? -1 : 1;
+    if (!c)
+        c = chunk_cmp(x->name, y->name);
+    if (!c)
+        c = strcmp(x->name, y->name);
+    if (!c)
+        c = strcmp(x->host, y->host);
+    if (!c)
+        c = strcmp(x->uuid, y->uuid);
+    return o->desc ? -c : c;
+}
+
+static bool oracle_match(const oracle *o, const gos_vm *vm)
+{
+    if (o->state >= 0 && (int)vm->state != o->state)
+        return false;
+    if (o->agent >= 0 && (int)vm->heartbeat != o->agent)
+        return false;
+    if (o->users >= 0 && (vm->n_users > 0) != (o->users == 1))
+        return false;
+    if (o->name_glob && !g_pattern_match_simple(o->name_glob, vm->name))
+        return false;
+    if (o->search) {
+        char *hay = g_utf8_casefold(vm->name, -1), *needle = g_utf8_casefold(o->search, -1);
+        bool hit = strstr(hay, needle) || strstr(vm->uuid, o->search);
+        g_free(hay);
+        g_free(needle);
+        if (!hit)
+            return false;
+    }
+    return true;
+}
+
+static void check_view(gos_session *s, const oracle *o, const char *what)
+{
+    gos_inventory *inv = gos_session_inventory(s);
+    size_t want = 0, n = gos_inventory_count(inv);
+    size_t totals[GOS_VM_N_STATES] = { 0 }, got_totals[GOS_VM_N_STATES];
+    for (size_t i = 0; i < n; i++) {
+        const gos_vm *vm = gos_inventory_at(inv, i);
+        want += oracle_match(o, vm);
+        totals[vm->state]++;
+    }
+    size_t have = gos_session_view_count(s);
+    ck_assert_msg(have == want, "%s: the view shows %zu VMs, a rebuild %zu", what, have, want);
+    for (size_t i = 0; i < have; i++) {
+        const gos_vm *vm = gos_session_view_at(s, i);
+        ck_assert_msg(oracle_match(o, vm), "%s: row %zu (%s) does not match", what, i, vm->name);
+        if (i)
+            ck_assert_msg(oracle_cmp(o, gos_session_view_at(s, i - 1), vm) < 0, "%s: rows %zu (%s) and %zu (%s) out of order",
+                          what, i - 1, gos_session_view_at(s, i - 1)->name, i, vm->name);
+    }
+    gos_session_state_totals(s, got_totals);
+    ck_assert_msg(memcmp(totals, got_totals, sizeof totals) == 0, "%s: state totals differ", what);
+    bool desc = false;
+    ck_assert_int_eq(gos_session_sort(s, &desc), o->sort);
+    ck_assert_int_eq(desc, o->desc);
+}
+
+/* --- random changes -------------------------------------------------------------- */
+
+static void random_filter(gos_session *s, oracle *o, GRand *r)
+{
+    static const char *const globs[] = { "web*", "*1*", "W?b*", "db-*", "*-b", "app1*.?" };
+    static const char *const states[] = { "running", "shut-off", "paused" };
+    static const char *const agents[] = { "ok", "lost", "no-contact", "unknown", "no-channel", "unsupported" };
+    char *words[4];
+    int n = 0;
+    o->state = o->agent = o->users = -1;
+    g_clear_pointer(&o->name_glob, g_free);
+    if (g_rand_boolean(r)) {
+        const char *st = states[g_rand_int_range(r, 0, 3)];
+        words[n++] = g_strdup_printf("state=%s", st);
+        o->state = gos_vm_state_parse(st);
+    }
+    if (g_rand_int_range(r, 0, 3) == 0) {
+        const char *g = globs[g_rand_int_range(r, 0, G_N_ELEMENTS(globs))];
+        words[n++] = g_strdup_printf("name=%s", g);
+        o->name_glob = g_strdup(g);
+    }
+    if (g_rand_int_range(r, 0, 3) == 0) {
+        const char *a = agents[g_rand_int_range(r, 0, G_N_ELEMENTS(agents))];
+        words[n++] = g_strdup_printf("agent=%s", a);
+        o->agent = gos_heartbeat_parse(a);
+    }
+    if (g_rand_int_range(r, 0, 4) == 0) {
+        bool yes = g_rand_boolean(r);
+        words[n++] = g_strdup(yes ? "users=yes" : "users=no");
+        o->users = yes;
+    }
+    char *err = NULL;
+    ck_assert_msg(gos_session_set_filter(s, n, words, &err) == 0, "%s", err ? err : "");
+    for (int i = 0; i < n; i++)
+        g_free(words[i]);
+}
+
+static void random_search(gos_session *s, oracle *o, GRand *r)
+{
+    static const char *const starts[] = { "w", "W", "\xc3\xab", "db", "1", "-b", "6695eb01-0000-4000-8000-0000000001" };
+    static const char more[] = "eb0123-";
+    char *next;
+    int how = g_rand_int_range(r, 0, 5);
+    if (how == 0 || !o->search) {
+        next = g_strdup(starts[g_rand_int_range(r, 0, G_N_ELEMENTS(starts))]);
+    } else if (how <= 2) {
+        next = g_strdup_printf("%s%c", o->search, more[g_rand_int_range(r, 0, (gint32)strlen(more))]);
+    } else if (how == 3) {
+        /* backspace: drop the last character */
+        const char *end = o->search + strlen(o->search);
+        const char *prev = g_utf8_find_prev_char(o->search, end);
+        next = prev && prev > o->search ? g_strndup(o->search, (gsize)(prev - o->search)) : NULL;
+    } else {
+        next = NULL;
+    }
+    gos_session_set_search(s, next);
+    g_free(o->search);
+    o->search = next && *next ? next : NULL;
+    if (!o->search)
+        g_free(next);
+}
+
+static void random_agent(gos_session *s, GRand *r, bool through_session)
+{
+    static const char *const oses[] = { "Debian GNU/Linux 12", "Windows Server 2022", "Alpine Linux v3.19",
+                                        "Windows 11 Pro" };
+    gos_inventory *inv = gos_session_inventory(s);
+    const gos_vm *vm = gos_inventory_at(inv, (size_t)g_rand_int_range(r, 0, (gint32)gos_inventory_count(inv)));
+    /* the probe's answer: agent fields on a blank VM, merged into a copy */
+    gos_vm *ans = gos_vm_new();
+    ans->heartbeat = (gos_heartbeat)g_rand_int_range(r, 0, GOS_HB_N);
+    ans->ping_us = g_rand_int_range(r, -1, 5000);
+    ans->os_name = g_rand_boolean(r) ? g_strdup(oses[g_rand_int_range(r, 0, G_N_ELEMENTS(oses))]) : NULL;
+    ans->users_known = g_rand_int_range(r, 0, 4) != 0;
+    ans->n_users = ans->users_known ? (size_t)g_rand_int_range(r, 0, 3) : 0;
+    ans->users = ans->n_users ? g_new0(gos_user, ans->n_users) : NULL;
+    for (size_t i = 0; i < ans->n_users; i++)
+        ans->users[i].name = g_strdup_printf("user%zu", i);
+    gos_vm *p = gos_vm_dup(vm);
+    gos_vm_merge_agent(p, ans);
+    gos_vm_free(ans);
+    if (through_session) {
+        gos_session_post_agent(s, p);
+        gos_session_pump(s);
+    } else {
+        gos_inventory_merge_agent(inv, p);
+        gos_vm_free(p);
+    }
+}
+
+START_TEST(test_view_equals_rebuild)
+{
+    gos_session *s = open_fleet();
+    oracle o = { .state = -1, .agent = -1, .users = -1, .sort = GOS_SORT_NAME };
+    check_view(s, &o, "start");
+    GRand *r = g_rand_new_with_seed(20261130);
+    char *remembered = NULL;   /* UUID of the VM last put under the cursor */
+    for (int step = 0; step < 1500; step++) {
+        int op = g_rand_int_range(r, 0, 100);
+        const char *what;
+        if (op < 12) {
+            gos_sort key = (gos_sort)g_rand_int_range(r, 0, GOS_SORT_ALL);
+            o.desc = key == o.sort ? !o.desc : false;
+            o.sort = key;
+            gos_session_set_sort(s, key);
+            what = "sort";
+        } else if (op < 24) {
+            random_filter(s, &o, r);
+            what = "filter";
+        } else if (op < 44) {
+            random_search(s, &o, r);
+            what = "search";
+        } else if (op < 80) {
+            /* a burst of agent updates, applied as the console applies them */
+            for (int k = g_rand_int_range(r, 1, 6); k > 0; k--)
+                random_agent(s, r, true);
+            what = "agent update";
+        } else if (op < 88) {
+            random_agent(s, r, false);
+            what = "agent data changed behind the view";
+        } else if (op < 97) {
+            gos_session_move_cursor(s, g_rand_int_range(r, -40, 40));
+            const gos_vm *vm = gos_session_view_at(s, gos_session_cursor(s));
+            g_free(remembered);
+            remembered = vm ? g_strdup(vm->uuid) : NULL;
+            what = "cursor";
+        } else {
+            gos_session_refresh(s);
+            ck_assert(gos_session_wait_idle(s, 30000));
+            what = "refresh";
+        }
+        char label[64];
+        g_snprintf(label, sizeof label, "step %d (%s)", step, what);
+        check_view(s, &o, label);
+        /* The cursor stays on its VM whenever that VM is shown. */
+        if (remembered) {
+            size_t n = gos_session_view_count(s), at = SIZE_MAX;
+            for (size_t i = 0; i < n && at == SIZE_MAX; i++)
+                if (!strcmp(gos_session_view_at(s, i)->uuid, remembered))
+                    at = i;
+            if (at != SIZE_MAX)
+                ck_assert_msg(gos_session_cursor(s) == at, "%s: the cursor left its VM (row %zu, cursor %zu)", label,
+                              at, gos_session_cursor(s));
+        }
+        ck_assert(gos_session_cursor(s) < MAX(gos_session_view_count(s), 1));
+    }
+    g_free(remembered);
+    g_rand_free(r);
+    g_free(o.name_glob);
+    g_free(o.search);
+    close_fleet(s);
+}
+END_TEST
+
+START_TEST(test_natural_name_order)
+{
+    gos_session *s = open_fleet();
+    char *w[] = { "name=web*" };
+    ck_assert_int_eq(gos_session_set_filter(s, 1, w, NULL), 0);
+    /* by value, not by bytes: web8 before web16 */
+    size_t n = gos_session_view_count(s);
+    ck_assert_uint_gt(n, 10);
+    const gos_vm *a = gos_inventory_find(gos_session_inventory(s), NULL, "web8");
+    const gos_vm *b = gos_inventory_find(gos_session_inventory(s), NULL, "web16");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    size_t ia = 0, ib = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (gos_session_view_at(s, i) == a)
+            ia = i;
+        if (gos_session_view_at(s, i) == b)
+            ib = i;
+    }
+    ck_assert_msg(ia < ib, "web8 must come before web16 (rows %zu, %zu)", ia, ib);
+    close_fleet(s);
+}
+END_TEST
+
+START_TEST(test_marks_at_scale)
+{
+    gos_session *s = open_fleet();
+    gos_inventory *inv = gos_session_inventory(s);
+    size_t web = 0;
+    for (size_t i = 0; i < gos_inventory_count(inv); i++)
+        web += g_pattern_match_simple("web*", gos_inventory_at(inv, i)->name);
+    ck_assert_uint_eq(gos_session_select(s, "web*"), web);
+    ck_assert_uint_eq(gos_session_marked_count(s), web);
+    /* marking twice counts once; marks survive a listing (new VM objects) */
+    ck_assert_uint_eq(gos_session_select(s, "web*"), web);
+    ck_assert_uint_eq(gos_session_marked_count(s), web);
+    gos_session_refresh(s);
+    ck_assert(gos_session_wait_idle(s, 30000));
+    size_t shown = 0;
+    for (size_t i = 0; i < gos_session_view_count(s); i++)
+        shown += gos_session_is_marked(s, gos_session_view_at(s, i));
+    ck_assert_uint_eq(shown, web);
+    size_t n = 0;
+    g_free(gos_session_targets(s, &n));
+    ck_assert_uint_eq(n, web);
+    /* by UUID, any case */
+    gos_session_mark_all(s, false);
+    ck_assert_uint_eq(gos_session_select(s, "6695EB01-0000-4000-8000-000000000007"), 1);
+    /* select-all marks what the view shows, on top of what is marked */
+    char *f[] = { "state=paused" };
+    ck_assert_int_eq(gos_session_set_filter(s, 1, f, NULL), 0);
+    size_t paused = gos_session_view_count(s);
+    gos_session_mark_all(s, true);
+    /* VM 7 runs (7 mod 7 == 0), so it is not among the paused ones */
+    ck_assert_uint_eq(gos_session_marked_count(s), paused + 1);
+    close_fleet(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("view");
+    TCase *tc = tcase_create("fleet");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, test_view_equals_rebuild);
+    tcase_add_test(tc, test_natural_name_order);
+    tcase_add_test(tc, test_marks_at_scale);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
