@@ -94,8 +94,9 @@ static int task_audit(gos_task *t, gos_audit_kind kind)
     if (rc < 0) {
         g_mutex_lock(&e->lock);
         if (!e->audit_problem)
-            e->audit_problem = g_strdup_printf(_("The audit log cannot be written, so no new task starts: %s"),
-                                               err ? err : "?");
+            /* TRANSLATORS: %s is the audit store's sentence saying why (locked, full,
+             * read-only). Short: the console shows it on one status line. */
+            e->audit_problem = g_strdup_printf(_("No new task starts: %s"), err ? err : "?");
         g_mutex_unlock(&e->lock);
         free(err);
     }

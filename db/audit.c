@@ -383,21 +383,22 @@ int gos_audit_batch_commit(gos_audit *audit, char **err)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* One whole sentence for a failed append; the event is never half-written. */
+/* One whole sentence for a failed append; the event is never half-written.
+ * Short, with the cause first: the console shows it on one status line. */
 static void append_error(char **err, int rc, const char *msg)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        gos_audit_set_err(err, _("The audit database stayed locked by another process, so the event was not recorded."));
+        gos_audit_set_err(err, _("Another process kept the audit database locked."));
         break;
     case SQLITE_FULL:
-        gos_audit_set_err(err, _("The audit database or its disk is full, so the event was not recorded."));
+        gos_audit_set_err(err, _("The audit database or its disk is full."));
         break;
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_CANTOPEN:
-        gos_audit_set_err(err, _("The audit database cannot be written, so the event was not recorded."));
+        gos_audit_set_err(err, _("The audit database cannot be written."));
         break;
     default:
         /* TRANSLATORS: %s is SQLite's own description of the failure. */

@@ -170,7 +170,7 @@ START_TEST(test_fail_closed_mid_run)
     /* The engine says why, and refuses anything new. */
     const char *problem = gos_engine_audit_problem(e);
     ck_assert_ptr_nonnull(problem);
-    ck_assert_ptr_nonnull(strstr(problem, "no new task starts"));
+    ck_assert_ptr_nonnull(strstr(problem, "No new task starts"));
     ck_assert_ptr_nonnull(strstr(problem, "locked"));
     ck_assert_ptr_null(submit(e, jn, "web3", &err));
     ck_assert_ptr_nonnull(err);
