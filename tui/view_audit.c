@@ -41,7 +41,7 @@
 #define PREVIEW_LINES 4
 
 /* Column where values start in the task detail. */
-#define VALUE_X 20
+#define VALUE_X 18
 
 typedef struct row {
     int64_t key;
@@ -736,24 +736,16 @@ static void draw_title(WINDOW *w, gos_audit_pager *p, int width)
 {
     attr_t h = gos_draw_attr(GOS_ROLE_HEADER) | A_BOLD;
     gos_draw_fill(w, 0, 0, width, h);
+    /* The top line of the frame says "Audit log" already: all the room is the filter's. */
     char *left = p->filter_text && *p->filter_text
                      /* TRANSLATORS: the audit view's title with the filter words in force. */
-                     ? g_strdup_printf(_("Audit log, filter: %s"), p->filter_text)
+                     ? g_strdup_printf(_("Filter: %s"), p->filter_text)
                      /* TRANSLATORS: the audit view's title without a filter. */
-                     : g_strdup(_("Audit log, all tasks, newest first"));
-    char *right;
-    if (p->busy)
-        /* TRANSLATORS: the audit view while a slow query runs on its worker. */
-        right = g_strconcat(_("Searching"), gos_draw_unicode() ? "\u2026" : "...", NULL);
-    else if (p->newer && p->older)
-        /* TRANSLATORS: where the page stands in the audit log. */
-        right = g_strdup(_("newer above, older below"));
-    else if (p->newer)
-        right = g_strdup(_("newer above, oldest page"));
-    else if (p->older)
-        right = g_strdup(_("newest page, older below"));
-    else
-        right = g_strdup("");
+                     : g_strdup(_("All tasks, newest first"));
+    char *right = p->busy
+                      /* TRANSLATORS: the audit view while a slow query runs on its worker. */
+                      ? g_strconcat(_("Searching"), gos_draw_unicode() ? "\u2026" : "...", NULL)
+                      : g_strdup("");
     int rw = gos_text_width(right) + 1;
     if (rw > width / 2)
         rw = width / 2;
@@ -763,19 +755,35 @@ static void draw_title(WINDOW *w, gos_audit_pager *p, int width)
     g_free(right);
 }
 
+/* Where the page stands, at the right of the column headers. */
+static void draw_position(WINDOW *w, gos_audit_pager *p, int x, int width, attr_t h)
+{
+    /* TRANSLATORS: the audit view: more tasks are above (newer) or below (older) the page. */
+    const char *where = p->newer && p->older ? _("more above and below")
+                        : p->newer ? _("more above")
+                        : p->older ? _("more below") : "";
+    int ww = gos_text_width(where);
+    if (*where && ww + 1 < width - x)
+        gos_draw_text_right(w, 1, width - ww - 1, ww, h, where);
+}
+
 /* Every field of a task, one per line; long values wrap at their column. */
 static void build_detail(gos_lines *l, const row *r)
 {
     char buf[64], num[32];
 
-    gos_lines_text(l, GOS_ROLE_HEADER, 0, or_dash(r->vm_name ? r->vm_name : r->vm_uuid));
-    /* TRANSLATORS: labels of the audit task detail; the values start at column 20. */
-    gos_lines_pair(l, VALUE_X, _("Task"), GOS_ROLE_NORMAL, or_dash(r->task_id));
-    g_snprintf(num, sizeof num, "%lld", (long long)r->key);
-    gos_lines_pair(l, VALUE_X, _("Audit key"), GOS_ROLE_DIM, num);
+    /* Fields that belong together share a line, so that a whole task fits
+     * on 80x24; the page keys scroll what does not. */
+    /* TRANSLATORS: the task id and its key in the audit log (the id of its first event). */
+    char *task = g_strdup_printf(_("%s (audit key %lld)"), or_dash(r->task_id), (long long)r->key);
+    /* TRANSLATORS: labels of the audit task detail; the values start at column 18. */
+    gos_lines_pair(l, VALUE_X, _("Task"), GOS_ROLE_NORMAL, task);
+    g_free(task);
     gos_lines_pair(l, VALUE_X, _("Host"), GOS_ROLE_NORMAL, or_dash(r->host));
-    gos_lines_pair(l, VALUE_X, _("VM name"), GOS_ROLE_NORMAL, or_dash(r->vm_name));
-    gos_lines_pair(l, VALUE_X, _("VM UUID"), GOS_ROLE_NORMAL, or_dash(r->vm_uuid));
+    /* TRANSLATORS: a VM's name and its UUID. */
+    char *vm = g_strdup_printf(_("%s (UUID %s)"), or_dash(r->vm_name), or_dash(r->vm_uuid));
+    gos_lines_pair(l, VALUE_X, _("VM"), GOS_ROLE_NORMAL, vm);
+    g_free(vm);
     gos_lines_pair(l, VALUE_X, _("Action"), GOS_ROLE_NORMAL, or_dash(r->action));
     /* TRANSLATORS: the operator's user name and numeric uid. */
     char *op = g_strdup_printf(_("%s (uid %lld)"), or_dash(r->op_user), (long long)r->op_uid);
@@ -792,10 +800,12 @@ static void build_detail(gos_lines *l, const row *r)
     gos_lines_pair(l, VALUE_X, _("Phase"), GOS_ROLE_NORMAL, phase);
     g_free(phase);
     gos_lines_pair(l, VALUE_X, _("Result"), result_role(r), result_text(r));
+    /* The description once when the call and the task say the same. */
+    bool same = r->has_call_hr && r->has_task_error && r->call_hr == r->task_error;
     char *call = hr_text(r->has_call_hr, r->call_hr);
     gos_lines_pair(l, VALUE_X, _("Call HRESULT"), GOS_ROLE_NORMAL, call);
     g_free(call);
-    if (r->has_call_hr)
+    if (r->has_call_hr && !same)
         gos_lines_add(l, GOS_ROLE_NORMAL, -1, NULL, GOS_ROLE_DIM, VALUE_X, gos_hr_describe(r->call_hr),
                       GOS_ROLE_NORMAL, -1, NULL);
     char *error = hr_text(r->has_task_error, r->task_error);
@@ -809,10 +819,12 @@ static void build_detail(gos_lines *l, const row *r)
         g_snprintf(num, sizeof num, "%d", r->virt_code);
     gos_lines_pair(l, VALUE_X, _("libvirt error"), GOS_ROLE_NORMAL, r->virt_code ? num : _("none"));
     gos_lines_pair(l, VALUE_X, _("Message"), GOS_ROLE_NORMAL, or_dash(r->message));
-    gos_lines_pair(l, VALUE_X, _("Users before"), GOS_ROLE_NORMAL,
-                   r->users_before ? (*r->users_before ? r->users_before : _("none")) : _("unknown"));
-    gos_lines_pair(l, VALUE_X, _("Users after"), GOS_ROLE_NORMAL,
-                   r->users_after ? (*r->users_after ? r->users_after : _("none")) : _("unknown"));
+    const char *before = r->users_before ? (*r->users_before ? r->users_before : _("none")) : _("unknown");
+    const char *after = r->users_after ? (*r->users_after ? r->users_after : _("none")) : _("unknown");
+    /* TRANSLATORS: the users logged on before and after the task. */
+    char *users = g_strdup_printf(_("before: %s; after: %s"), before, after);
+    gos_lines_pair(l, VALUE_X, _("Users"), GOS_ROLE_NORMAL, users);
+    g_free(users);
 }
 
 /* The few lines under the list: who, and what came of it. */
@@ -883,6 +895,7 @@ void gos_view_audit_draw(WINDOW *w, gos_session *s, gos_audit_pager *p)
     gos_draw_text(w, 1, x_action, w_action, h, _("Action"), false);
     gos_draw_text(w, 1, x_result, w_result, h, _("Result"), false);
     gos_draw_text(w, 1, x_error, width - x_error, h, _("Error"), false);
+    draw_position(w, p, x_error + gos_text_width(_("Error")) + 1, width, h);
 
     for (int r = 0; r < page && !p->busy; r++) {
         int y = 2 + r;
