@@ -60,8 +60,11 @@ static int task_audit(gos_task *t, gos_audit_kind kind)
     gos_audit_event ev = { 0 };
     char *err = NULL;
 
-    g_mutex_lock(&t->lock);
-    gos_task_info *i = &t->info;
+    /* A copy, so that no lock is held while SQLite waits for the disk or for
+     * another writer: the console reads this task's state meanwhile. */
+    gos_task_info snap;
+    gos_task_snapshot(t, &snap);
+    const gos_task_info *i = &snap;
     ev.kind = kind;
     ev.task_id = i->id;
     ev.ts_ms = kind == GOS_AUDIT_SUBMITTED ? i->submitted_ms : 0;
@@ -86,10 +89,8 @@ static int task_audit(gos_task *t, gos_audit_kind kind)
     ev.message = kind == GOS_AUDIT_COMPLETED ? i->message : kind == GOS_AUDIT_SUBMITTED ? i->description : NULL;
     ev.users_before = i->users_before;
     ev.users_after = i->users_after;
-    /* The store copies everything inside append, so the lock can be held:
-     * the strings must not change under it. */
     int rc = gos_audit_append(e->audit, &ev, NULL, &err);
-    g_mutex_unlock(&t->lock);
+    gos_task_info_clear(&snap);
 
     if (rc < 0) {
         g_mutex_lock(&e->lock);
