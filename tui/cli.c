@@ -455,6 +455,11 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
     reporter rep;
     reporter_init(&rep, s, false);
     reporter_wait(&rep, -1);
+    /* Fail closed, and say why: an outcome the audit log could not record is a
+     * database error (unless the refusal was printed above already). */
+    const char *audit = gos_engine_audit_problem(gos_session_engine(s));
+    if (audit && rc != GOS_EXIT_USAGE)
+        rc = gos_cli_fail(cli, "%s", audit);
     if (rc == GOS_EXIT_OK && rep.failed)
         rc = GOS_EXIT_FAILED;
     reporter_clear(&rep);
