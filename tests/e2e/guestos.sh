@@ -16,23 +16,7 @@ here=$(dirname -- "${BASH_SOURCE[0]}")
 GUESTOS=${GUESTOS:-./guestos}
 [ -x "$GUESTOS" ] || { echo "SKIP: no guestos binary at $GUESTOS"; exit 77; }
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-check() {
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-finish() {
-  echo "e2e-guestos: $pass passed, $fail failed"
-  [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
-  exit $?
-}
-die() {
-  not_ok "$*"
-  finish
-}
+E2E_SUITE=e2e-guestos
 
 e2e_setup
 trap 'screen_cleanup; e2e_cleanup' EXIT

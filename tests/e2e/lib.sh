@@ -32,6 +32,28 @@ E2E_USERS=(alice:1001 bob:1002 carol:1003 dave:1004 erin:1005
 # The logoff plan: a constant script, user names only as argv entries.
 E2E_LOGOFF_SCRIPT_FILE=$E2E_LIB_DIR/../../core/logoff-linux.sh
 
+# ------------------------------------------------------------ reporting ---
+
+# TAP-like lines and a closing count; E2E_SUITE names the test in it.
+E2E_PASS=0 E2E_FAIL=0
+ok() { E2E_PASS=$((E2E_PASS + 1)); echo "ok - $*"; }
+not_ok() { E2E_FAIL=$((E2E_FAIL + 1)); echo "not ok - $*"; }
+# check WHAT COMMAND...: ok when COMMAND succeeds
+check() {
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+finish() {
+  echo "${E2E_SUITE:-e2e}: $E2E_PASS passed, $E2E_FAIL failed"
+  [ "$E2E_FAIL" = 0 ] && [ "$E2E_PASS" -gt 0 ]
+  exit $?
+}
+die() {
+  not_ok "$*"
+  finish
+}
+
 e2e_log() { printf 'e2e: %s\n' "$*" >&2; }
 
 # Milliseconds since the epoch (bash 5 EPOCHREALTIME, no fork).

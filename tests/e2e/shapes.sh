@@ -7,18 +7,7 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-finish() {
-  echo "shapes: $pass passed, $fail failed"
-  [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
-  exit $?
-}
-die() {
-  not_ok "$*"
-  finish
-}
+E2E_SUITE=shapes
 # expect WHAT PATTERN TEXT: TEXT matches the glob PATTERN
 expect() {
   # shellcheck disable=SC2053
