@@ -25,7 +25,7 @@ full_cleanup() {
 trap full_cleanup EXIT
 
 fleet="$AUDIT_TMP/fleet.xml"
-audit_fleet 300 "$fleet"
+audit_fleet 150 "$fleet"
 printf 'select-all\nlogoff\nwait\n' >"$AUDIT_TMP/all.batch"
 
 # run_until_full NAME COMMAND...: runs COMMAND on a fresh database in the tmpfs, fills the
@@ -35,7 +35,7 @@ run_until_full() {
     shift
     rm -f "$mnt"/*
     db="$mnt/audit.db"
-    "$GUESTOS" -c "test://$fleet" --audit-db "$db" list >/dev/null 2>&1 || audit_fatal "cannot make $db"
+    "$GUESTOS" -c test:///default --audit-db "$db" list >/dev/null 2>&1 || audit_fatal "cannot make $db"
     "$@" >"$AUDIT_TMP/$name.out" 2>"$AUDIT_TMP/$name.err" &
     pid=$!
     audit_pids="$audit_pids $pid"
@@ -58,7 +58,7 @@ check_failed_closed() {
     grep -q "No new task starts: The audit database or its disk is full\." "$AUDIT_TMP/$1.err" ||
         audit_fail "$1 does not say why: $(cat "$AUDIT_TMP/$1.err")"
     started=$(audit_sql "$db" "SELECT count(*) FROM tasks WHERE started")
-    [ "$started" -lt 300 ] || audit_fail "$1: all 300 tasks started, the disk never filled"
+    [ "$started" -lt 150 ] || audit_fail "$1: all 150 tasks started, the disk never filled"
     # Every task that started and ended was recorded; those that started and could
     # not record their end are the only open ones, at most one per worker.
     open=$(audit_sql "$db" "SELECT count(*) FROM tasks WHERE started AND end_kind IS NULL")
@@ -68,13 +68,13 @@ check_failed_closed() {
     [ "$(audit_sql "$db" "PRAGMA integrity_check")" = ok ] || audit_fail "$1: integrity_check"
     "$GUESTOS" --audit-db "$db" audit verify >"$AUDIT_TMP/verify.txt" ||
         audit_fail "$1: verify after the disk filled: $(cat "$AUDIT_TMP/verify.txt")"
-    echo "$1: $started of 300 tasks started before the disk filled; exit 2 with the reason"
+    echo "$1: $started of 150 tasks started before the disk filled; exit 2 with the reason"
 }
 
 run_until_full batch "$GUESTOS" -c "test://$fleet" --audit-db "$mnt/audit.db" batch "$AUDIT_TMP/all.batch"
 check_failed_closed batch
 
-vms=$(seq -f 'vm-%03g' 1 300)
+vms=$(seq -f 'vm-%03g' 1 150)
 # shellcheck disable=SC2086 # one argument per VM
 run_until_full logoff "$GUESTOS" -c "test://$fleet" --audit-db "$mnt/audit.db" logoff $vms
 check_failed_closed logoff
