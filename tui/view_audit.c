@@ -110,6 +110,7 @@ struct gos_audit_pager {
     bool async_ok;         /* a worker can open the file too (not :memory:) */
     char *path;
     unsigned gen;          /* of the newest request */
+    bool slow;             /* the filter in force ran past the budget once: straight to the worker */
     bool busy;             /* the worker has the newest request */
     bool again;            /* a reload was asked for while busy */
     gint64 busy_since;
@@ -521,6 +522,7 @@ static void load(gos_session *s, gos_audit_pager *p, load_kind kind, cursor_rule
         g_free(p->filter_text);
         p->filter_text = words_text(words);
         p->filter_gen = gen;
+        p->slow = false;
     }
     p->stale = false;
     p->again = false;
@@ -549,7 +551,11 @@ static void load(gos_session *s, gos_audit_pager *p, load_kind kind, cursor_rule
         request_free(rq);
         return;
     }
-    if (!p->busy) {
+    /* A filter that was slow once is slow again (every task update reloads
+     * the page): the UI thread does not spend its budget on it each time. */
+    if (p->slow && !p->busy && worker_start(p)) {
+        p->busy_since = g_get_monotonic_time();
+    } else if (!p->busy) {
         gint64 t0 = g_get_monotonic_time();
         result *res = NULL;
         int r = run_request(audit, rq, p->async_ok ? SYNC_BUDGET_MS : 0, &res);
@@ -561,6 +567,7 @@ static void load(gos_session *s, gos_audit_pager *p, load_kind kind, cursor_rule
             return;
         }
         result_free(res);
+        p->slow = true;
         if (!worker_start(p)) {
             /* No worker: wait for the answer here. */
             r = run_request(audit, rq, 0, &res);
@@ -572,13 +579,16 @@ static void load(gos_session *s, gos_audit_pager *p, load_kind kind, cursor_rule
         }
         p->busy_since = t0;
     }
-    /* The worker takes it; a question it is still answering is dropped. */
+    /* The worker takes it; a question it is still answering is dropped
+     * (interrupted once the new one waits, so that it cannot be taken up again). */
+    bool was_busy = p->busy;
     g_mutex_lock(&p->lock);
     request_free(p->pending);
     p->pending = rq;
     g_cond_signal(&p->cond);
     g_mutex_unlock(&p->lock);
-    gos_audit_interrupt(p->wh);
+    if (was_busy)
+        gos_audit_interrupt(p->wh);
     p->busy = true;
 }
 
