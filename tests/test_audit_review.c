@@ -13,7 +13,9 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "core/actions.h"
 #include "core/hresult.h"
+#include "core/session.h"
 #include "core/task.h"
 #include "db/audit.h"
 #include "db/audit_priv.h"
@@ -295,6 +297,102 @@ START_TEST(test_page_budget)
 }
 END_TEST
 
+/* --- the actions: keys, macros and batch lines set the view's filter ------ */
+
+static gos_session *open_session(void)
+{
+    const char *uris[] = { "test:///default" };
+    gos_session_opts o = { .uris = uris, .n_uris = 1, .audit_path = ":memory:", .origin = "cli" };
+    gos_session *s = NULL;
+    char *err = NULL;
+    ck_assert_msg(gos_session_new(&o, &s, &err) == 0, "%s", err ? err : "");
+    ck_assert_msg(gos_session_connect(s, true, &err) == 0, "%s", err ? err : "");
+    gos_session_wait_idle(s, 10000);
+    return s;
+}
+
+/* Runs one action line; returns its result, *err as the action left it. */
+static int run(gos_session *s, const char *line, char **err)
+{
+    gos_cmd cmd;
+    ck_assert_msg(gos_cmd_parse(line, &cmd, err) == 0, "%s: %s", line, *err ? *err : "");
+    int r = gos_cmd_exec(s, &cmd, err);
+    gos_cmd_clear(&cmd);
+    return r;
+}
+
+static char *words(gos_session *s, unsigned *gen)
+{
+    return g_strjoinv(" ", (char **)gos_session_audit_filter(s, gen));
+}
+
+START_TEST(test_actions_set_the_filter)
+{
+    gos_session *s = open_session();
+    char *err = NULL, *w;
+    unsigned g0, g1;
+
+    w = words(s, &g0);
+    ck_assert_str_eq(w, "");
+    g_free(w);
+    ck_assert_int_ge(run(s, "audit-filter --vm web1 --result TimeOutError", &err), 0);
+    ck_assert_int_eq(gos_session_view(s), GOS_VIEW_AUDIT);
+    w = words(s, &g1);
+    ck_assert_str_eq(w, "--vm web1 --result TimeOutError");
+    ck_assert_uint_ne(g0, g1);
+    g_free(w);
+
+    /* A bad word fails the line and leaves the filter as it was. */
+    ck_assert_int_eq(run(s, "audit-filter --result Fine", &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "'Fine' is not a task result"));
+    g_free(err);
+    err = NULL;
+    w = words(s, &g0);
+    ck_assert_str_eq(w, "--vm web1 --result TimeOutError");
+    ck_assert_uint_eq(g0, g1);
+    g_free(w);
+
+    /* audit-search sets --search, replaces an earlier one, keeps the rest; no text clears it. */
+    ck_assert_int_ge(run(s, "audit-search \"two words\"", &err), 0);
+    w = words(s, NULL);
+    ck_assert_str_eq(w, "--vm web1 --result TimeOutError --search two words");
+    g_free(w);
+    ck_assert_int_ge(run(s, "audit-filter --sea=x --vm web2", &err), 0);
+    ck_assert_int_ge(run(s, "audit-search y", &err), 0);
+    w = words(s, NULL);
+    ck_assert_str_eq(w, "--vm web2 --search y");
+    g_free(w);
+    ck_assert_int_ge(run(s, "audit-search", &err), 0);
+    w = words(s, NULL);
+    ck_assert_str_eq(w, "--vm web2");
+    g_free(w);
+
+    /* history: the VM under the cursor, by UUID and host; or the one named. */
+    gos_session_set_view(s, GOS_VIEW_VMS);
+    ck_assert_uint_gt(gos_session_view_count(s), 0);
+    ck_assert_int_ge(run(s, "history", &err), 0);
+    ck_assert_int_eq(gos_session_view(s), GOS_VIEW_AUDIT);
+    ck_assert_int_eq(gos_session_previous_view(s), GOS_VIEW_VMS);
+    w = words(s, NULL);
+    ck_assert_str_eq(w, "--vm 6695eb01-f6a4-8304-79aa-97f2502e193f --host test:///default");
+    g_free(w);
+    ck_assert_int_ge(run(s, "history web9", &err), 0);
+    w = words(s, NULL);
+    ck_assert_str_eq(w, "--vm web9");
+    g_free(w);
+    /* An empty filter shows all. */
+    ck_assert_int_ge(run(s, "audit-filter", &err), 0);
+    w = words(s, NULL);
+    ck_assert_str_eq(w, "");
+    g_free(w);
+    /* audit-detail belongs to the audit view. */
+    gos_session_set_view(s, GOS_VIEW_VMS);
+    ck_assert_int_eq(run(s, "audit-detail", &err), -1);
+    g_free(err);
+    gos_session_free(s);
+}
+END_TEST
+
 static Suite *review_suite(void)
 {
     Suite *s = suite_create("audit_review");
@@ -310,6 +408,11 @@ static Suite *review_suite(void)
     tcase_add_test(tc, test_page_both_ways);
     tcase_add_test(tc, test_page_interrupt);
     tcase_add_test(tc, test_page_budget);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("actions");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_actions_set_the_filter);
     suite_add_tcase(s, tc);
     return s;
 }
