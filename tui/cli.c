@@ -471,36 +471,6 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
 
 /* --- audit --------------------------------------------------------------- */
 
-static int parse_time(const char *text, int64_t *ms)
-{
-    GTimeZone *utc = g_time_zone_new_utc();
-    GDateTime *dt = g_date_time_new_from_iso8601(text, utc);
-    if (!dt) {
-        int y, m, d;
-        char tail;
-        if (sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3)
-            dt = g_date_time_new(utc, y, m, d, 0, 0, 0);
-    }
-    g_time_zone_unref(utc);
-    if (!dt)
-        return -1;
-    *ms = g_date_time_to_unix(dt) * 1000 + g_date_time_get_microsecond(dt) / 1000;
-    g_date_time_unref(dt);
-    return 0;
-}
-
-static int parse_result(const char *text, int *out)
-{
-    for (int r = GOS_AUDIT_RESULT_INTERRUPTED; r <= GOS_RESULT_SHUTDOWN_ABORT; r++) {
-        const char *n = gos_task_result_name(r);
-        if (n && !g_ascii_strcasecmp(n, text)) {
-            *out = r;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static const char *hr_name_cb(uint32_t hr) { return gos_hr_name(hr); }
 
 int gos_cli_audit(gos_cli *cli, int argc, char **argv)
@@ -521,46 +491,44 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
     };
     gos_audit_filter f = { 0 };
     gos_audit_format fmt = GOS_AUDIT_TABLE;
+    /* getopt finds the words; db/filter.c reads them, as the audit view does. */
+    GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
     int c;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (c) {
-        case O_VM: f.vm = optarg; break;
-        case O_OPERATOR: f.op_user = optarg; break;
-        case O_ACTION: f.action = optarg; break;
-        case O_HOST: f.host = optarg; break;
-        case O_SEARCH: f.text = optarg; break;
-        case O_RESULT:
-            if (parse_result(optarg, &f.result) < 0)
-                return gos_cli_fail(cli, _("'%s' is not a task result (Success, Cancelled, UnexpectedError, TimeOutError, Interrupted, ...)."), optarg);
-            f.has_result = true;
-            break;
-        case O_HRESULT:
-            if (gos_hr_parse(optarg, &f.hresult) < 0)
-                return gos_cli_fail(cli, _("'%s' is not an HRESULT (0xA0040505 or a name such as VM_E_TIMED_OUT)."), optarg);
-            f.has_hresult = true;
-            break;
-        case O_SINCE:
-        case O_UNTIL:
-            if (parse_time(optarg, c == O_SINCE ? &f.since_ms : &f.until_ms) < 0)
-                return gos_cli_fail(cli, _("'%s' is not a time: use 2026-11-30 or 2026-11-30T10:00:00Z."), optarg);
-            break;
-        case O_FORMAT:
+        if (c == O_FORMAT) {
             if (!strcmp(optarg, "table"))
                 fmt = GOS_AUDIT_TABLE;
             else if (!strcmp(optarg, "csv"))
                 fmt = GOS_AUDIT_CSV;
             else if (!strcmp(optarg, "json"))
                 fmt = GOS_AUDIT_JSON;
-            else
+            else {
+                g_ptr_array_free(words, TRUE);
                 return gos_cli_fail(cli, _("'%s' is not a format: use table, csv or json."), optarg);
-            break;
-        default:
+            }
+        } else if (c > 0 && c <= O_SEARCH) {
+            for (const struct option *o = opts; o->name; o++)
+                if (o->val == c)
+                    g_ptr_array_add(words, g_strconcat("--", o->name, NULL));
+            g_ptr_array_add(words, g_strdup(optarg));
+        } else {
+            g_ptr_array_free(words, TRUE);
             return gos_cli_fail(cli, _("Try '%s --help' for the audit filters."), cli->prog);
         }
     }
+    char *ferr = NULL;
+    if (gos_audit_filter_parse((int)words->len, (char *const *)words->pdata, gos_task_result_name, gos_hr_parse,
+                               &f, &ferr) < 0) {
+        int frc = gos_cli_fail(cli, "%s", ferr);
+        free(ferr);
+        g_ptr_array_free(words, TRUE);
+        return frc;
+    }
     bool verify = optind < argc && !strcmp(argv[optind], "verify");
-    if (optind + (verify ? 1 : 0) != argc)
+    if (optind + (verify ? 1 : 0) != argc) {
+        g_ptr_array_free(words, TRUE);
         return gos_cli_fail(cli, _("Usage: %s audit [FILTERS] [--format table|csv|json] | audit verify"), cli->prog);
+    }
 
     char *path = cli->audit_db ? g_strdup(cli->audit_db) : gos_audit_default_path();
     gos_audit *a = NULL;
@@ -570,6 +538,7 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
         rc = gos_cli_fail(cli, "%s", err);
         free(err);
         g_free(path);
+        g_ptr_array_free(words, TRUE);
         return rc;
     }
     g_free(path);
@@ -596,6 +565,7 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
             rc = gos_cli_fail(cli, _("Cannot write the export: %s"), g_strerror(errno));
     }
     gos_audit_free(a);
+    g_ptr_array_free(words, TRUE);
     return rc;
 }
 

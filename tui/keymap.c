@@ -469,11 +469,10 @@ char *gos_binding_next_line(const gos_binding *b, gos_session *s)
         return g_strdup_printf("%s %s", b->line, next);
     }
     if (b->kind == GOS_BIND_NEXT_SORT) {
-        static const char *const keys[GOS_SORT_N] = { "name", "host", "state", "agent", "users" };
         bool desc = false;
         gos_sort cur = gos_session_sort(s, &desc);
-        unsigned next = ((unsigned)cur + 1) % GOS_SORT_N;
-        return g_strdup_printf("%s %s", b->line, keys[next]);
+        gos_sort next = (gos_sort)(((unsigned)cur + 1) % GOS_SORT_N);
+        return g_strdup_printf("%s %s", b->line, gos_sort_name(next));
     }
     return g_strdup(b->line);
 }

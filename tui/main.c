@@ -24,7 +24,7 @@ static void usage(FILE *out, const char *prog)
                    "       %s [OPTIONS] logoff [--no-wait] VM... log off all users of each VM\n"
                    "       %s [OPTIONS] audit [FILTERS] [--format table|csv|json]\n"
                    "       %s [OPTIONS] audit verify             check the hash chain\n"
-                   "       %s [OPTIONS] batch FILE|-             run action lines, no terminal\n"),
+                   "       %s [OPTIONS] batch [--json] FILE|-    run action lines, no terminal\n"),
             prog, prog, prog, prog, prog, prog);
     fputs(_("\nOptions:\n"
             "  -c, --connect URI     libvirt host to use (repeatable)\n"
