@@ -163,9 +163,5 @@ int main(void)
     tcase_add_test(tc, test_format_round_trip);
     tcase_add_test(tc, test_exec_on_fleet);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -22,18 +22,13 @@
 
 #include "db/audit.h"
 #include "db/audit_priv.h"
+#include "tests/testutil.h"
 
 #define UUID1 "6f2c1e4a-0b7d-4c55-9a0e-2d3f4b5c6d71"
 #define UUID2 "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f62"
 
 static char *tmpdir;
 static char *dbpath;
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
 
 static void setup(void)
 {
@@ -44,7 +39,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rm_tree(tmpdir);
     g_free(dbpath);
     g_free(tmpdir);
 }

@@ -19,15 +19,10 @@
 #include "core/task.h"
 #include "db/audit.h"
 #include "db/audit_priv.h"
+#include "tests/testutil.h"
 
 static char *tmpdir;
 static char *dbpath;
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
 
 static void setup(void)
 {
@@ -38,7 +33,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rm_tree(tmpdir);
     g_free(dbpath);
     g_free(tmpdir);
 }

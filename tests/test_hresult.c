@@ -9,6 +9,7 @@
 #include <libvirt/virterror.h>
 
 #include "core/hresult.h"
+#include "tests/testutil.h"
 
 START_TEST(test_contract_codes)
 {
@@ -92,9 +93,5 @@ int main(void)
     tcase_add_test(tc, test_virt_mapping);
     tcase_add_test(tc, test_table_unique);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

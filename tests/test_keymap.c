@@ -16,23 +16,6 @@
 /* Where this run's $XDG_CONFIG_HOME points: macros are written under it. */
 static char *config_home;
 
-static void rm_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(path, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-            rm_tree(p);
-        else
-            g_unlink(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(path);
-}
-
 static void write_macro(const char *name, const char *text)
 {
     char *dir = gos_macro_dir();

@@ -334,9 +334,5 @@ int main(void)
     tcase_add_test(tp, test_linux_script_is_the_file);
     tcase_add_test(tp, test_linux_script_argv_safe);
     suite_add_tcase(s, tp);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -3,8 +3,11 @@
 #ifndef GOS_TESTUTIL_H
 #define GOS_TESTUTIL_H
 
+#include <check.h>
+#include <ftw.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* A fresh folder under $TMPDIR; removed with its files by tmpdir_free. */
@@ -15,19 +18,29 @@ static inline char *tmpdir_new(void)
     return d;
 }
 
+static inline int tmpdir_rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(p);
+}
+
+/* Removes dir and everything below it. */
+static inline void rm_tree(const char *dir) { nftw(dir, tmpdir_rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
 static inline void tmpdir_free(char *dir)
 {
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(dir, name, NULL);
-        g_unlink(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(dir);
+    rm_tree(dir);
     g_free(dir);
+}
+
+/* Runs a suite (CK_VERBOSITY picks the output) and gives main's exit status. */
+static inline int run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 /* test:///ABS/tests/fleet.xml */
