@@ -3,6 +3,8 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -76,6 +78,17 @@ gos_msg *gos_bus_wait(gos_bus *bus, long timeout_ms)
     else
         msg = g_async_queue_timeout_pop(bus->queue, (guint64)timeout_ms * 1000);
     return msg;
+}
+
+bool gos_bus_wait_ready(gos_bus *bus, long timeout_ms)
+{
+    if (g_async_queue_length(bus->queue) > 0)
+        return true;
+    /* The fd may stay readable with nothing queued for one round (a pop
+     * drains it only when the queue is empty): callers pump and ask again. */
+    struct pollfd p = { .fd = bus->fd, .events = POLLIN };
+    int ms = timeout_ms < 0 ? -1 : (int)MIN(timeout_ms, (long)INT_MAX);
+    return poll(&p, 1, ms) > 0;
 }
 
 gos_msg *gos_msg_new(gos_msg_kind kind)

@@ -3,6 +3,7 @@
 #ifndef GOS_BUS_H
 #define GOS_BUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/vm.h"
@@ -42,6 +43,10 @@ gos_msg *gos_bus_pop(gos_bus *bus);
 
 /* Blocks up to timeout_ms (-1 forever) for a message; NULL on timeout. */
 gos_msg *gos_bus_wait(gos_bus *bus, long timeout_ms);
+
+/* Blocks up to timeout_ms (-1 forever) until a message may be waiting,
+ * without taking it: the caller then pumps. True when one may be. */
+bool gos_bus_wait_ready(gos_bus *bus, long timeout_ms);
 
 gos_msg *gos_msg_new(gos_msg_kind kind);
 void gos_msg_free(gos_msg *msg);

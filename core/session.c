@@ -407,11 +407,8 @@ int gos_session_connect(gos_session *s, bool wait, char **err)
         }
         if (!busy)
             break;
-        gos_msg *m = gos_bus_wait(s->bus, 1000);
-        if (m) {
-            gos_bus_post(s->bus, m);   /* back in the queue for the pump */
+        if (gos_bus_wait_ready(s->bus, 1000))
             gos_session_pump(s);
-        }
     }
     guint ok = 0;
     GString *why = g_string_new(NULL);
@@ -549,11 +546,8 @@ bool gos_session_wait_tasks(gos_session *s, long timeout_ms)
                 return false;
             left = MIN(left, (long)((end - now) / 1000) + 1);
         }
-        gos_msg *m = gos_bus_wait(s->bus, left);
-        if (m) {
-            gos_bus_post(s->bus, m);
+        if (gos_bus_wait_ready(s->bus, left))
             gos_session_pump(s);
-        }
     }
 }
 
@@ -572,9 +566,7 @@ bool gos_session_wait_hosts(gos_session *s, long timeout_ms)
         gint64 now = g_get_monotonic_time();
         if (timeout_ms >= 0 && now >= end)
             return false;
-        gos_msg *m = gos_bus_wait(s->bus, 200);
-        if (m)
-            gos_bus_post(s->bus, m);
+        gos_bus_wait_ready(s->bus, 200);
     }
 }
 
@@ -593,9 +585,7 @@ bool gos_session_wait_idle(gos_session *s, long timeout_ms)
         gint64 now = g_get_monotonic_time();
         if (timeout_ms >= 0 && now >= end)
             return false;
-        gos_msg *m = gos_bus_wait(s->bus, 200);
-        if (m)
-            gos_bus_post(s->bus, m);
+        gos_bus_wait_ready(s->bus, 200);
     }
 }
 
