@@ -31,6 +31,7 @@ typedef struct {
 struct gos_session {
     gos_operator op;
     bool readonly;
+    bool no_probes;
     char *origin;
     gos_audit *audit;
     gos_bus *bus;
@@ -241,6 +242,8 @@ static void start_listing(gos_session *s, host_entry *h, bool connect)
  * probed again only when forced (refresh) or when an agent event came. */
 static void schedule_probes(gos_session *s, bool force)
 {
+    if (s->no_probes)
+        return;
     int64_t now = gos_now_ms();
     size_t n = gos_inventory_count(s->inv), probeable = 0;
     for (size_t i = 0; i < n; i++) {
@@ -295,6 +298,7 @@ int gos_session_new(const gos_session_opts *o, gos_session **out, char **err)
     gos_session *s = g_new0(gos_session, 1);
     gos_operator_init(&s->op);
     s->readonly = o->readonly;
+    s->no_probes = o->no_probes;
     s->origin = g_strdup(o->origin ? o->origin : "interactive");
     s->hosts = g_ptr_array_new_with_free_func(host_entry_free);
     s->inv = gos_inventory_new();

@@ -22,6 +22,7 @@ typedef struct gos_session_opts {
     const char *origin;        /* "interactive", "cli", "batch:FILE" */
     int max_workers;           /* 0 = default (4) */
     int max_probes;            /* 0 = default (2): agent probes at once */
+    bool no_probes;            /* never probe agents (`logoff` reads what it needs itself) */
     int64_t deadline_ms;       /* per-task deadline; 0 = default (120 s) */
 } gos_session_opts;
 

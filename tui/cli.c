@@ -37,11 +37,11 @@ int gos_cli_fail(const gos_cli *cli, const char *fmt, ...)
     return GOS_EXIT_USAGE;
 }
 
-static gos_session *open_session(gos_cli *cli, const char *origin, bool connect, int *rc)
+static gos_session *open_session_opts(gos_cli *cli, const char *origin, bool connect, bool probes, int *rc)
 {
     gos_session_opts so = { .uris = (const char *const *)cli->uris, .n_uris = cli->n_uris,
                             .readonly = cli->readonly, .audit_path = cli->audit_db, .origin = origin,
-                            .deadline_ms = cli->deadline_s * 1000 };
+                            .deadline_ms = cli->deadline_s * 1000, .no_probes = !probes };
     gos_session *s = NULL;
     char *err = NULL;
     if (gos_session_new(&so, &s, &err) < 0) {
@@ -56,6 +56,11 @@ static gos_session *open_session(gos_cli *cli, const char *origin, bool connect,
         return NULL;
     }
     return s;
+}
+
+static gos_session *open_session(gos_cli *cli, const char *origin, bool connect, int *rc)
+{
+    return open_session_opts(cli, origin, connect, true, rc);
 }
 
 static char *iso_time(int64_t ms)
@@ -418,7 +423,9 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
     }
     FILE *ctl = no_wait ? fdopen(pfd[1], "w") : NULL;
 
-    gos_session *s = open_session(cli, "cli", true, &rc);
+    /* No agent probes: each task asks its own agent, and probes would only
+     * queue in front of it (libvirt runs one agent command a domain at a time). */
+    gos_session *s = open_session_opts(cli, "cli", true, false, &rc);
     if (!s) {
         if (ctl) {
             fprintf(ctl, "E %s\n", _("The tasks were not started; see the message above."));
