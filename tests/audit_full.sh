@@ -24,6 +24,9 @@ full_cleanup() {
 }
 trap full_cleanup EXIT
 
+SLOW="$(dirname "$GUESTOS")/tests/slow_libvirt.so"
+[ -r "$SLOW" ] || audit_fatal "$SLOW is missing (make check builds it)"
+
 fleet="$AUDIT_TMP/fleet.xml"
 audit_fleet 150 "$fleet"
 printf 'select-all\nlogoff\nwait\n' >"$AUDIT_TMP/all.batch"
@@ -36,7 +39,11 @@ run_until_full() {
     rm -f "$mnt"/*
     db="$mnt/audit.db"
     "$GUESTOS" -c test:///default --audit-db "$db" list >/dev/null 2>&1 || audit_fatal "cannot make $db"
-    "$@" >"$AUDIT_TMP/$name.out" 2>"$AUDIT_TMP/$name.err" &
+    # Each task spends SLOW_MS in its state phase (tests/slow_libvirt.so), so
+    # that the disk fills while tasks still run however loaded the machine is.
+    LD_PRELOAD="$SLOW" GOS_TEST_SLOW_MS=${FULL_SLOW_MS:-100} \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$@" >"$AUDIT_TMP/$name.out" 2>"$AUDIT_TMP/$name.err" &
     pid=$!
     audit_pids="$audit_pids $pid"
     n=0
