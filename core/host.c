@@ -32,12 +32,26 @@ struct gos_host {
 
 static void silent_error(void *opaque, virErrorPtr err) { (void)opaque; (void)err; }
 
+static gint events_quit;
+static GThread *events_thread;
+
 static gpointer event_loop(gpointer data)
 {
-    for (;;)
+    while (!g_atomic_int_get(&events_quit))
         if (virEventRunDefaultImpl() < 0)
             g_usleep(100000);
     return NULL;
+}
+
+static void wake_loop(int timer, void *opaque) { virEventRemoveTimeout(timer); }
+
+/* At exit, the event thread stops and is joined before libraries tear
+ * themselves down, so it never runs on freed memory. */
+static void events_stop(void)
+{
+    g_atomic_int_set(&events_quit, 1);
+    if (virEventAddTimeout(0, wake_loop, NULL, NULL) >= 0)
+        g_thread_join(events_thread);
 }
 
 int gos_virt_init(char **err)
@@ -49,8 +63,8 @@ int gos_virt_init(char **err)
         if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0) {
             rc = -1;
         } else {
-            GThread *t = g_thread_new("gos-virt-events", event_loop, NULL);
-            g_thread_unref(t);
+            events_thread = g_thread_new("gos-virt-events", event_loop, NULL);
+            atexit(events_stop);
         }
         g_once_init_leave(&done, 1);
     }

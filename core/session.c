@@ -389,6 +389,8 @@ void gos_session_free(gos_session *s)
     g_free(s);
 }
 
+static bool wait_quiet(gos_session *s, long timeout_ms, bool probes);
+
 int gos_session_connect(gos_session *s, bool wait, char **err)
 {
     if (s->hosts->len == 0) {
@@ -403,17 +405,7 @@ int gos_session_connect(gos_session *s, bool wait, char **err)
     if (!wait)
         return 0;
     /* Wait until every host connected and listed, or failed. */
-    for (;;) {
-        bool busy = false;
-        for (guint i = 0; i < s->hosts->len; i++) {
-            host_entry *h = g_ptr_array_index(s->hosts, i);
-            busy |= h->state == 0 || (h->state == 1 && h->refreshing);
-        }
-        if (!busy)
-            break;
-        if (gos_bus_wait_ready(s->bus, 1000))
-            gos_session_pump(s);
-    }
+    wait_quiet(s, -1, false);
     guint ok = 0;
     GString *why = g_string_new(NULL);
     for (guint i = 0; i < s->hosts->len; i++) {
@@ -555,43 +547,29 @@ bool gos_session_wait_tasks(gos_session *s, long timeout_ms)
     }
 }
 
-bool gos_session_wait_hosts(gos_session *s, long timeout_ms)
+/* Pumps until no host is connecting or listing (and, with probes, no agent
+ * probe is under way), or timeout_ms passes (-1 forever). */
+static bool wait_quiet(gos_session *s, long timeout_ms, bool probes)
 {
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
         gos_session_pump(s);
-        bool busy = false;
+        bool busy = probes && g_hash_table_size(s->probing) > 0;
         for (guint i = 0; i < s->hosts->len && !busy; i++) {
             host_entry *h = g_ptr_array_index(s->hosts, i);
             busy = h->state == 0 || h->refreshing;
         }
         if (!busy)
             return true;
-        gint64 now = g_get_monotonic_time();
-        if (timeout_ms >= 0 && now >= end)
+        if (timeout_ms >= 0 && g_get_monotonic_time() >= end)
             return false;
         gos_bus_wait_ready(s->bus, 200);
     }
 }
 
-bool gos_session_wait_idle(gos_session *s, long timeout_ms)
-{
-    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    for (;;) {
-        gos_session_pump(s);
-        bool busy = g_hash_table_size(s->probing) > 0;
-        for (guint i = 0; i < s->hosts->len && !busy; i++) {
-            host_entry *h = g_ptr_array_index(s->hosts, i);
-            busy = h->state == 0 || h->refreshing;
-        }
-        if (!busy)
-            return true;
-        gint64 now = g_get_monotonic_time();
-        if (timeout_ms >= 0 && now >= end)
-            return false;
-        gos_bus_wait_ready(s->bus, 200);
-    }
-}
+bool gos_session_wait_hosts(gos_session *s, long timeout_ms) { return wait_quiet(s, timeout_ms, false); }
+
+bool gos_session_wait_idle(gos_session *s, long timeout_ms) { return wait_quiet(s, timeout_ms, true); }
 
 /* --- the view ---------------------------------------------------------------- */
 
