@@ -25,6 +25,8 @@ struct gos_host {
     GMutex lock;
     virConnectPtr conn;
     int cb_lifecycle, cb_agent;
+    bool close_cb;           /* a close callback is registered */
+    struct host_link *link;  /* what libvirt's callbacks hold instead of the host */
     GHashTable *chans;       /* uuid -> chan_info */
 };
 
@@ -43,6 +45,45 @@ static gpointer event_loop(gpointer data)
     return NULL;
 }
 
+/* libvirt may be about to call a callback when it is deregistered, so the
+ * callbacks' opaque is not the host but a link that outlives it: the host
+ * sets link->h to NULL under link->lock before it goes. Links are freed at
+ * exit, once the event thread has stopped. */
+typedef struct host_link {
+    GMutex lock;
+    gos_host *h;
+} host_link;
+
+static GMutex links_lock;
+static GPtrArray *links;
+
+static host_link *link_new(gos_host *h)
+{
+    host_link *l = g_new0(host_link, 1);
+    g_mutex_init(&l->lock);
+    l->h = h;
+    g_mutex_lock(&links_lock);
+    if (!links)
+        links = g_ptr_array_new();
+    g_ptr_array_add(links, l);
+    g_mutex_unlock(&links_lock);
+    return l;
+}
+
+static void links_free(void)
+{
+    g_mutex_lock(&links_lock);
+    for (guint i = 0; links && i < links->len; i++) {
+        host_link *l = g_ptr_array_index(links, i);
+        g_mutex_clear(&l->lock);
+        g_free(l);
+    }
+    if (links)
+        g_ptr_array_free(links, TRUE);
+    links = NULL;
+    g_mutex_unlock(&links_lock);
+}
+
 static void wake_loop(int timer, void *opaque) { virEventRemoveTimeout(timer); }
 
 /* At exit, the event thread stops and is joined before libraries tear
@@ -50,8 +91,10 @@ static void wake_loop(int timer, void *opaque) { virEventRemoveTimeout(timer); }
 static void events_stop(void)
 {
     g_atomic_int_set(&events_quit, 1);
-    if (virEventAddTimeout(0, wake_loop, NULL, NULL) >= 0)
+    if (virEventAddTimeout(0, wake_loop, NULL, NULL) >= 0) {
         g_thread_join(events_thread);
+        links_free();
+    }
 }
 
 int gos_virt_init(char **err)
@@ -97,16 +140,32 @@ gos_host *gos_host_new(const char *uri, bool readonly, gos_bus *bus)
     return h;
 }
 
+static void on_close(virConnectPtr conn, int reason, void *opaque);
+
 void gos_host_free(gos_host *h)
 {
     if (!h)
         return;
-    if (h->conn) {
+    /* Cut the link first: a callback running now finishes before this
+     * returns, and one that starts later finds no host. */
+    if (h->link) {
+        g_mutex_lock(&h->link->lock);
+        h->link->h = NULL;
+        g_mutex_unlock(&h->link->lock);
+    }
+    g_mutex_lock(&h->lock);
+    virConnectPtr c = h->conn;
+    h->conn = NULL;
+    g_mutex_unlock(&h->lock);
+    if (c) {
         if (h->cb_lifecycle >= 0)
-            virConnectDomainEventDeregisterAny(h->conn, h->cb_lifecycle);
+            virConnectDomainEventDeregisterAny(c, h->cb_lifecycle);
         if (h->cb_agent >= 0)
-            virConnectDomainEventDeregisterAny(h->conn, h->cb_agent);
-        virConnectClose(h->conn);
+            virConnectDomainEventDeregisterAny(c, h->cb_agent);
+        if (h->close_cb)
+            virConnectUnregisterCloseCallback(c, on_close);
+        virResetLastError();
+        virConnectClose(c);
     }
     g_hash_table_destroy(h->chans);
     g_mutex_clear(&h->lock);
@@ -150,15 +209,18 @@ static void mark_stale(gos_host *h, virDomainPtr dom)
  * listing itself runs on a worker. */
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
-    gos_host *h = opaque;
-    mark_stale(h, dom);
-    post_domain_event(h);
+    host_link *l = opaque;
+    g_mutex_lock(&l->lock);
+    if (l->h) {
+        mark_stale(l->h, dom);
+        post_domain_event(l->h);
+    }
+    g_mutex_unlock(&l->lock);
     return 0;
 }
 
-static void on_agent(virConnectPtr conn, virDomainPtr dom, int state, int reason, void *opaque)
+static void on_agent_locked(gos_host *h, virDomainPtr dom, int state)
 {
-    gos_host *h = opaque;
     char uuid[VIR_UUID_STRING_BUFLEN];
     if (virDomainGetUUIDString(dom, uuid) == 0) {
         g_mutex_lock(&h->lock);
@@ -177,14 +239,30 @@ static void on_agent(virConnectPtr conn, virDomainPtr dom, int state, int reason
     post_domain_event(h);
 }
 
+static void on_agent(virConnectPtr conn, virDomainPtr dom, int state, int reason, void *opaque)
+{
+    host_link *l = opaque;
+    g_mutex_lock(&l->lock);
+    if (l->h)
+        on_agent_locked(l->h, dom, state);
+    g_mutex_unlock(&l->lock);
+}
+
 static void on_close(virConnectPtr conn, int reason, void *opaque)
 {
-    gos_host *h = opaque;
+    host_link *l = opaque;
+    g_mutex_lock(&l->lock);
+    gos_host *h = l->h;
+    if (!h) {
+        g_mutex_unlock(&l->lock);
+        return;
+    }
     gos_msg *m = gos_msg_new(GOS_MSG_HOST_STATE);
     m->host = g_strdup(h->uri);
     m->ok = 0;
     m->text = g_strdup_printf(_("The connection to %s was lost."), h->uri);
     gos_bus_post(h->bus, m);
+    g_mutex_unlock(&l->lock);
 }
 
 int gos_host_connect(gos_host *h, int *virt_code, char **err)
@@ -203,7 +281,9 @@ int gos_host_connect(gos_host *h, int *virt_code, char **err)
     /* Keepalive notices a dead remote host; local drivers answer -1 or 1. */
     virConnectSetKeepAlive(c, 5, 3);
     virResetLastError();
-    virConnectRegisterCloseCallback(c, on_close, h, NULL);
+    if (!h->link)
+        h->link = link_new(h);
+    h->close_cb = virConnectRegisterCloseCallback(c, on_close, h->link, NULL) == 0;
     virResetLastError();
 
     g_mutex_lock(&h->lock);
@@ -211,11 +291,11 @@ int gos_host_connect(gos_host *h, int *virt_code, char **err)
     g_mutex_unlock(&h->lock);
 
     h->cb_lifecycle = virConnectDomainEventRegisterAny(c, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                                       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), h, NULL);
+                                                       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), h->link, NULL);
     virResetLastError();
     /* The test driver has no agent events; that is not an error. */
     h->cb_agent = virConnectDomainEventRegisterAny(c, NULL, VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
-                                                   VIR_DOMAIN_EVENT_CALLBACK(on_agent), h, NULL);
+                                                   VIR_DOMAIN_EVENT_CALLBACK(on_agent), h->link, NULL);
     virResetLastError();
     return 0;
 }

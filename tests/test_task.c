@@ -60,20 +60,24 @@ static void job_run(gos_task *t, void *data)
         while (now > (peak = g_atomic_int_get(j->peak)) && !g_atomic_int_compare_and_exchange(j->peak, peak, now))
             ;
     }
-    for (int p = 0; p < j->phases; p++) {
-        if (gos_task_cancel_requested(t)) {
-            gos_task_finish(t, GOS_E_ABORT, GOS_RESULT_CANCELLED, 0, "cancelled");
-            goto out;
-        }
+    bool cancelled = false;
+    for (int p = 0; p < j->phases && !cancelled; p++) {
+        cancelled = gos_task_cancel_requested(t);
+        if (cancelled)
+            break;
         gos_task_progress(t, "work", (p + 1) * 100 / (j->phases + 1));
         g_mutex_lock(&j->gate);
         g_mutex_unlock(&j->gate);
         g_usleep((gulong)j->sleep_ms * 1000);
     }
-    gos_task_finish(t, GOS_S_OK, GOS_RESULT_SUCCESS, 0, "done");
-out:
+    /* The counters live on the test's stack: done with them before finish
+     * lets the test return. */
     if (j->running)
         g_atomic_int_add(j->running, -1);
+    if (cancelled)
+        gos_task_finish(t, GOS_E_ABORT, GOS_RESULT_CANCELLED, 0, "cancelled");
+    else
+        gos_task_finish(t, GOS_S_OK, GOS_RESULT_SUCCESS, 0, "done");
 }
 
 static void job_free(void *data)
