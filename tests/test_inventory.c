@@ -201,7 +201,7 @@ int main(void)
 {
     Suite *s = suite_create("inventory");
     TCase *tc = tcase_create("test-driver");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 120);   /* ASan on a loaded two-core machine */
     tcase_add_test(tc, test_default_driver);
     tcase_add_test(tc, test_fleet_states_and_channels);
     tcase_add_test(tc, test_lifecycle_event_updates);
