@@ -47,6 +47,22 @@ screen_require_tmux() {
     fi
 }
 
+# Exits 99 (a hard error) unless $GUESTOS names the binary; make check sets it.
+screen_require_guestos() {
+    if [ -z "$GUESTOS" ] || [ ! -x "$GUESTOS" ]; then
+        echo "ERROR: GUESTOS must name the guestos binary (make check sets it)." >&2
+        exit 99
+    fi
+}
+
+# Sets SLOW to tests/slow_libvirt.so beside the binary: preloaded with
+# GOS_TEST_SLOW_MS, it keeps each logoff task in its state phase that long
+# (the test driver would end it at once).
+screen_slow_preload() {
+    SLOW="$(dirname "$GUESTOS")/tests/slow_libvirt.so"
+    [ -r "$SLOW" ] || screen_fatal "$SLOW is missing (make check builds it)"
+}
+
 # screen_start COLS ROWS [NAME=VALUE...]: a fresh server with one pane of
 # COLS x ROWS running sh with the given environment added.
 screen_start() {

@@ -6,10 +6,7 @@ top_srcdir=${top_srcdir:-$(dirname "$0")/..}
 . "$top_srcdir/tests/lib_screen.sh"
 
 screen_require_tmux
-if [ -z "$GUESTOS" ] || [ ! -x "$GUESTOS" ]; then
-    echo "ERROR: GUESTOS must name the guestos binary (make check sets it)." >&2
-    exit 99
-fi
+screen_require_guestos
 
 # The catalog of the source tree, compiled where GUESTOS_LOCALEDIR points.
 LOCALEDIR="$SCREEN_TMP/locale"

@@ -6,14 +6,10 @@ top_srcdir=${top_srcdir:-$(dirname "$0")/..}
 . "$top_srcdir/tests/lib_screen.sh"
 
 screen_require_tmux
-if [ -z "$GUESTOS" ] || [ ! -x "$GUESTOS" ]; then
-    echo "ERROR: GUESTOS must name the guestos binary (make check sets it)." >&2
-    exit 99
-fi
+screen_require_guestos
 # The test driver ends a logoff at once; this preload makes each task spend
 # SLOW_MS in its "state" phase, in the worker, so that it runs while we resize.
-SLOW="$(dirname "$GUESTOS")/tests/slow_libvirt.so"
-[ -r "$SLOW" ] || screen_fatal "$SLOW is missing (make check builds it)"
+screen_slow_preload
 SLOW_MS=${SCREEN_SLOW_MS:-6000}
 
 screen_start 80 24 LC_ALL=C.UTF-8 LANGUAGE=C

@@ -7,12 +7,8 @@ top_srcdir=${top_srcdir:-$(dirname "$0")/..}
 . "$top_srcdir/tests/lib_screen.sh"
 
 screen_require_tmux
-if [ -z "$GUESTOS" ] || [ ! -x "$GUESTOS" ]; then
-    echo "ERROR: GUESTOS must name the guestos binary (make check sets it)." >&2
-    exit 99
-fi
-SLOW="$(dirname "$GUESTOS")/tests/slow_libvirt.so"
-[ -r "$SLOW" ] || screen_fatal "$SLOW is missing (make check builds it)"
+screen_require_guestos
+screen_slow_preload
 
 # VMs whose names carry what a guest or a careless admin might put there:
 # a tab, a right-to-left override, a C1 control that starts an escape sequence.

@@ -25,16 +25,14 @@ static char *dbpath;
 
 static void setup(void)
 {
-    tmpdir = g_build_filename(g_get_tmp_dir(), "gos-engine-test-XXXXXX", NULL);
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    tmpdir = tmpdir_new();
     dbpath = g_build_filename(tmpdir, "audit.db", NULL);
 }
 
 static void teardown(void)
 {
-    rm_tree(tmpdir);
     g_free(dbpath);
-    g_free(tmpdir);
+    tmpdir_free(tmpdir);
 }
 
 /* A task that reports a phase, then waits for the test before it does its
@@ -290,12 +288,6 @@ static Suite *engine_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(engine_suite());
-    int failed;
-
     setenv("LANGUAGE", "C", 1);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(engine_suite());
 }

@@ -26,16 +26,14 @@ static char *dbpath;
 
 static void setup(void)
 {
-    tmpdir = g_build_filename(g_get_tmp_dir(), "gos-review-test-XXXXXX", NULL);
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    tmpdir = tmpdir_new();
     dbpath = g_build_filename(tmpdir, "audit.db", NULL);
 }
 
 static void teardown(void)
 {
-    rm_tree(tmpdir);
     g_free(dbpath);
-    g_free(tmpdir);
+    tmpdir_free(tmpdir);
 }
 
 /* --- the filter words ------------------------------------------------------ */
@@ -414,13 +412,7 @@ static Suite *review_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(review_suite());
-    int failed;
-
     setenv("LANGUAGE", "C", 1);
     setenv("TZ", "UTC", 1);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(review_suite());
 }
