@@ -227,40 +227,6 @@ void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *t)
     t->users_after = col_text(st, 21);
 }
 
-int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
-                    size_t limit, gos_audit_task_cb cb, void *opaque, char **err)
-{
-    sqlite3_stmt *st = NULL;
-    gos_audit_task task;
-    int rc, ret = -1;
-
-    if (!audit || !cb) {
-        gos_audit_set_err(err, _("The audit log cannot be read because an argument is missing."));
-        return -1;
-    }
-    /* cb runs with the lock held: it must not call back into this store. */
-    g_mutex_lock(&audit->lock);
-    if (gos_audit_task_stmt(audit, filter, after_key, limit, false, &st, err) < 0)
-        goto cleanup;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        gos_audit_task_from_stmt(st, &task);
-        if (cb(&task, opaque) != 0) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        gos_audit_set_err(err, _("Cannot read the audit log: %s."), sqlite3_errmsg(audit->db));
-        goto cleanup;
-    }
-    ret = 0;
-
-cleanup:
-    sqlite3_finalize(st);
-    g_mutex_unlock(&audit->lock);
-    return ret;
-}
-
 /* SQLite calls this every few hundred virtual machine steps of a query_page
  * statement: non-zero stops it with SQLITE_INTERRUPT. */
 static int page_progress(void *opaque)
@@ -328,4 +294,14 @@ cleanup:
     audit->deadline_us = 0;
     g_mutex_unlock(&audit->lock);
     return ret;
+}
+
+/* The plain query is a page query, newest first, with no time budget. */
+int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
+                    size_t limit, gos_audit_task_cb cb, void *opaque, char **err)
+{
+    int rc = gos_audit_query_page(audit, filter, after_key, false, limit, 0, cb, opaque, err);
+    if (rc == 1)
+        gos_audit_set_err(err, _("Reading the audit log was interrupted."));
+    return rc == 0 ? 0 : -1;
 }
