@@ -89,6 +89,12 @@ e2e_can_run() {
     echo "no libvirt QEMU driver (install libvirt-daemon-driver-qemu)"
     return 1
   fi
+  # Guests run under TCG, whatever /dev/kvm offers: QEMU must at least start so.
+  if ! echo quit | timeout 30 qemu-system-x86_64 -machine none -accel tcg -nodefaults \
+    -display none -monitor stdio >/dev/null 2>&1; then
+    echo "qemu-system-x86_64 cannot start even under TCG (-machine none -accel tcg)"
+    return 1
+  fi
   return 0
 }
 
@@ -423,6 +429,72 @@ e2e__daemon_pid() {
   printf '%s\n' "$pid"
 }
 
+# The user the QEMU driver runs guests as: qemu.conf's `user`, else Debian's
+# build default.
+e2e__qemu_user() {
+  local u
+  u=$(sed -n 's/^[[:space:]]*user[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' /etc/libvirt/qemu.conf 2>/dev/null | tail -n 1)
+  [ "$u" = "+0" ] && u=root
+  printf '%s\n' "${u:-libvirt-qemu}"
+}
+
+e2e__kvm_open_as() { runuser -u "$1" -- sh -c 'test -r /dev/kvm && test -w /dev/kvm' 2>/dev/null; }
+
+# What e2e__kvm_access changed, for e2e__kvm_restore: "acl USER" or
+# "group USER OLDGROUP OLDMODE ADDED_TO_GROUP".
+E2E_KVM_CHANGE=
+
+# A /dev/kvm that root can open and the QEMU user cannot makes libvirtd throw
+# its QEMU capabilities away on every call (it probed with KVM, then finds
+# KVM unusable for the QEMU user) and re-probe: `virsh define` then takes
+# 47 s (shared/E2E-GUEST.md). The guests run as type='qemu' (TCG) whatever
+# KVM can do, so the fix is only to let the QEMU user open the device, as
+# Debian's udev rule (root:kvm 0660) would: an ACL entry for that one user
+# where setfacl exists, else the kvm group for the device and the user. Other
+# users gain nothing; e2e__kvm_restore undoes it.
+e2e__kvm_access() {
+  local u grp mode
+  [ -c /dev/kvm ] || return 0
+  u=$(e2e__qemu_user)
+  [ "$u" = root ] && return 0
+  e2e__kvm_open_as "$u" && return 0
+  if command -v setfacl >/dev/null 2>&1 && setfacl -m "u:$u:rw" /dev/kvm 2>/dev/null; then
+    E2E_KVM_CHANGE="acl $u"
+  else
+    getent group kvm >/dev/null || groupadd -r kvm || return 1
+    grp=$(stat -c %G /dev/kvm) mode=$(stat -c %a /dev/kvm)
+    local added=0
+    if ! id -nG "$u" | tr ' ' '\n' | grep -qx kvm; then
+      usermod -a -G kvm "$u" || return 1
+      added=1
+    fi
+    chgrp kvm /dev/kvm && chmod g+rw /dev/kvm || return 1
+    E2E_KVM_CHANGE="group $u $grp $mode $added"
+  fi
+  if e2e__kvm_open_as "$u"; then
+    e2e_log "/dev/kvm: let $u open it (${E2E_KVM_CHANGE%% *}), so libvirtd keeps its QEMU capabilities"
+    return 0
+  fi
+  e2e_log "/dev/kvm: $u still cannot open it; libvirtd may re-probe QEMU on every call"
+  return 1
+}
+
+e2e__kvm_restore() {
+  local how u grp mode added
+  # shellcheck disable=SC2086
+  set -- $E2E_KVM_CHANGE
+  how=${1:-} u=${2:-} grp=${3:-} mode=${4:-} added=${5:-0}
+  case $how in
+    acl) setfacl -x "u:$u" /dev/kvm 2>/dev/null ;;
+    group)
+      chgrp "$grp" /dev/kvm 2>/dev/null
+      chmod "$mode" /dev/kvm 2>/dev/null
+      [ "$added" = 1 ] && gpasswd -d "$u" kvm >/dev/null 2>&1
+      ;;
+  esac
+  E2E_KVM_CHANGE=
+}
+
 # Starts virtlogd and libvirtd when they do not run; waits until the URI
 # answers. Remembers what it started for e2e_stop_daemons.
 e2e_start_daemons() {
@@ -432,6 +504,8 @@ e2e_start_daemons() {
   getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
   getent passwd libvirt-qemu >/dev/null ||
     useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+  # Before libvirtd starts, so that its first probe already agrees with it.
+  e2e__kvm_access || true
   for d in virtlogd libvirtd; do
     if e2e__daemon_pid "$d" >/dev/null; then
       continue
@@ -777,6 +851,7 @@ e2e_cleanup() {
   fi
   e2e_stop_daemons
   e2e__kill_orphan_qemu
+  e2e__kvm_restore
   rm -f "$E2E_RUN/$E2E_PREFIX"*.serial "$E2E_RUN/$E2E_PREFIX"*.xml
   if [ -n "$E2E_WATCHDOG" ]; then
     kill -TERM "$E2E_WATCHDOG" 2>/dev/null
