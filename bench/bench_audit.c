@@ -105,7 +105,7 @@ static bool flight_step(gos_audit *a, flight *f)
         .task_id = f->id, .op_uid = 1000, .op_user = f->user, .op_tty = "pts/3",
         .op_ssh = "192.0.2.10 50122 192.0.2.1 22", .op_pid = 4242, .origin = "interactive",
         .host = hosts[f->n % N_HOSTS], .vm_uuid = f->uuid, .vm_name = f->vm, .action = "logoff",
-        .percent = -1, .task_result = GOS_AUDIT_RESULT_NONE,
+        .percent = -1, .task_result = GOS_RESULT_NONE,
     };
     char *err = NULL;
     bool last = f->step == f->steps - 1;
@@ -225,7 +225,7 @@ static void export_to_null(gos_audit *a, gos_audit_format fmt, const char *name,
     if (!out)
         die("/dev/null", g_strdup(g_strerror(errno)));
     setvbuf(out, NULL, _IOFBF, 1 << 16);
-    if (gos_audit_export(a, NULL, fmt, NULL, out, &err) != 0)
+    if (gos_audit_export(a, NULL, fmt, out, &err) != 0)
         die("export", err);
     fclose(out);
     dt = now_s() - t0;

@@ -9,7 +9,7 @@
 #include <glib.h>
 
 #include "core/actions.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/macro.h"
 
 #define ARG_UNUSED (void)argc; (void)argv; (void)err
@@ -232,7 +232,7 @@ static int act_list(gos_session *s, int argc, char **argv, char **err)
 static int act_audit_filter(gos_session *s, int argc, char **argv, char **err)
 {
     gos_audit_filter f;
-    if (gos_audit_filter_parse(argc, argv, gos_task_result_name, gos_hr_parse, &f, err) < 0)
+    if (gos_audit_filter_parse(argc, argv, &f, err) < 0)
         return -1;
     gos_session_set_audit_filter(s, argc, argv);
     gos_session_set_view(s, GOS_VIEW_AUDIT);

@@ -9,9 +9,10 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
+#include "base/text.h"
 #include "core/agent.h"
 #include "core/host.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/task.h"
 
 /* Guest strings are untrusted: bounded and stripped before they go anywhere. */
@@ -107,8 +108,8 @@ int gos_agent_users(virDomainPtr dom, gos_user **users_out, size_t *n_out, int *
         if (!name)
             continue;
         const char *domain = jstr(u, "domain");
-        users[n].name = gos_sanitize(name, GUEST_TEXT_MAX);
-        users[n].domain = domain ? gos_sanitize(domain, GUEST_TEXT_MAX) : NULL;
+        users[n].name = gos_text_clean(name, GUEST_TEXT_MAX);
+        users[n].domain = domain ? gos_text_clean(domain, GUEST_TEXT_MAX) : NULL;
         if (json_object_object_get_ex(u, "login-time", &lt)) {
             double secs = json_object_get_double(lt);
             users[n].login_ms = secs > 0 && secs < 1e11 ? (int64_t)(secs * 1000.0) : 0;
@@ -124,7 +125,7 @@ int gos_agent_users(virDomainPtr dom, gos_user **users_out, size_t *n_out, int *
 char *gos_agent_os_id(virDomainPtr dom, int *virt_code, char **err)
 {
     json_object *r = run_obj(dom, cmd_obj("guest-get-osinfo", NULL), GOS_AGENT_PROBE_TIMEOUT, virt_code, err);
-    char *id = jstr(r, "id") ? gos_sanitize(jstr(r, "id"), 64) : NULL;
+    char *id = jstr(r, "id") ? gos_text_clean(jstr(r, "id"), 64) : NULL;
     json_object_put(r);
     return id;
 }
@@ -211,7 +212,7 @@ void gos_agent_probe(virDomainPtr dom, gos_vm *vm, bool answered_before)
     r = run_obj(dom, cmd_obj("guest-info", NULL), GOS_AGENT_PROBE_TIMEOUT, &code, &msg);
     if (r) {
         g_free(vm->agent_version);
-        vm->agent_version = jstr(r, "version") ? gos_sanitize(jstr(r, "version"), 64) : NULL;
+        vm->agent_version = jstr(r, "version") ? gos_text_clean(jstr(r, "version"), 64) : NULL;
         read_features(r, &vm->features, &vm->features_known);
         json_object_put(r);
     } else {
@@ -228,8 +229,8 @@ void gos_agent_probe(virDomainPtr dom, gos_vm *vm, bool answered_before)
             const char *pretty = jstr(r, "pretty-name") ? jstr(r, "pretty-name") : jstr(r, "name");
             g_free(vm->os_name);
             g_free(vm->os_id);
-            vm->os_name = pretty ? gos_sanitize(pretty, GUEST_TEXT_MAX) : NULL;
-            vm->os_id = jstr(r, "id") ? gos_sanitize(jstr(r, "id"), 64) : NULL;
+            vm->os_name = pretty ? gos_text_clean(pretty, GUEST_TEXT_MAX) : NULL;
+            vm->os_id = jstr(r, "id") ? gos_text_clean(jstr(r, "id"), 64) : NULL;
             json_object_put(r);
         }
         g_free(msg);

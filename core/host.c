@@ -8,8 +8,9 @@
 #include <glib.h>
 #include <libvirt/virterror.h>
 
+#include "base/text.h"
 #include "core/host.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 
 typedef struct {
     bool configured;
@@ -366,7 +367,7 @@ int gos_host_list(gos_host *h, gos_vm ***out, size_t *n_out, char **err)
         gos_vm *vm = gos_vm_new();
         vm->host = g_strdup(h->uri);
         virDomainGetUUIDString(dom, vm->uuid);
-        vm->name = gos_sanitize(virDomainGetName(dom), 256);
+        vm->name = gos_text_clean(virDomainGetName(dom), 256);
         for (int j = 0; j < recs[i]->nparams; j++) {
             virTypedParameterPtr p = &recs[i]->params[j];
             if (!strcmp(p->field, "state.state"))

@@ -9,7 +9,7 @@
 #include <libvirt/libvirt.h>
 
 #include "core/bus.h"
-#include "core/hresult.h"
+#include "core/virt_hr.h"
 #include "core/vm.h"
 
 typedef struct gos_host gos_host;

@@ -9,8 +9,9 @@
 #include <glib.h>
 #include <libvirt/virterror.h>
 
+#include "base/text.h"
 #include "core/agent.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/logoff.h"
 
 typedef struct {
@@ -148,7 +149,7 @@ int gos_win_sessions_parse(const char *text, gos_win_session **out)
             continue;
         gos_win_session s = { 0 };
         char *raw = g_strndup(tok[u], len[u]);
-        s.user = gos_sanitize(raw, 256);
+        s.user = gos_text_clean(raw, 256);
         g_free(raw);
         s.session = u > 0 ? g_strndup(tok[0], len[0]) : NULL;
         s.id = strtol(tok[id_i], NULL, 10);
@@ -268,7 +269,7 @@ static bool phase_resolve(run_ctx *c)
         return false;
     }
     virDomainGetUUIDString(c->dom, c->uuid);
-    char *name = gos_sanitize(virDomainGetName(c->dom), 256);
+    char *name = gos_text_clean(virDomainGetName(c->dom), 256);
     gos_task_set_call(c->task, GOS_S_OK, c->uuid, name);
     g_free(name);
     if (gos_host_readonly(c->host)) {
@@ -451,7 +452,7 @@ static gos_hr phase_plan_exec(run_ctx *c, char **why)
          * decides, and the script's words go into the outcome. */
         hr = GOS_S_OK;
         g_clear_pointer(why, g_free);
-        char *clean = gos_sanitize(out ? out : "", 512);
+        char *clean = gos_text_clean(out ? out : "", 512);
         if (*clean)
             *why = g_strdup_printf(_("The guest said: %s"), clean);
         g_free(clean);

@@ -13,7 +13,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/macro.h"
 #include "core/task.h"
 
@@ -169,11 +169,10 @@ static char *header_user(void)
 char *gos_macro_rec_text(const gos_macro_rec *rec)
 {
     GString *t = g_string_new(NULL);
-    char when[32];
-    time_t secs = (time_t)rec->started;
-    struct tm tm;
-    if (!gmtime_r(&secs, &tm) || !strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm))
-        g_strlcpy(when, "?", sizeof when);
+    GDateTime *dt = g_date_time_new_from_unix_utc(rec->started);
+    char *when = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup("?");
+    if (dt)
+        g_date_time_unref(dt);
     char *user = header_user();
     /* The header is for people who open the file; the parser skips it. */
     g_string_append_printf(t, "# ");
@@ -190,6 +189,7 @@ char *gos_macro_rec_text(const gos_macro_rec *rec)
     g_string_append(t, _("([keys] F6 = macro NAME), or \"guestos batch FILE\"."));
     g_string_append_c(t, '\n');
     g_free(user);
+    g_free(when);
     for (guint i = 0; i < rec->lines->len; i++) {
         g_string_append(t, g_ptr_array_index(rec->lines, i));
         g_string_append_c(t, '\n');

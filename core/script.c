@@ -7,7 +7,7 @@
 #include <glib.h>
 
 #include "core/actions.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 
 /* Splits one line into words. Double quotes group, backslash escapes " and \
  * inside them, # outside quotes starts a comment. Returns 0, or -1 with *col

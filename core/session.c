@@ -13,7 +13,7 @@
 #include "core/agent.h"
 #include "core/bus.h"
 #include "core/host.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/logoff.h"
 #include "core/session.h"
 #include "core/session_priv.h"

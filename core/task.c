@@ -8,7 +8,7 @@
 #include <glib.h>
 
 #include "core/bus.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/task.h"
 
 struct gos_engine {
@@ -32,23 +32,6 @@ struct gos_task {
     gos_task_info info;      /* the live state, guarded by lock */
     bool finished;           /* gos_task_finish was called */
 };
-
-static const char *const result_names[] = {
-    "Success", "Cancelled", "UnexpectedError", "OutOfMemoryError", "DiskRelatedError",
-    "IncompatibleSavedStateError", "TimeOutError", "IllegalValueError", "ThreadCrashError",
-    "ShutdownAbort",
-};
-
-const char *gos_task_result_name(int result)
-{
-    if (result == GOS_AUDIT_RESULT_INTERRUPTED)
-        return "Interrupted";
-    if (result >= 0 && result < (int)G_N_ELEMENTS(result_names))
-        return result_names[result];
-    return NULL;
-}
-
-int64_t gos_now_ms(void) { return g_get_real_time() / 1000; }
 
 /* --- audit ---------------------------------------------------------------- */
 
@@ -82,7 +65,7 @@ static int task_audit(gos_task *t, gos_audit_kind kind)
     ev.percent = i->percent;
     ev.has_call_hr = i->has_call_hr;
     ev.call_hr = i->call_hr;
-    ev.task_result = kind == GOS_AUDIT_COMPLETED ? (int)i->result : GOS_AUDIT_RESULT_NONE;
+    ev.task_result = kind == GOS_AUDIT_COMPLETED ? (int)i->result : GOS_RESULT_NONE;
     ev.has_task_error = kind == GOS_AUDIT_COMPLETED;
     ev.task_error = i->error;
     ev.virt_code = i->virt_code;

@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/hresult.h"
+#include "base/hresult.h"
+#include "base/result.h"
+#include "base/time.h"
 #include "core/operator.h"
 #include "db/audit.h"
 
@@ -14,27 +16,9 @@ typedef struct gos_bus gos_bus;
 typedef struct gos_engine gos_engine;
 typedef struct gos_task gos_task;
 
-/* VMTaskResult. */
-typedef enum {
-    GOS_RESULT_SUCCESS = 0,
-    GOS_RESULT_CANCELLED = 1,
-    GOS_RESULT_UNEXPECTED = 2,
-    GOS_RESULT_OUT_OF_MEMORY = 3,
-    GOS_RESULT_DISK = 4,
-    GOS_RESULT_INCOMPATIBLE_STATE = 5,
-    GOS_RESULT_TIMEOUT = 6,
-    GOS_RESULT_ILLEGAL_VALUE = 7,
-    GOS_RESULT_THREAD_CRASH = 8,
-    GOS_RESULT_SHUTDOWN_ABORT = 9,
-} gos_task_result;
-
 /* WaitForCompletion's bounds: -1 waits forever, else 0..4,000,000 ms. */
 #define GOS_TASK_WAIT_FOREVER (-1L)
 #define GOS_TASK_WAIT_MAX_MS  4000000L
-
-/* The stable English name ("Success", "TimeOutError", "Interrupted" for
- * GOS_AUDIT_RESULT_INTERRUPTED); NULL for values outside the enumeration. */
-const char *gos_task_result_name(int result);
 
 /* The work a task does. Runs on a worker thread; it reports progress with
  * gos_task_progress(), looks at gos_task_cancel_requested() between phases and
@@ -153,6 +137,5 @@ int64_t gos_task_deadline(gos_task *task);
 const char *gos_task_get_host(gos_task *task);
 const char *gos_task_get_vm(gos_task *task);
 
-int64_t gos_now_ms(void);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/vm.h"
 
 gos_vm *gos_vm_new(void)
@@ -178,32 +178,4 @@ char *gos_vm_users_joined(const gos_vm *vm)
         g_string_append(s, vm->users[i].name ? vm->users[i].name : "");
     }
     return g_string_free(s, FALSE);
-}
-
-char *gos_sanitize(const char *text, size_t max_bytes)
-{
-    if (!text)
-        return NULL;
-    GString *out = g_string_sized_new(strlen(text) + 1);
-    const char *p = text;
-    while (*p && out->len < max_bytes) {
-        gunichar c = g_utf8_get_char_validated(p, -1);
-        if (c == (gunichar)-1 || c == (gunichar)-2) {
-            g_string_append_c(out, '?');
-            p++;
-            continue;
-        }
-        const char *next = g_utf8_next_char(p);
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029 ||
-            (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
-            /* control characters and bidi overrides could repaint the screen or mislead */
-            g_string_append_c(out, '?');
-        } else {
-            if (out->len + (size_t)(next - p) > max_bytes)
-                break;
-            g_string_append_len(out, p, next - p);
-        }
-        p = next;
-    }
-    return g_string_free(out, FALSE);
 }

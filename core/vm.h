@@ -98,8 +98,4 @@ int gos_heartbeat_parse(const char *key);
 /* Comma-separated user names ("alice,bob"), newly allocated; "" when none. */
 char *gos_vm_users_joined(const gos_vm *vm);
 
-/* Returns a copy of untrusted guest text with control characters (C0, DEL,
- * C1, and invalid UTF-8) replaced by '?', at most max_bytes long. */
-char *gos_sanitize(const char *text, size_t max_bytes);
-
 #endif

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "db/audit_priv.h"
 
 /* Since GLib 2.46 g_malloc is the system malloc, so strings built with

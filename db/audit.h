@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/result.h"
+
 typedef struct gos_audit gos_audit;
 
 /* What happened to a task. Stored as text ("submitted", ...). */
@@ -17,10 +19,6 @@ typedef enum {
     GOS_AUDIT_COMPLETED,
     GOS_AUDIT_INTERRUPTED,   /* appended on recovery for a task that started and never ended */
 } gos_audit_kind;
-
-/* A task result that is not a VMTaskResult: started, never ended. */
-#define GOS_AUDIT_RESULT_NONE        (-1)
-#define GOS_AUDIT_RESULT_INTERRUPTED (-2)
 
 /* One event. Strings are borrowed; NULL means "not known" and is stored as NULL. */
 typedef struct gos_audit_event {
@@ -85,7 +83,7 @@ typedef struct gos_audit_filter {
     const char *action;
     const char *host;
     bool has_result;
-    int result;                   /* VMTaskResult or GOS_AUDIT_RESULT_INTERRUPTED */
+    int result;                   /* VMTaskResult or GOS_RESULT_INTERRUPTED */
     bool has_hresult;
     uint32_t hresult;             /* matches call_hr or task_error */
     int64_t since_ms, until_ms;   /* submitted_at range; 0 = open */
@@ -93,15 +91,6 @@ typedef struct gos_audit_filter {
 } gos_audit_filter;
 
 typedef enum { GOS_AUDIT_TABLE = 0, GOS_AUDIT_CSV, GOS_AUDIT_JSON } gos_audit_format;
-
-/* Names for codes the store does not own (they belong to core). */
-typedef struct gos_audit_names {
-    const char *(*hr_name)(uint32_t hr);     /* NULL for unknown codes */
-    const char *(*result_name)(int result);  /* "Success", "Interrupted", ... */
-} gos_audit_names;
-
-/* Codes from names, for the filter words: 0 on success, -1 for an unknown name. */
-typedef int (*gos_audit_hr_parse_fn)(const char *text, uint32_t *out);
 
 typedef struct gos_audit_verify_report {
     bool ok;
@@ -160,19 +149,14 @@ void gos_audit_interrupt(gos_audit *audit);
  *   --hresult 0xA0040505|NAME|DECIMAL  --since TIME  --until TIME
  * with the value as the next word or after '=' (--vm=web1). TIME is ISO 8601
  * (2026-11-30T10:00:00Z; UTC when no zone is given) or a date (2026-11-30, 00:00 UTC).
- * result_name (tried on every result code) and hr_parse turn names into codes. Fills
- * *f with strings borrowed from argv, so argv must outlive it. Returns 0, or -1 with *err set to one translated
+ * Fills *f with strings borrowed from argv, so argv must outlive it. Returns 0, or -1 with *err set to one translated
  * sentence (free with free()); *f is written only on success.
  */
-int gos_audit_filter_parse(int argc, char *const *argv, const char *(*result_name)(int result),
-                           gos_audit_hr_parse_fn hr_parse, gos_audit_filter *f, char **err);
-
-/* Parses a TIME of the filter words into UTC ms. Returns 0 or -1. */
-int gos_audit_parse_time(const char *text, int64_t *ms);
+int gos_audit_filter_parse(int argc, char *const *argv, gos_audit_filter *f, char **err);
 
 /* Streams matching tasks, oldest first, in the format to out, in constant memory. */
 int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit_format fmt,
-                     const gos_audit_names *names, FILE *out, char **err);
+                     FILE *out, char **err);
 
 /* Walks the whole chain. Returns 0 when it could check (see rep->ok), -1 on error.
  * Free rep->reason with free(). */

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "db/audit_priv.h"
 
 /* Hashing order. Changing it (or the encoding below) breaks every existing chain. */

@@ -4,33 +4,20 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
-#include "core/i18n.h"
+#include "base/hresult.h"
+#include "base/i18n.h"
+#include "base/text.h"
+#include "base/time.h"
 #include "db/audit_priv.h"
 
-/* "2024-05-01T12:00:00.123Z" (with_ms) or "2024-05-01T12:00:00Z". */
+/* "2024-05-01T12:00:00.123Z" (with_ms) or "2024-05-01T12:00:00Z"; "-" when not known. */
 static void format_time(int64_t ms, bool with_ms, char buf[40])
 {
-    int64_t secs = ms / 1000, frac = ms % 1000;
-    time_t t;
-    struct tm tm;
+    char *iso = gos_time_iso(ms, with_ms);
 
-    if (frac < 0) {              /* floor, for times before 1970 */
-        frac += 1000;
-        secs -= 1;
-    }
-    t = (time_t)secs;
-    if (!gmtime_r(&t, &tm)) {
-        g_strlcpy(buf, "?", 40);
-        return;
-    }
-    if (with_ms)
-        g_snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
-    else
-        g_snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    g_strlcpy(buf, iso ? iso : "-", 40);
+    g_free(iso);
 }
 
 static void format_hr(uint32_t hr, char buf[11])
@@ -38,24 +25,13 @@ static void format_hr(uint32_t hr, char buf[11])
     g_snprintf(buf, 11, "0x%08X", (unsigned int)hr);
 }
 
-static const char *hr_name(const gos_audit_names *names, uint32_t hr)
+/* The result's stable name (scripts read it); the number for a code without one. */
+static const char *result_name(int result, char buf[16])
 {
-    return names && names->hr_name ? names->hr_name(hr) : NULL;
-}
+    const char *name = gos_result_name(result);
 
-/* The result's name; "Interrupted" is the store's own and stable (scripts read it). */
-static const char *result_name(const gos_audit_names *names, int result, char buf[16])
-{
-    const char *name = NULL;
-
-    if (result == GOS_AUDIT_RESULT_INTERRUPTED)
-        return "Interrupted";
-    if (names && names->result_name)
-        name = names->result_name(result);
-    if (name)
+    if (name || result == GOS_RESULT_NONE)
         return name;
-    if (result == GOS_AUDIT_RESULT_NONE)
-        return NULL;
     g_snprintf(buf, 16, "%d", result);
     return buf;
 }
@@ -67,20 +43,13 @@ enum { W_TASK = 8, W_TIME = 20, W_HOST = 22, W_VM = 18, W_ACTION = 8, W_USER = 1
        W_ORIGIN = 12, W_HR = 43, W_RESULT = 15 };
 
 /* The next character of s for a terminal: its length in bytes, its width in
- * cells, and whether it must be shown as '?'. */
+ * cells, or -1 when it must be shown as '?' (base/text.h decides which). */
 static int next_cell_char(const char *p, int *len)
 {
-    gunichar c = g_utf8_get_char_validated(p, -1);
-    GUnicodeType type;
+    gunichar c;
 
-    if (c == (gunichar)-1 || c == (gunichar)-2) {
-        *len = 1;
-        return -1;
-    }
-    *len = (int)(g_utf8_next_char(p) - p);
-    type = g_unichar_type(c);
-    if (g_unichar_iscntrl(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_LINE_SEPARATOR ||
-        type == G_UNICODE_PARAGRAPH_SEPARATOR)
+    *len = (int)gos_text_next(p, -1, &c);
+    if (c == (gunichar)-1)
         return -1;
     return g_unichar_iszerowidth(c) ? 0 : g_unichar_iswide(c) ? 2 : 1;
 }
@@ -121,7 +90,7 @@ static void put_cell(FILE *out, const char *s, int width, bool utf8)
         fputc(' ', out);
 }
 
-static void put_hr_cell(FILE *out, bool has, uint32_t hr, const gos_audit_names *names,
+static void put_hr_cell(FILE *out, bool has, uint32_t hr,
                         int width, bool utf8)
 {
     char hex[11], *text;
@@ -132,7 +101,7 @@ static void put_hr_cell(FILE *out, bool has, uint32_t hr, const gos_audit_names 
         return;
     }
     format_hr(hr, hex);
-    name = hr_name(names, hr);
+    name = gos_hr_name(hr);
     text = name ? g_strconcat(hex, " ", name, NULL) : g_strdup(hex);
     put_cell(out, text, width, utf8);
     g_free(text);
@@ -155,7 +124,7 @@ static void table_header(FILE *out, bool utf8)
     fputc('\n', out);
 }
 
-static void table_row(FILE *out, const gos_audit_task *t, const gos_audit_names *names, bool utf8)
+static void table_row(FILE *out, const gos_audit_task *t, bool utf8)
 {
     char when[40], num[16], shortid[W_TASK + 1];
 
@@ -168,9 +137,9 @@ static void table_row(FILE *out, const gos_audit_task *t, const gos_audit_names 
     put_cell(out, t->action, W_ACTION, utf8);                    fputs("  ", out);
     put_cell(out, t->op_user, W_USER, utf8);                     fputs("  ", out);
     put_cell(out, t->origin, W_ORIGIN, utf8);                    fputs("  ", out);
-    put_hr_cell(out, t->has_call_hr, t->call_hr, names, W_HR, utf8); fputs("  ", out);
-    put_cell(out, result_name(names, t->task_result, num), W_RESULT, utf8); fputs("  ", out);
-    put_hr_cell(out, t->has_task_error, t->task_error, names, W_HR, utf8); fputs("  ", out);
+    put_hr_cell(out, t->has_call_hr, t->call_hr, W_HR, utf8); fputs("  ", out);
+    put_cell(out, result_name(t->task_result, num), W_RESULT, utf8); fputs("  ", out);
+    put_hr_cell(out, t->has_task_error, t->task_error, W_HR, utf8); fputs("  ", out);
     put_cell(out, t->message, 0, utf8);
     fputc('\n', out);
 }
@@ -213,13 +182,13 @@ static void csv_int(FILE *out, bool has, int64_t v)
         fprintf(out, "%lld", (long long)v);
 }
 
-static void csv_hr(FILE *out, bool has, uint32_t hr, const gos_audit_names *names)
+static void csv_hr(FILE *out, bool has, uint32_t hr)
 {
     char hex[11];
 
     format_hr(hr, hex);
     csv_field(out, has ? hex : NULL, false);
-    csv_field(out, has ? hr_name(names, hr) : NULL, false);
+    csv_field(out, has ? gos_hr_name(hr) : NULL, false);
 }
 
 static void csv_header(FILE *out)
@@ -229,7 +198,7 @@ static void csv_header(FILE *out)
           "task_error,task_error_name,virt_code,message,users_before,users_after\r\n", out);
 }
 
-static void csv_row(FILE *out, const gos_audit_task *t, const gos_audit_names *names)
+static void csv_row(FILE *out, const gos_audit_task *t)
 {
     char when[40], ended[40], num[16];
 
@@ -249,9 +218,9 @@ static void csv_row(FILE *out, const gos_audit_task *t, const gos_audit_names *n
     csv_field(out, t->origin, false);
     csv_field(out, t->phase, false);
     csv_int(out, t->percent >= 0, t->percent);
-    csv_hr(out, t->has_call_hr, t->call_hr, names);
-    csv_field(out, result_name(names, t->task_result, num), false);
-    csv_hr(out, t->has_task_error, t->task_error, names);
+    csv_hr(out, t->has_call_hr, t->call_hr);
+    csv_field(out, result_name(t->task_result, num), false);
+    csv_hr(out, t->has_task_error, t->task_error);
     csv_int(out, t->virt_code != 0, t->virt_code);
     csv_field(out, t->message, false);
     csv_field(out, t->users_before, false);
@@ -335,8 +304,7 @@ static void json_int(FILE *out, const char *key, bool has, int64_t v)
         fputs("null", out);
 }
 
-static void json_hr(FILE *out, const char *key, const char *name_key, bool has, uint32_t hr,
-                    const gos_audit_names *names)
+static void json_hr(FILE *out, const char *key, const char *name_key, bool has, uint32_t hr)
 {
     char hex[11];
 
@@ -344,7 +312,7 @@ static void json_hr(FILE *out, const char *key, const char *name_key, bool has, 
     json_key(out, key, false);
     json_string(out, has ? hex : NULL);
     json_key(out, name_key, false);
-    json_string(out, has ? hr_name(names, hr) : NULL);
+    json_string(out, has ? gos_hr_name(hr) : NULL);
 }
 
 /* "alice,bob" -> ["alice", "bob"]; "" -> []; NULL -> null. */
@@ -370,7 +338,7 @@ static void json_users(FILE *out, const char *key, const char *users)
     fputc(']', out);
 }
 
-static void json_row(FILE *out, const gos_audit_task *t, const gos_audit_names *names)
+static void json_row(FILE *out, const gos_audit_task *t)
 {
     char when[40], ended[40], num[16];
 
@@ -390,11 +358,11 @@ static void json_row(FILE *out, const gos_audit_task *t, const gos_audit_names *
     json_key(out, "ended_at", false);      json_string(out, t->ended_at ? ended : NULL);
     json_key(out, "phase", false);         json_string(out, t->phase);
     json_int(out, "percent", t->percent >= 0, t->percent);
-    json_hr(out, "call_hresult", "call_hresult_name", t->has_call_hr, t->call_hr, names);
+    json_hr(out, "call_hresult", "call_hresult_name", t->has_call_hr, t->call_hr);
     json_key(out, "task_result", false);
-    json_string(out, result_name(names, t->task_result, num));
-    json_int(out, "task_result_code", t->task_result != GOS_AUDIT_RESULT_NONE, t->task_result);
-    json_hr(out, "task_error", "task_error_name", t->has_task_error, t->task_error, names);
+    json_string(out, result_name(t->task_result, num));
+    json_int(out, "task_result_code", t->task_result != GOS_RESULT_NONE, t->task_result);
+    json_hr(out, "task_error", "task_error_name", t->has_task_error, t->task_error);
     json_int(out, "virt_code", t->virt_code != 0, t->virt_code);
     json_key(out, "message", false);       json_string(out, t->message);
     json_users(out, "users_before", t->users_before);
@@ -402,8 +370,7 @@ static void json_row(FILE *out, const gos_audit_task *t, const gos_audit_names *
     fputc('}', out);
 }
 
-int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit_format fmt,
-                     const gos_audit_names *names, FILE *out, char **err)
+int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit_format fmt, FILE *out, char **err)
 {
     sqlite3_stmt *st = NULL;
     gos_audit_task t;
@@ -438,12 +405,12 @@ int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         gos_audit_task_from_stmt(st, &t);
         if (fmt == GOS_AUDIT_TABLE) {
-            table_row(out, &t, names, utf8);
+            table_row(out, &t, utf8);
         } else if (fmt == GOS_AUDIT_CSV) {
-            csv_row(out, &t, names);
+            csv_row(out, &t);
         } else {
             fputs(rows ? ",\n" : "\n", out);
-            json_row(out, &t, names);
+            json_row(out, &t);
         }
         rows++;
         if (ferror(out))

@@ -5,46 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/i18n.h"
+#include "base/hresult.h"
+#include "base/i18n.h"
+#include "base/time.h"
 #include "db/audit_priv.h"
-
-int gos_audit_parse_time(const char *text, int64_t *ms)
-{
-    GTimeZone *utc = g_time_zone_new_utc();
-    GDateTime *dt = g_date_time_new_from_iso8601(text, utc);
-
-    if (!dt) {
-        int y, m, d;
-        char tail;
-
-        if (sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3)
-            dt = g_date_time_new(utc, y, m, d, 0, 0, 0);
-    }
-    g_time_zone_unref(utc);
-    if (!dt)
-        return -1;
-    *ms = g_date_time_to_unix(dt) * 1000 + g_date_time_get_microsecond(dt) / 1000;
-    g_date_time_unref(dt);
-    return 0;
-}
-
-/* Result codes a name may stand for: GOS_AUDIT_RESULT_INTERRUPTED and the
- * VMTaskResult values (0..9 today; a few more in case core grows). */
-#define RESULT_MIN GOS_AUDIT_RESULT_INTERRUPTED
-#define RESULT_MAX 31
-
-static int parse_result(const char *text, const char *(*result_name)(int result), int *out)
-{
-    for (int r = RESULT_MIN; result_name && r <= RESULT_MAX; r++) {
-        const char *name = result_name(r);
-
-        if (name && g_ascii_strcasecmp(name, text) == 0) {
-            *out = r;
-            return 0;
-        }
-    }
-    return -1;
-}
 
 typedef enum { W_VM, W_OPERATOR, W_ACTION, W_HOST, W_SEARCH, W_RESULT, W_HRESULT, W_SINCE, W_UNTIL } word_kind;
 
@@ -59,8 +23,7 @@ static const struct {
 
 /* The words are the options of `guestos audit` (tui/cli.c), and its sentences
  * are the same, so that the prompt and the command line answer alike. */
-int gos_audit_filter_parse(int argc, char *const *argv, const char *(*result_name)(int result),
-                           gos_audit_hr_parse_fn hr_parse, gos_audit_filter *out, char **err)
+int gos_audit_filter_parse(int argc, char *const *argv, gos_audit_filter *out, char **err)
 {
     gos_audit_filter f = { 0 };
 
@@ -104,7 +67,7 @@ int gos_audit_filter_parse(int argc, char *const *argv, const char *(*result_nam
         case W_HOST: f.host = value; break;
         case W_SEARCH: f.text = value; break;
         case W_RESULT:
-            if (parse_result(value, result_name, &f.result) < 0) {
+            if ((f.result = gos_result_parse(value)) == GOS_RESULT_NONE) {
                 gos_audit_set_err(err, _("'%s' is not a task result (Success, Cancelled, UnexpectedError, TimeOutError, Interrupted, ...)."),
                                   value);
                 return -1;
@@ -112,7 +75,7 @@ int gos_audit_filter_parse(int argc, char *const *argv, const char *(*result_nam
             f.has_result = true;
             break;
         case W_HRESULT:
-            if (!hr_parse || hr_parse(value, &f.hresult) != 0) {
+            if (gos_hr_parse(value, &f.hresult) != 0) {
                 gos_audit_set_err(err, _("'%s' is not an HRESULT (0xA0040505 or a name such as VM_E_TIMED_OUT)."),
                                   value);
                 return -1;
@@ -121,7 +84,7 @@ int gos_audit_filter_parse(int argc, char *const *argv, const char *(*result_nam
             break;
         case W_SINCE:
         case W_UNTIL:
-            if (gos_audit_parse_time(value, words[w].kind == W_SINCE ? &f.since_ms : &f.until_ms) < 0) {
+            if (gos_time_parse(value, words[w].kind == W_SINCE ? &f.since_ms : &f.until_ms) < 0) {
                 gos_audit_set_err(err, _("'%s' is not a time: use 2026-11-30 or 2026-11-30T10:00:00Z."), value);
                 return -1;
             }

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "db/audit_priv.h"
 
 /* Column order read by gos_audit_task_from_stmt. */

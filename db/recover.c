@@ -7,7 +7,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "db/audit_priv.h"
 
 typedef struct {
@@ -109,7 +109,7 @@ int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, 
         ev.vm_name = t->vm_name;
         ev.action = t->action;
         ev.percent = -1;
-        ev.task_result = GOS_AUDIT_RESULT_INTERRUPTED;
+        ev.task_result = GOS_RESULT_INTERRUPTED;
         message = g_strdup_printf(
             /* TRANSLATORS: %lld is the process id of the guestos that ran the task. */
             _("The task was interrupted: guestos process %lld, which ran it, ended before the task finished."),

@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 
 #include "core/bus.h"
-#include "core/hresult.h"
+#include "base/hresult.h"
 #include "core/task.h"
 #include "db/audit.h"
 #include "db/audit_priv.h"
@@ -235,7 +235,7 @@ START_TEST(test_fail_closed_disk_full)
         filler[len] = '\0';
         for (int i = 0; i < 1000; i++) {
             gos_audit_event ev = { .kind = GOS_AUDIT_PROGRESS, .task_id = "filler", .percent = -1,
-                                   .task_result = GOS_AUDIT_RESULT_NONE, .message = len ? filler : NULL };
+                                   .task_result = GOS_RESULT_NONE, .message = len ? filler : NULL };
             free(err);
             err = NULL;
             if (gos_audit_append(audit, &ev, NULL, &err) < 0)

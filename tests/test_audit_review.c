@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 
 #include "core/actions.h"
-#include "core/hresult.h"
+#include "base/hresult.h"
 #include "core/session.h"
 #include "core/task.h"
 #include "db/audit.h"
@@ -43,7 +43,7 @@ static int parse(const char *line, gos_audit_filter *f, char ***words_out, char 
 {
     char **words = g_strsplit(line, " ", -1);
     int argc = *line ? (int)g_strv_length(words) : 0;
-    int r = gos_audit_filter_parse(argc, words, gos_task_result_name, gos_hr_parse, f, err);
+    int r = gos_audit_filter_parse(argc, words, f, err);
     *words_out = words;
     return r;
 }
@@ -80,7 +80,7 @@ START_TEST(test_parse_forms)
     ck_assert_int_eq(parse("--vm=web1 --op bob --res interrupted --hresult=0xa0040505", &f, &w, &err), 0);
     ck_assert_str_eq(f.vm, "web1");
     ck_assert_str_eq(f.op_user, "bob");
-    ck_assert_int_eq(f.result, GOS_AUDIT_RESULT_INTERRUPTED);
+    ck_assert_int_eq(f.result, GOS_RESULT_INTERRUPTED);
     ck_assert_uint_eq(f.hresult, 0xA0040505u);
     g_strfreev(w);
     ck_assert_int_eq(parse("--hresult 2147943712 --result success --since 2026-11-30T10:00:00+01:00", &f, &w, &err), 0);
@@ -153,7 +153,7 @@ static void fill(gos_audit *a, int n)
             .kind = GOS_AUDIT_SUBMITTED, .task_id = id, .ts_ms = 1000000 + i * 1000, .op_uid = 1000,
             .op_user = "alice", .origin = "cli", .host = "test:///default",
             .vm_name = i % 3 == 0 ? "web1" : "db1", .action = "logoff", .percent = -1,
-            .task_result = GOS_AUDIT_RESULT_NONE,
+            .task_result = GOS_RESULT_NONE,
         };
         ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
         e.kind = GOS_AUDIT_COMPLETED;
@@ -228,7 +228,7 @@ START_TEST(test_page_both_ways)
     /* A reader sees what the writer commits, query by query. */
     {
         gos_audit_event e = { .kind = GOS_AUDIT_SUBMITTED, .task_id = "late", .percent = -1,
-                              .task_result = GOS_AUDIT_RESULT_NONE, .vm_name = "web1" };
+                              .task_result = GOS_RESULT_NONE, .vm_name = "web1" };
         ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
     }
     ck_assert_int_eq(get_page(ro, &web, 0, false, 1, 0, &p), 0);

@@ -8,7 +8,7 @@
 
 #include <libvirt/virterror.h>
 
-#include "core/hresult.h"
+#include "core/virt_hr.h"
 #include "tests/testutil.h"
 
 START_TEST(test_contract_codes)

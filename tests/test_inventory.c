@@ -8,6 +8,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include "base/text.h"
 #include "core/session.h"
 #include "core/vm.h"
 #include "tests/testutil.h"
@@ -182,16 +183,16 @@ END_TEST
 
 START_TEST(test_sanitize)
 {
-    char *t = gos_sanitize("ali\x1b[2Jce\tbob\x7f\xc2\x9b" "x\xe2\x80\xaey", 256);
+    char *t = gos_text_clean("ali\x1b[2Jce\tbob\x7f\xc2\x9b" "x\xe2\x80\xaey", 256);
     ck_assert_str_eq(t, "ali?[2Jce?bob??x?y");
     g_free(t);
-    t = gos_sanitize("\xff\xfe ok", 256);
+    t = gos_text_clean("\xff\xfe ok", 256);
     ck_assert_str_eq(t, "?? ok");
     g_free(t);
-    t = gos_sanitize("Jürgen", 256);
+    t = gos_text_clean("Jürgen", 256);
     ck_assert_str_eq(t, "Jürgen");
     g_free(t);
-    t = gos_sanitize("abcdef", 3);
+    t = gos_text_clean("abcdef", 3);
     ck_assert_str_eq(t, "abc");
     g_free(t);
 }

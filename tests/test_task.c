@@ -225,10 +225,10 @@ END_TEST
 
 START_TEST(test_result_names)
 {
-    ck_assert_str_eq(gos_task_result_name(GOS_RESULT_SUCCESS), "Success");
-    ck_assert_str_eq(gos_task_result_name(GOS_RESULT_TIMEOUT), "TimeOutError");
-    ck_assert_str_eq(gos_task_result_name(GOS_AUDIT_RESULT_INTERRUPTED), "Interrupted");
-    ck_assert_ptr_null(gos_task_result_name(42));
+    ck_assert_str_eq(gos_result_name(GOS_RESULT_SUCCESS), "Success");
+    ck_assert_str_eq(gos_result_name(GOS_RESULT_TIMEOUT), "TimeOutError");
+    ck_assert_str_eq(gos_result_name(GOS_RESULT_INTERRUPTED), "Interrupted");
+    ck_assert_ptr_null(gos_result_name(42));
 }
 END_TEST
 

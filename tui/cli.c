@@ -16,8 +16,9 @@
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "base/text.h"
 #include "core/actions.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/logoff.h"
 #include "core/session.h"
 #include "tui/cli.h"
@@ -63,17 +64,6 @@ static gos_session *open_session(gos_cli *cli, const char *origin, bool connect,
     return open_session_opts(cli, origin, connect, true, rc);
 }
 
-static char *iso_time(int64_t ms)
-{
-    if (ms <= 0)
-        return NULL;
-    GDateTime *dt = g_date_time_new_from_unix_utc(ms / 1000);
-    char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
-    if (dt)
-        g_date_time_unref(dt);
-    return s;
-}
-
 /* --- list ---------------------------------------------------------------- */
 
 /* type: NULL for `list --json`, "vm" for the JSON lines of batch. */
@@ -113,7 +103,7 @@ static json_object *vm_json(const gos_vm *vm, const char *type)
         json_object *us = json_object_new_array();
         for (size_t i = 0; i < vm->n_users; i++) {
             json_object *u = json_object_new_object();
-            char *t = iso_time(vm->users[i].login_ms);
+            char *t = gos_time_iso(vm->users[i].login_ms, false);
             json_object_object_add(u, "name", json_object_new_string(vm->users[i].name));
             json_object_object_add(u, "domain", vm->users[i].domain ? json_object_new_string(vm->users[i].domain) : NULL);
             json_object_object_add(u, "login_time", t ? json_object_new_string(t) : NULL);
@@ -219,25 +209,12 @@ static void reporter_note_line(reporter *r, int line)
         g_array_append_val(r->lines, line);
 }
 
-static char *iso_time_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return NULL;
-    GDateTime *dt = g_date_time_new_from_unix_utc(ms / 1000);
-    char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S") : NULL;
-    char *out = s ? g_strdup_printf("%s.%03dZ", s, (int)(ms % 1000)) : NULL;
-    g_free(s);
-    if (dt)
-        g_date_time_unref(dt);
-    return out;
-}
-
 static json_object *json_str_or_null(const char *text)
 {
     if (!text)
         return NULL;
     /* Guest and libvirt text may hold anything; the line must stay valid JSON. */
-    char *clean = gos_sanitize(text, 4096);
+    char *clean = gos_text_clean(text, 4096);
     json_object *o = json_object_new_string(clean);
     g_free(clean);
     return o;
@@ -284,14 +261,14 @@ static json_object *outcome_json(const gos_task_info *i, int line)
     json_object_object_add(o, "origin", json_str_or_null(i->origin));
     if (line > 0)
         json_object_object_add(o, "line", json_object_new_int(line));
-    char *sub = iso_time_ms(i->submitted_ms), *end = iso_time_ms(i->ended_ms);
+    char *sub = gos_time_iso(i->submitted_ms, true), *end = gos_time_iso(i->ended_ms, true);
     json_object_object_add(o, "submitted_at", json_str_or_null(sub));
     json_object_object_add(o, "ended_at", json_str_or_null(end));
     g_free(sub);
     g_free(end);
     json_object_object_add(o, "call_hresult", i->has_call_hr ? json_hr(i->call_hr) : NULL);
     json_object_object_add(o, "call_hresult_name", i->has_call_hr ? json_str_or_null(gos_hr_name(i->call_hr)) : NULL);
-    json_object_object_add(o, "task_result", json_str_or_null(gos_task_result_name(i->result)));
+    json_object_object_add(o, "task_result", json_str_or_null(gos_result_name(i->result)));
     json_object_object_add(o, "task_result_code", json_object_new_int((int)i->result));
     json_object_object_add(o, "task_error", json_hr(i->error));
     json_object_object_add(o, "task_error_name", json_str_or_null(gos_hr_name(i->error)));
@@ -313,9 +290,9 @@ static void print_outcome(reporter *r, gos_task *t, size_t index)
     } else {
         char hr[GOS_HR_FORMAT_LEN];
         gos_hr_format(i.error, hr, sizeof hr);
-        char *msg = gos_sanitize(i.message ? i.message : "", 1024);
+        char *msg = gos_text_clean(i.message ? i.message : "", 1024);
         printf("%s %s: %s %s %s%s%s\n", i.vm_name ? i.vm_name : i.vm, i.action, hr,
-               gos_task_result_name(i.result), i.error_description, *msg ? " " : "", msg);
+               gos_result_name(i.result), i.error_description, *msg ? " " : "", msg);
         g_free(msg);
     }
     gpointer key = GUINT_TO_POINTER(i.error);
@@ -478,8 +455,6 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
 
 /* --- audit --------------------------------------------------------------- */
 
-static const char *hr_name_cb(uint32_t hr) { return gos_hr_name(hr); }
-
 int gos_cli_audit(gos_cli *cli, int argc, char **argv)
 {
     enum { O_VM = 1, O_OPERATOR, O_ACTION, O_RESULT, O_HRESULT, O_SINCE, O_UNTIL, O_HOST, O_FORMAT, O_SEARCH };
@@ -524,8 +499,7 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
         }
     }
     char *ferr = NULL;
-    if (gos_audit_filter_parse((int)words->len, (char *const *)words->pdata, gos_task_result_name, gos_hr_parse,
-                               &f, &ferr) < 0) {
+    if (gos_audit_filter_parse((int)words->len, (char *const *)words->pdata, &f, &ferr) < 0) {
         int frc = gos_cli_fail(cli, "%s", ferr);
         free(ferr);
         g_ptr_array_free(words, TRUE);
@@ -563,8 +537,7 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
         }
         free(rep.reason);
     } else {
-        gos_audit_names names = { hr_name_cb, gos_task_result_name };
-        if (gos_audit_export(a, &f, fmt, &names, stdout, &err) < 0) {
+        if (gos_audit_export(a, &f, fmt, stdout, &err) < 0) {
             rc = gos_cli_fail(cli, "%s", err);
             free(err);
         }

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "core/actions.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/macro.h"
 #include "tui/dialog.h"
 #include "tui/draw.h"

@@ -4,6 +4,8 @@
 
 #include "tui/draw.h"
 
+#include "base/text.h"
+
 #include <glib.h>
 #include <langinfo.h>
 #include <stdlib.h>
@@ -103,16 +105,11 @@ bool gos_draw_unicode(void)
  * the bytes consumed (at least 1), 0 at the end. */
 static size_t next_char(const char *text, size_t len, wchar_t *wc, int *width)
 {
-    if (len == 0 || *text == '\0')
+    gunichar c;
+    size_t n = gos_text_next(text, (gssize)len, &c);
+    if (n == 0)
         return 0;
-    gunichar c = g_utf8_get_char_validated(text, (gssize)len);
-    if (c == (gunichar)-1 || c == (gunichar)-2) {
-        *wc = L'?';
-        *width = 1;
-        return 1;
-    }
-    size_t n = (size_t)(g_utf8_next_char(text) - text);
-    int cw = (c < 0x80 || utf8_locale) ? wcwidth((wchar_t)c) : -1;
+    int cw = c == (gunichar)-1 ? -1 : (c < 0x80 || utf8_locale) ? wcwidth((wchar_t)c) : -1;
     if (cw < 0) {
         *wc = L'?';
         *width = 1;

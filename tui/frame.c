@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "tui/view.h"
 
 /* Writes text at *x in attr within the window's width; advances *x. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/actions.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/macro.h"
 #include "tui/keymap.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/actions.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "tui/draw.h"
 
 #define FN GOS_KEY_FN

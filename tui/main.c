@@ -11,7 +11,7 @@
 #include <glib.h>
 
 #include "core/actions.h"
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "core/session.h"
 #include "tui/cli.h"
 #include "tui/console.h"

@@ -8,6 +8,8 @@
 
 #include "tui/view.h"
 
+#include "base/time.h"
+
 int gos_scroll_parse(const char *action)
 {
     static const char *const names[] = {
@@ -77,18 +79,7 @@ char *gos_host_short(const char *uri)
     return out;
 }
 
-const char *gos_format_time(int64_t ms, char *buf, size_t len)
-{
-    if (ms <= 0) {
-        g_strlcpy(buf, "-", len);
-        return buf;
-    }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (!localtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-        g_strlcpy(buf, "?", len);
-    return buf;
-}
+const char *gos_format_time(int64_t ms, char *buf, size_t len) { return gos_time_local(ms, buf, len); }
 
 const char *gos_format_duration(int64_t ms, char *buf, size_t len)
 {

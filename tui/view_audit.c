@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/hresult.h"
-#include "core/i18n.h"
+#include "base/hresult.h"
+#include "base/i18n.h"
 #include "core/task.h"
 #include "db/audit.h"
 #include "tui/view.h"
@@ -236,8 +236,7 @@ static int run_request(gos_audit *audit, const request *rq, int budget_ms, resul
 
     *out = res;
     res->rows = rows_new();
-    if (gos_audit_filter_parse((int)g_strv_length(rq->words), rq->words, gos_task_result_name,
-                               gos_hr_parse, &f, &err) < 0) {
+    if (gos_audit_filter_parse((int)g_strv_length(rq->words), rq->words, &f, &err) < 0) {
         res->error = err;
         return -1;
     }
@@ -712,9 +711,9 @@ bool gos_view_audit_action(gos_session *s, gos_audit_pager *p, const char *actio
 
 static const char *result_text(const row *r)
 {
-    if (r->task_result == GOS_AUDIT_RESULT_NONE)
+    if (r->task_result == GOS_RESULT_NONE)
         return r->ended_at ? "-" : _("running");
-    const char *name = gos_task_result_name(r->task_result);
+    const char *name = gos_result_name(r->task_result);
     return name ? name : "?";
 }
 
@@ -722,9 +721,9 @@ static gos_role result_role(const row *r)
 {
     if (r->task_result == GOS_RESULT_SUCCESS)
         return GOS_ROLE_OK;
-    if (r->task_result == GOS_AUDIT_RESULT_NONE)
+    if (r->task_result == GOS_RESULT_NONE)
         return r->ended_at ? GOS_ROLE_NORMAL : GOS_ROLE_RUNNING;
-    if (r->task_result == GOS_AUDIT_RESULT_INTERRUPTED)
+    if (r->task_result == GOS_RESULT_INTERRUPTED)
         return GOS_ROLE_WARN;
     return GOS_ROLE_ERROR;
 }

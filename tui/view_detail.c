@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "tui/view.h"
 
 /* Column where values start. */

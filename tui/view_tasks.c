@@ -5,8 +5,8 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/hresult.h"
-#include "core/i18n.h"
+#include "base/hresult.h"
+#include "base/i18n.h"
 #include "core/logoff.h"
 #include "core/task.h"
 #include "tui/view.h"
@@ -107,7 +107,7 @@ static void draw_meta_line(WINDOW *w, int y, const gos_task_info *t)
     int width = getmaxx(w);
     char when[64];
     gos_format_time(t->submitted_ms, when, sizeof when);
-    const char *result = t->complete ? gos_task_result_name(t->result) : NULL;
+    const char *result = t->complete ? gos_result_name(t->result) : NULL;
     char *host = gos_host_short(t->host);
     char *text = g_strdup_printf("%s  %s  %s  %s  %s", when, host, t->origin ? t->origin : "-",
                                  result ? result : _("running"), t->id);

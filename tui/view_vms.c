@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/i18n.h"
+#include "base/i18n.h"
 #include "tui/view.h"
 
 enum { COL_MARK, COL_NAME, COL_HOST, COL_STATE, COL_AGENT, COL_USERS, N_COLS };

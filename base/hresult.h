@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* HRESULT codes of the IVMGuestOS::Logoff contract and their mapping from libvirt errors. */
-#ifndef GOS_HRESULT_H
-#define GOS_HRESULT_H
+/* HRESULT codes of the IVMGuestOS::Logoff contract: the base layer that core/ and db/ share. */
+#ifndef GOS_BASE_HRESULT_H
+#define GOS_BASE_HRESULT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,14 +25,6 @@ typedef uint32_t gos_hr;
 /* Longest text gos_hr_format() writes, NUL included. */
 #define GOS_HR_FORMAT_LEN 64
 
-/* What guestos knows of the guest agent when a libvirt call fails; it tells
- * a missing agent from a hung one (both come back as VIR_ERR_AGENT_UNRESPONSIVE). */
-typedef enum {
-    GOS_AGENT_LINK_UNKNOWN = 0,
-    GOS_AGENT_LINK_DISCONNECTED,  /* never connected, or disconnected */
-    GOS_AGENT_LINK_CONNECTED,     /* the channel is up: silence is a hang */
-} gos_agent_link;
-
 /* The stable symbolic name ("VM_E_TIMED_OUT"), or NULL for a code not in the table. */
 const char *gos_hr_name(gos_hr hr);
 
@@ -48,9 +40,6 @@ int gos_hr_parse(const char *text, gos_hr *out);
 
 /* True for failure codes (severity bit set). */
 static inline bool gos_hr_failed(gos_hr hr) { return (hr & 0x80000000u) != 0; }
-
-/* Maps a libvirt error code (virErrorNumber) to the contract's HRESULT. */
-gos_hr gos_hr_from_virt(int virt_code, gos_agent_link link);
 
 /* Number of entries in the code table, and the code at index i (for tests, help). */
 size_t gos_hr_count(void);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The one formatter and parser of times, on GLib's GDateTime. */
+#include <config.h>
+
+#include <stdio.h>
+
+#include <glib.h>
+
+#include "base/time.h"
+
+int64_t gos_now_ms(void) { return g_get_real_time() / 1000; }
+
+/* ms as a GDateTime in tz, floored to the second (times before 1970 too). */
+static GDateTime *from_ms(int64_t ms, bool local, int *frac)
+{
+    int64_t secs = ms / 1000, f = ms % 1000;
+    if (f < 0) {
+        f += 1000;
+        secs -= 1;
+    }
+    *frac = (int)f;
+    return local ? g_date_time_new_from_unix_local(secs) : g_date_time_new_from_unix_utc(secs);
+}
+
+char *gos_time_iso(int64_t ms, bool with_ms)
+{
+    if (ms <= 0)
+        return NULL;
+    int frac;
+    GDateTime *dt = from_ms(ms, false, &frac);
+    if (!dt)
+        return NULL;
+    char *day = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
+    g_date_time_unref(dt);
+    char *out = with_ms ? g_strdup_printf("%s.%03dZ", day, frac) : g_strconcat(day, "Z", NULL);
+    g_free(day);
+    return out;
+}
+
+const char *gos_time_local(int64_t ms, char *buf, size_t len)
+{
+    if (ms <= 0) {
+        g_strlcpy(buf, "-", len);
+        return buf;
+    }
+    int frac;
+    GDateTime *dt = from_ms(ms, true, &frac);
+    char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : NULL;
+    g_strlcpy(buf, s ? s : "?", len);
+    g_free(s);
+    if (dt)
+        g_date_time_unref(dt);
+    return buf;
+}
+
+int gos_time_parse(const char *text, int64_t *ms)
+{
+    if (!text)
+        return -1;
+    GTimeZone *utc = g_time_zone_new_utc();
+    GDateTime *dt = g_date_time_new_from_iso8601(text, utc);
+    if (!dt) {
+        int y, m, d;
+        char tail;
+        if (sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3)
+            dt = g_date_time_new(utc, y, m, d, 0, 0, 0);
+    }
+    g_time_zone_unref(utc);
+    if (!dt)
+        return -1;
+    *ms = g_date_time_to_unix(dt) * 1000 + g_date_time_get_microsecond(dt) / 1000;
+    g_date_time_unref(dt);
+    return 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Times as guestos stores and prints them: UTC milliseconds, ISO 8601 text. */
+#ifndef GOS_BASE_TIME_H
+#define GOS_BASE_TIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Now, in UTC milliseconds since the epoch. */
+int64_t gos_now_ms(void);
+
+/* "2026-11-30T10:00:00.123Z" (with_ms) or "2026-11-30T10:00:00Z" (UTC), newly
+ * allocated; NULL for ms <= 0 (not known). */
+char *gos_time_iso(int64_t ms, bool with_ms);
+
+/* The local time for people, "2026-11-30 11:00:00", into buf; "-" for ms <= 0. */
+const char *gos_time_local(int64_t ms, char *buf, size_t len);
+
+/* Parses ISO 8601 (2026-11-30T10:00:00Z, with an offset, or without a zone
+ * as UTC) or a date (2026-11-30, midnight UTC) into UTC ms. Returns 0 or -1. */
+int gos_time_parse(const char *text, int64_t *ms);
+
+#endif
