@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <json-c/json.h>
+
+#include "core/session.h"
+
 /* Exit statuses of DESIGN.md section 6. */
 #define GOS_EXIT_OK      0
 #define GOS_EXIT_FAILED  1
@@ -25,6 +29,18 @@ int gos_cli_list(gos_cli *cli, int argc, char **argv);
 int gos_cli_logoff(gos_cli *cli, int argc, char **argv);
 int gos_cli_audit(gos_cli *cli, int argc, char **argv);
 int gos_cli_batch(gos_cli *cli, int argc, char **argv);
+
+/* Opens a session for a command (origin "cli", "batch:FILE"), connecting
+ * every host and waiting for them when connect; probes: ask the agents.
+ * NULL with *rc set (the message printed) on failure. */
+gos_session *gos_cli_open_session_opts(gos_cli *cli, const char *origin, bool connect, bool probes, int *rc);
+gos_session *gos_cli_open_session(gos_cli *cli, const char *origin, bool connect, int *rc);
+
+/* The session's view as `guestos list` prints it: one VM a line. */
+void gos_cli_print_vms(gos_session *s);
+
+/* Prints o as one JSON line and releases it. */
+void gos_cli_print_json(json_object *o);
 
 /* Prints one line on stderr ("guestos: message") and returns GOS_EXIT_USAGE. */
 int gos_cli_fail(const gos_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `guestos audit`: review, export and verify the audit log. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "base/i18n.h"
+#include "db/audit.h"
+#include "tui/cli.h"
+
+int gos_cli_audit(gos_cli *cli, int argc, char **argv)
+{
+    enum { O_VM = 1, O_OPERATOR, O_ACTION, O_RESULT, O_HRESULT, O_SINCE, O_UNTIL, O_HOST, O_FORMAT, O_SEARCH };
+    static const struct option opts[] = {
+        { "vm", required_argument, NULL, O_VM },
+        { "operator", required_argument, NULL, O_OPERATOR },
+        { "action", required_argument, NULL, O_ACTION },
+        { "result", required_argument, NULL, O_RESULT },
+        { "hresult", required_argument, NULL, O_HRESULT },
+        { "since", required_argument, NULL, O_SINCE },
+        { "until", required_argument, NULL, O_UNTIL },
+        { "host", required_argument, NULL, O_HOST },
+        { "search", required_argument, NULL, O_SEARCH },
+        { "format", required_argument, NULL, O_FORMAT },
+        { NULL, 0, NULL, 0 },
+    };
+    gos_audit_filter f = { 0 };
+    gos_audit_format fmt = GOS_AUDIT_TABLE;
+    /* getopt finds the words; db/filter.c reads them, as the audit view does. */
+    GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
+    int c;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (c == O_FORMAT) {
+            if (!strcmp(optarg, "table"))
+                fmt = GOS_AUDIT_TABLE;
+            else if (!strcmp(optarg, "csv"))
+                fmt = GOS_AUDIT_CSV;
+            else if (!strcmp(optarg, "json"))
+                fmt = GOS_AUDIT_JSON;
+            else {
+                g_ptr_array_free(words, TRUE);
+                return gos_cli_fail(cli, _("'%s' is not a format: use table, csv or json."), optarg);
+            }
+        } else if (c > 0 && c <= O_SEARCH) {
+            for (const struct option *o = opts; o->name; o++)
+                if (o->val == c)
+                    g_ptr_array_add(words, g_strconcat("--", o->name, NULL));
+            g_ptr_array_add(words, g_strdup(optarg));
+        } else {
+            g_ptr_array_free(words, TRUE);
+            return gos_cli_fail(cli, _("Try '%s --help' for the audit filters."), cli->prog);
+        }
+    }
+    char *ferr = NULL;
+    if (gos_audit_filter_parse((int)words->len, (char *const *)words->pdata, &f, &ferr) < 0) {
+        int frc = gos_cli_fail(cli, "%s", ferr);
+        free(ferr);
+        g_ptr_array_free(words, TRUE);
+        return frc;
+    }
+    bool verify = optind < argc && !strcmp(argv[optind], "verify");
+    if (optind + (verify ? 1 : 0) != argc) {
+        g_ptr_array_free(words, TRUE);
+        return gos_cli_fail(cli, _("Usage: %s audit [FILTERS] [--format table|csv|json] | audit verify"), cli->prog);
+    }
+
+    char *path = cli->audit_db ? g_strdup(cli->audit_db) : gos_audit_default_path();
+    gos_audit *a = NULL;
+    char *err = NULL;
+    int rc = GOS_EXIT_OK;
+    if (gos_audit_open_readonly(path, &a, &err) < 0) {
+        rc = gos_cli_fail(cli, "%s", err);
+        free(err);
+        g_free(path);
+        g_ptr_array_free(words, TRUE);
+        return rc;
+    }
+    g_free(path);
+    if (verify) {
+        gos_audit_verify_report rep = { 0 };
+        if (gos_audit_verify(a, &rep, &err) < 0) {
+            rc = gos_cli_fail(cli, "%s", err);
+            free(err);
+        } else if (rep.ok) {
+            printf(_("ok: %lld events, chain head %s\n"), (long long)rep.rows, rep.head[0] ? rep.head : "-");
+        } else {
+            printf(_("FAILED at event %lld: %s\n"), (long long)rep.first_bad_id, rep.reason ? rep.reason : "");
+            printf(_("chain head %s\n"), rep.head[0] ? rep.head : "-");
+            rc = GOS_EXIT_FAILED;
+        }
+        free(rep.reason);
+    } else {
+        if (gos_audit_export(a, &f, fmt, stdout, &err) < 0) {
+            rc = gos_cli_fail(cli, "%s", err);
+            free(err);
+        }
+        if (fflush(stdout) != 0 && rc == GOS_EXIT_OK)
+            rc = gos_cli_fail(cli, _("Cannot write the export: %s"), g_strerror(errno));
+    }
+    gos_audit_free(a);
+    g_ptr_array_free(words, TRUE);
+    return rc;
+}

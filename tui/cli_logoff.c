@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `guestos logoff`: log off every user of each VM named, waiting or in the background. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "base/i18n.h"
+#include "core/session.h"
+#include "tui/cli.h"
+#include "tui/outcome.h"
+
+int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = { { "no-wait", no_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
+    bool no_wait = false;
+    int c, rc = GOS_EXIT_OK;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (c != 'n')
+            return gos_cli_fail(cli, _("Usage: %s logoff [--no-wait] VM..."), cli->prog);
+        no_wait = true;
+    }
+    if (optind >= argc)
+        return gos_cli_fail(cli, _("Usage: %s logoff [--no-wait] VM..."), cli->prog);
+
+    /* --no-wait: the tasks go on in a background process after this one has
+     * printed their ids; their outcomes are in the audit log. The fork comes
+     * before any thread exists. */
+    int pfd[2] = { -1, -1 };
+    if (no_wait) {
+        if (pipe(pfd) < 0)
+            return gos_cli_fail(cli, _("Cannot create a pipe: %s"), g_strerror(errno));
+        pid_t pid = fork();
+        if (pid < 0)
+            return gos_cli_fail(cli, _("Cannot start a background process: %s"), g_strerror(errno));
+        if (pid > 0) {
+            close(pfd[1]);
+            FILE *in = fdopen(pfd[0], "r");
+            char line[1024];
+            int status = GOS_EXIT_USAGE;
+            while (in && fgets(line, sizeof line, in)) {
+                if (line[0] == 'T') {
+                    fputs(line + 2, stdout);
+                    status = GOS_EXIT_OK;
+                } else if (line[0] == 'E') {
+                    fprintf(stderr, "%s: %s", cli->prog, line + 2);
+                    status = GOS_EXIT_USAGE;
+                }
+            }
+            if (in)
+                fclose(in);
+            return status;
+        }
+        close(pfd[0]);
+        setsid();
+    }
+    FILE *ctl = no_wait ? fdopen(pfd[1], "w") : NULL;
+
+    /* No agent probes: each task asks its own agent, and probes would only
+     * queue in front of it (libvirt runs one agent command a domain at a time). */
+    gos_session *s = gos_cli_open_session_opts(cli, "cli", true, false, &rc);
+    if (!s) {
+        if (ctl) {
+            fprintf(ctl, "E %s\n", _("The tasks were not started; see the message above."));
+            fclose(ctl);
+            _exit(rc);
+        }
+        return rc;
+    }
+    for (int i = optind; i < argc; i++) {
+        char *err = NULL;
+        gos_task *t = gos_session_logoff_vm(s, NULL, argv[i], &err);
+        if (!t) {
+            if (ctl)
+                fprintf(ctl, "E %s\n", err);
+            else
+                gos_cli_fail(cli, "%s", err);
+            free(err);
+            rc = GOS_EXIT_USAGE;
+            break;
+        }
+        if (ctl)
+            fprintf(ctl, "T %s %s\n", gos_task_get_id(t), argv[i]);
+    }
+    if (ctl) {
+        fclose(ctl);
+        int dn = open("/dev/null", O_RDWR);
+        if (dn >= 0) {
+            dup2(dn, 0);
+            dup2(dn, 1);
+            dup2(dn, 2);
+            close(dn);
+        }
+    }
+    gos_reporter rep;
+    gos_reporter_init(&rep, s, false);
+    gos_reporter_wait(&rep, -1);
+    /* Fail closed, and say why: an outcome the audit log could not record is a
+     * database error (unless the refusal was printed above already). */
+    const char *audit = gos_engine_audit_problem(gos_session_engine(s));
+    if (audit && rc != GOS_EXIT_USAGE)
+        rc = gos_cli_fail(cli, "%s", audit);
+    if (rc == GOS_EXIT_OK && rep.failed)
+        rc = GOS_EXIT_FAILED;
+    gos_reporter_clear(&rep);
+    gos_session_free(s);
+    if (ctl)
+        _exit(rc);
+    return rc;
+}
