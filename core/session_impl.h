@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Inside the session: its state, shared by the files that make it (session.c, listing.c, probe.c, vmview.c, vmfilter.c, submit.c). */
+#ifndef GOS_SESSION_IMPL_H
+#define GOS_SESSION_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "core/bus.h"
+#include "core/host.h"
+#include "core/session.h"
+
+/* How often running VMs with an agent channel are probed again. */
+#define PROBE_INTERVAL_MS 30000
+
+typedef struct {
+    gos_host *host;
+    int state;               /* 1 connected, 0 connecting, -1 failed */
+    char *why;
+    bool refreshing, again;  /* a listing is under way; another was asked for meanwhile */
+} host_entry;
+
+struct gos_session {
+    gos_operator op;
+    bool readonly;
+    bool no_probes;
+    char *origin;
+    gos_audit *audit;
+    gos_bus *bus;
+    gos_engine *engine;
+    GThreadPool *probes;
+    GPtrArray *hosts;        /* host_entry* */
+    gos_inventory *inv;
+
+    /* The view, kept so that a key costs what the screen shows, not what the
+     * fleet holds: `sorted` is every VM in view order, rebuilt when a listing
+     * replaces VMs or the sort changes; `view` is the part of it that passes
+     * filter and search, in the same order, filtered again (not sorted) when
+     * they change. Agent updates move single rows (see view_follow_agent). */
+    GPtrArray *sorted;       /* const gos_vm*, borrowed from inv */
+    GArray *rows;            /* sort_row per VM of the layout: its name's sort key */
+    GPtrArray *view;         /* const gos_vm*, a subsequence of sorted */
+    uint64_t layout_gen;     /* inventory layout generation of sorted */
+    uint64_t view_gen;       /* inventory generation both reflect */
+    int sort_todo;           /* SORT_NONE, SORT_REVERSE, SORT_FULL */
+    bool view_stale;         /* filter or search changed: filter sorted again */
+    bool view_refine;        /* the search grew: filter the view itself */
+    size_t cursor;
+    const gos_vm *cursor_vm; /* the VM under the cursor, while the layout lasts */
+    gos_vm_ref *cursor_ref;  /* ... and across listings */
+    int page_rows;
+    GHashTable *marks;       /* gos_vm_ref* (owned), a set */
+    char *f_name, *f_host, *search;
+    GPatternSpec *f_name_pat;
+    char *search_fold;       /* the search text casefolded */
+    int f_state, f_agent, f_users;
+    char *filter_text;
+    gos_sort sort;
+    bool desc;
+    gos_view view_mode, prev_view;
+    size_t totals[GOS_VM_N_STATES];
+    uint64_t totals_gen;     /* layout generation + 1 the totals are for; 0 none */
+
+    GPtrArray *tasks;        /* gos_task*, references */
+    size_t tasks_done;       /* tasks[0, tasks_done) are complete */
+    size_t done_ok, done_failed;   /* ... and how they ended */
+    GHashTable *answered;    /* gos_vm_ref* of agents that answered in this run */
+    GHashTable *probing;     /* gos_vm_ref* with a probe under way */
+    int64_t next_probe_ms;
+    char *status;
+    bool quit;
+    char **audit_filter;     /* the audit view's filter words, or NULL */
+    unsigned audit_filter_gen;
+};
+
+enum { SORT_NONE = 0, SORT_REVERSE, SORT_FULL };
+
+typedef struct {
+    const gos_vm *vm;
+    char *key;               /* name_key(vm->name) */
+} sort_row;
+
+/* Sets of VMs by (host, UUID) identity. */
+GHashTable *gos_ref_set_new(void);
+/* Adds vm unless it is there; true when it was added. */
+bool gos_ref_set_add(GHashTable *set, const gos_vm *vm);
+bool gos_ref_set_has(GHashTable *set, const gos_vm *vm);
+void gos_ref_set_remove(GHashTable *set, const gos_vm *vm);
+
+/* listing.c */
+void gos_host_entry_free(gpointer p);
+host_entry *gos_session_find_host(gos_session *s, const char *uri);
+void gos_session_add_host_entry(gos_session *s, const char *uri);
+/* Starts a listing of h (after connecting it when connect); a listing asked
+ * for while one runs follows it. */
+void gos_session_start_listing(gos_session *s, host_entry *h, bool connect);
+
+/* probe.c */
+void gos_probe_job_run(gpointer item, gpointer user);
+void gos_probe_job_free(gpointer item);
+/* Probes what is due (all probeable VMs when force). */
+void gos_session_schedule_probes(gos_session *s, bool force);
+
+/* vmview.c */
+void gos_view_rows_clear(GArray *rows);
+bool gos_session_view_in_sync(gos_session *s);
+void gos_session_view_update(gos_session *s);
+/* One VM's agent fields changed while the view was current. */
+void gos_session_view_follow_agent(gos_session *s, const gos_vm *vm);
+
+/* vmfilter.c */
+bool gos_session_vm_matches(gos_session *s, const gos_vm *vm);
+bool gos_session_filter_uses_agent(const gos_session *s);
+void gos_session_filter_clear(gos_session *s);
+
+/* submit.c */
+/* Moves tasks_done past the tasks that have completed. */
+void gos_session_tasks_advance(gos_session *s);
+
+#endif

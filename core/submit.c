@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Tasks the session submits and follows: logoff of the targets or of named VMs, cancel, refresh. */
+#include <config.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "base/i18n.h"
+#include "core/logoff.h"
+#include "core/session_impl.h"
+
+void gos_session_tasks_advance(gos_session *s)
+{
+    while (s->tasks_done < s->tasks->len) {
+        gos_task *t = g_ptr_array_index(s->tasks, s->tasks_done);
+        if (!gos_task_is_complete(t))
+            break;
+        if (gos_task_get_error(t) == GOS_S_OK)
+            s->done_ok++;
+        else
+            s->done_failed++;
+        s->tasks_done++;
+    }
+}
+
+
+/* --- tasks and the rest ---------------------------------------------------- */
+
+size_t gos_session_task_count(gos_session *s) { return s->tasks->len; }
+
+gos_task *gos_session_task_at(gos_session *s, size_t i)
+{
+    return i < s->tasks->len ? g_ptr_array_index(s->tasks, i) : NULL;
+}
+
+void gos_session_task_totals(gos_session *s, size_t *running, size_t *failed, size_t *ok)
+{
+    gos_session_tasks_advance(s);
+    size_t r = 0, f = s->done_failed, o = s->done_ok;
+    for (guint i = (guint)s->tasks_done; i < s->tasks->len; i++) {
+        gos_task *t = g_ptr_array_index(s->tasks, i);
+        if (!gos_task_is_complete(t))
+            r++;
+        else if (gos_task_get_error(t) == GOS_S_OK)
+            o++;
+        else
+            f++;
+    }
+    if (running)
+        *running = r;
+    if (failed)
+        *failed = f;
+    if (ok)
+        *ok = o;
+}
+
+
+gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *key, char **err)
+{
+    const gos_vm *vm = gos_inventory_find(s->inv, host, key);
+    host_entry *h = vm ? gos_session_find_host(s, vm->host) : host ? gos_session_find_host(s, host) : NULL;
+    if (!h && s->hosts->len)
+        h = g_ptr_array_index(s->hosts, 0);
+    if (!h) {
+        if (err)
+            *err = g_strdup(_("No host is configured."));
+        return NULL;
+    }
+    const char *name = vm && vm->name ? vm->name : key;
+    char *desc = g_strdup_printf(_("Log off all users of %s"), name);
+    gos_task_spec spec = {
+        .action = "logoff",
+        .description = desc,
+        .host = gos_host_uri(h->host),
+        .vm = vm ? vm->uuid : key,
+        .vm_uuid = vm ? vm->uuid : NULL,
+        .vm_name = vm ? vm->name : NULL,
+        .origin = s->origin,
+        .run = gos_logoff_run,
+        .job = gos_logoff_job_new(h->host),
+        .job_free = gos_logoff_job_free,
+    };
+    gos_task *t = gos_engine_submit(s->engine, &spec, err);
+    g_free(desc);
+    if (!t) {
+        gos_logoff_job_free(spec.job);
+        return NULL;
+    }
+    g_ptr_array_add(s->tasks, t);
+    return t;
+}
+
+int gos_session_logoff(gos_session *s, char **err)
+{
+    size_t n = 0;
+    const gos_vm **targets = gos_session_targets(s, &n);
+    if (n == 0) {
+        g_free(targets);
+        if (err)
+            *err = g_strdup(_("No virtual machine is selected."));
+        return -1;
+    }
+    int submitted = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!gos_session_logoff_vm(s, targets[i]->host, targets[i]->uuid, err)) {
+            g_free(targets);
+            return submitted ? submitted : -1;
+        }
+        submitted++;
+    }
+    g_free(targets);
+    return submitted;
+}
+
+int gos_session_cancel(gos_session *s)
+{
+    size_t n = 0;
+    const gos_vm **targets = gos_session_targets(s, &n);
+    bool all = g_hash_table_size(s->marks) == 0 && n == 0;
+    /* A set, so that cancelling 10,000 tasks of 10,000 marked VMs is not a
+     * hundred million comparisons. */
+    GHashTable *want = gos_ref_set_new();
+    for (size_t k = 0; k < n; k++)
+        gos_ref_set_add(want, targets[k]);
+    g_free(targets);
+    int cancelled = 0;
+    for (guint i = (guint)s->tasks_done; i < s->tasks->len; i++) {
+        gos_task *t = g_ptr_array_index(s->tasks, i);
+        if (gos_task_is_complete(t))
+            continue;
+        gos_task_info info;
+        gos_task_snapshot(t, &info);
+        gos_vm_ref by_vm = { info.host, info.vm ? info.vm : "" };
+        gos_vm_ref by_uuid = { info.host, info.vm_uuid ? info.vm_uuid : "" };
+        bool hit = all || g_hash_table_contains(want, &by_vm) || g_hash_table_contains(want, &by_uuid);
+        if (hit && !info.complete && gos_task_cancel(t) == GOS_S_OK)
+            cancelled++;
+        gos_task_info_clear(&info);
+    }
+    g_hash_table_destroy(want);
+    return cancelled;
+}
+
+
+void gos_session_refresh(gos_session *s)
+{
+    for (guint i = 0; i < s->hosts->len; i++) {
+        host_entry *h = g_ptr_array_index(s->hosts, i);
+        if (h->state == 1)
+            gos_session_start_listing(s, h, false);
+        else if (h->state == -1) {
+            h->state = 0;
+            gos_session_start_listing(s, h, true);
+        }
+    }
+    gos_session_schedule_probes(s, true);
+}
+

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The VM view: every VM sorted, the part the filter shows, the cursor and the marks, kept so that a key costs what the screen shows. */
+#include <config.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "base/i18n.h"
+#include "core/session_impl.h"
+
+static int name_cmp(const char *a, const char *b)
+{
+    if (!a || !b)
+        return g_strcmp0(a, b);
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    while (*p && *q) {
+        if (g_ascii_isdigit(*p) && g_ascii_isdigit(*q)) {
+            while (*p == '0')
+                p++;
+            while (*q == '0')
+                q++;
+            size_t lp = 0, lq = 0;
+            while (g_ascii_isdigit(p[lp]))
+                lp++;
+            while (g_ascii_isdigit(q[lq]))
+                lq++;
+            if (lp != lq)
+                return lp < lq ? -1 : 1;
+            int c = memcmp(p, q, lp);
+            if (c)
+                return c;
+            p += lp;
+            q += lq;
+            continue;
+        }
+        /* inline, not g_ascii_tolower(): this is the inner loop of every sort */
+        int cp = *p >= 'A' && *p <= 'Z' ? *p + 32 : *p, cq = *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
+        if (cp != cq)
+            return cp - cq;
+        p++;
+        q++;
+    }
+    if (*p || *q)
+        return *p ? 1 : -1;
+    return strcmp(a, b);
+}
+
+static int cmp3(int64_t x, int64_t y) { return (x > y) - (x < y); }
+
+/* The byte string whose strcmp order is name_cmp's: letters lowered, each
+ * digit run as '0' (digits sort against other characters as '0' does), a
+ * length byte and the digits without leading zeros; then \x01 and the name
+ * itself, for names that differ only in case or zeros. Computed once per
+ * listing, it makes a full sort of 10,000 VMs a sort of strcmp()s. */
+static char *name_key(const char *name)
+{
+    if (!name)
+        return g_strdup("");
+    GString *k = g_string_sized_new(strlen(name) * 2 + 2);
+    for (const unsigned char *p = (const unsigned char *)name; *p;) {
+        if (g_ascii_isdigit(*p)) {
+            while (*p == '0')
+                p++;
+            const unsigned char *d = p;
+            while (g_ascii_isdigit(*p))
+                p++;
+            size_t len = (size_t)(p - d);
+            g_string_append_c(k, '0');
+            g_string_append_c(k, (char)(0x20 + MIN(len, 0xdf)));
+            g_string_append_len(k, (const char *)d, (gssize)len);
+        } else {
+            g_string_append_c(k, (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p));
+            p++;
+        }
+    }
+    g_string_append_c(k, '\x01');
+    g_string_append(k, name);
+    return g_string_free(k, FALSE);
+}
+
+void gos_view_rows_clear(GArray *rows)
+{
+    for (guint i = 0; i < rows->len; i++)
+        g_free(g_array_index(rows, sort_row, i).key);
+    g_array_set_size(rows, 0);
+}
+
+/* The sort key's own comparison, before names break ties. */
+static int sort_primary(const gos_session *s, const gos_vm *x, const gos_vm *y)
+{
+    int c = 0;
+    switch (s->sort) {
+    case GOS_SORT_HOST: c = strcmp(x->host, y->host); break;
+    case GOS_SORT_STATE: c = (int)x->state - (int)y->state; break;
+    case GOS_SORT_AGENT: c = (int)x->heartbeat - (int)y->heartbeat; break;
+    case GOS_SORT_USERS:
+        /* unknown ("-") before none ("0") before some */
+        c = cmp3(x->users_known ? (int64_t)x->n_users : -1, y->users_known ? (int64_t)y->n_users : -1);
+        break;
+    case GOS_SORT_OS:
+        /* guests whose OS is known first, grouped by it */
+        c = (x->os_name == NULL) - (y->os_name == NULL);
+        if (!c && x->os_name)
+            c = name_cmp(x->os_name, y->os_name);
+        break;
+    case GOS_SORT_PING:
+        /* fastest agents first, unknown round trips last */
+        c = cmp3(x->ping_us < 0 ? INT64_MAX : x->ping_us, y->ping_us < 0 ? INT64_MAX : y->ping_us);
+        break;
+    default: break;
+    }
+    return c;
+}
+
+/* A total order (host and UUID break every tie), so that reversing a sorted
+ * array is the same as sorting it the other way. */
+static int vm_order(const gos_session *s, const gos_vm *x, const gos_vm *y)
+{
+    int c = sort_primary(s, x, y);
+    if (!c)
+        c = name_cmp(x->name, y->name);
+    if (!c)
+        c = strcmp(x->host, y->host);
+    if (!c)
+        c = strcmp(x->uuid, y->uuid);
+    return s->desc ? -c : c;
+}
+
+/* vm_order over sort_rows, with the precomputed name keys. */
+static gint row_cmp(gconstpointer a, gconstpointer b, gpointer data)
+{
+    const gos_session *s = data;
+    const sort_row *x = a, *y = b;
+    int c = sort_primary(s, x->vm, y->vm);
+    if (!c)
+        c = strcmp(x->key, y->key);
+    if (!c)
+        c = strcmp(x->vm->host, y->vm->host);
+    if (!c)
+        c = strcmp(x->vm->uuid, y->vm->uuid);
+    return s->desc ? -c : c;
+}
+
+/* Sorts every VM again: the rows (in any order) by row_cmp, into sorted. */
+static void sort_all(gos_session *s)
+{
+    g_array_sort_with_data(s->rows, row_cmp, s);
+    g_ptr_array_set_size(s->sorted, s->rows->len);
+    for (guint i = 0; i < s->rows->len; i++)
+        s->sorted->pdata[i] = (gpointer)g_array_index(s->rows, sort_row, i).vm;
+}
+
+static bool sort_uses_agent(const gos_session *s)
+{
+    return s->sort == GOS_SORT_AGENT || s->sort == GOS_SORT_USERS || s->sort == GOS_SORT_OS ||
+           s->sort == GOS_SORT_PING;
+}
+
+bool gos_session_filter_uses_agent(const gos_session *s) { return s->f_agent >= 0 || s->f_users >= 0; }
+
+static void reverse(GPtrArray *a)
+{
+    for (guint i = 0, j = a->len; i + 1 < j; i++, j--) {
+        gpointer t = a->pdata[i];
+        a->pdata[i] = a->pdata[j - 1];
+        a->pdata[j - 1] = t;
+    }
+}
+
+/* Index of vm in a by pointer, or -1. */
+static long index_of(GPtrArray *a, const gos_vm *vm)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (a->pdata[i] == vm)
+            return (long)i;
+    return -1;
+}
+
+/* Puts the cursor back on its VM after the view changed; when that VM is
+ * not shown, the cursor keeps its row (clamped) and finds the VM again
+ * once a later view shows it. */
+static void cursor_follow(gos_session *s)
+{
+    long at = -1;
+    if (s->cursor_vm) {
+        at = index_of(s->view, s->cursor_vm);
+    } else if (s->cursor_ref) {
+        for (guint i = 0; i < s->view->len && at < 0; i++) {
+            const gos_vm *vm = g_ptr_array_index(s->view, i);
+            if (!strcmp(vm->uuid, s->cursor_ref->uuid) && !strcmp(vm->host, s->cursor_ref->host)) {
+                at = (long)i;
+                s->cursor_vm = vm;
+            }
+        }
+    }
+    if (at >= 0)
+        s->cursor = (size_t)at;
+    else
+        s->cursor = MIN(s->cursor, s->view->len ? s->view->len - 1 : 0);
+}
+
+bool gos_session_view_in_sync(gos_session *s)
+{
+    return s->layout_gen == gos_inventory_layout_generation(s->inv) &&
+           s->view_gen == gos_inventory_generation(s->inv) && s->sort_todo == SORT_NONE && !s->view_stale &&
+           !s->view_refine;
+}
+
+void gos_session_view_update(gos_session *s)
+{
+    if (gos_session_view_in_sync(s))
+        return;
+    uint64_t gen = gos_inventory_generation(s->inv), layout = gos_inventory_layout_generation(s->inv);
+    bool agent_changed = gen != s->view_gen;
+    if (layout != s->layout_gen) {
+        /* A listing replaced VMs: the old pointers are gone. */
+        size_t n = gos_inventory_count(s->inv);
+        gos_view_rows_clear(s->rows);
+        for (size_t i = 0; i < n; i++) {
+            const gos_vm *vm = gos_inventory_at(s->inv, i);
+            sort_row r = { vm, name_key(vm->name) };
+            g_array_append_val(s->rows, r);
+        }
+        sort_all(s);
+        s->layout_gen = layout;
+        s->cursor_vm = NULL;
+        s->view_stale = true;
+    } else if (s->sort_todo == SORT_FULL || (agent_changed && sort_uses_agent(s))) {
+        sort_all(s);
+        s->view_stale = true;
+    } else if (s->sort_todo == SORT_REVERSE) {
+        /* The view is a subsequence of sorted: it turns round with it. */
+        reverse(s->sorted);
+        reverse(s->view);
+    }
+    s->sort_todo = SORT_NONE;
+    if (agent_changed && gos_session_filter_uses_agent(s))
+        s->view_stale = true;
+
+    if (s->view_stale) {
+        g_ptr_array_set_size(s->view, 0);
+        for (guint i = 0; i < s->sorted->len; i++) {
+            const gos_vm *vm = g_ptr_array_index(s->sorted, i);
+            if (gos_session_vm_matches(s, vm))
+                g_ptr_array_add(s->view, (gpointer)vm);
+        }
+    } else if (s->view_refine) {
+        /* The search grew: what matches now is a part of what matched. */
+        guint keep = 0;
+        for (guint i = 0; i < s->view->len; i++)
+            if (gos_session_vm_matches(s, g_ptr_array_index(s->view, i)))
+                s->view->pdata[keep++] = s->view->pdata[i];
+        g_ptr_array_set_size(s->view, keep);
+    }
+    s->view_stale = s->view_refine = false;
+    s->view_gen = gen;
+    cursor_follow(s);
+}
+
+/* Moves vm within a (sorted by vm_order) to where it belongs now, or takes it
+ * out when !keep: a binary search and one memmove instead of a sort. */
+static void reposition(gos_session *s, GPtrArray *a, const gos_vm *vm, bool keep)
+{
+    long at = index_of(a, vm);
+    if (at >= 0)
+        g_ptr_array_remove_index(a, (guint)at);
+    if (!keep)
+        return;
+    guint lo = 0, hi = a->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (vm_order(s, g_ptr_array_index(a, mid), vm) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    g_ptr_array_insert(a, (gint)lo, (gpointer)vm);
+}
+
+/* One VM's agent fields changed, and the view was current before: only the
+ * sort and the filters that read agent fields can move it. */
+void gos_session_view_follow_agent(gos_session *s, const gos_vm *vm)
+{
+    if (vm && (sort_uses_agent(s) || gos_session_filter_uses_agent(s))) {
+        if (sort_uses_agent(s))
+            reposition(s, s->sorted, vm, true);
+        reposition(s, s->view, vm, gos_session_vm_matches(s, vm));
+        cursor_follow(s);
+    }
+    s->view_gen = gos_inventory_generation(s->inv);
+}
+
+static void remember_cursor(gos_session *s)
+{
+    const gos_vm *vm = s->cursor < s->view->len ? g_ptr_array_index(s->view, s->cursor) : NULL;
+    if (vm == s->cursor_vm && (vm || !s->cursor_ref))
+        return;
+    s->cursor_vm = vm;
+    g_free(s->cursor_ref);
+    s->cursor_ref = vm ? gos_vm_ref_new(vm->host, vm->uuid) : NULL;
+}
+
+size_t gos_session_view_count(gos_session *s)
+{
+    gos_session_view_update(s);
+    return s->view->len;
+}
+
+const gos_vm *gos_session_view_at(gos_session *s, size_t i)
+{
+    gos_session_view_update(s);
+    return i < s->view->len ? g_ptr_array_index(s->view, i) : NULL;
+}
+
+size_t gos_session_cursor(gos_session *s)
+{
+    gos_session_view_update(s);
+    return s->cursor;
+}
+
+void gos_session_set_page_rows(gos_session *s, int rows) { s->page_rows = MAX(rows, 1); }
+
+bool gos_session_is_marked(gos_session *s, const gos_vm *vm) { return gos_ref_set_has(s->marks, vm); }
+
+size_t gos_session_marked_count(gos_session *s) { return g_hash_table_size(s->marks); }
+
+const gos_vm **gos_session_targets(gos_session *s, size_t *n)
+{
+    gos_session_view_update(s);
+    GPtrArray *out = g_ptr_array_new();
+    if (g_hash_table_size(s->marks)) {
+        size_t total = gos_inventory_count(s->inv);
+        for (size_t i = 0; i < total; i++) {
+            const gos_vm *vm = gos_inventory_at(s->inv, i);
+            if (gos_ref_set_has(s->marks, vm))
+                g_ptr_array_add(out, (gpointer)vm);
+        }
+    } else if (s->cursor < s->view->len) {
+        g_ptr_array_add(out, g_ptr_array_index(s->view, s->cursor));
+    }
+    *n = out->len;
+    return (const gos_vm **)g_ptr_array_free(out, FALSE);
+}
+
+const char *gos_session_filter_text(gos_session *s) { return s->filter_text; }
+const char *gos_session_search_text(gos_session *s) { return s->search ? s->search : ""; }
+
+gos_sort gos_session_sort(gos_session *s, bool *descending)
+{
+    if (descending)
+        *descending = s->desc;
+    return s->sort;
+}
+
+void gos_session_state_totals(gos_session *s, size_t totals[GOS_VM_N_STATES])
+{
+    /* States change only with a listing: count once per layout, not per draw. */
+    uint64_t layout = gos_inventory_layout_generation(s->inv);
+    if (s->totals_gen != layout + 1) {
+        memset(s->totals, 0, sizeof s->totals);
+        size_t n = gos_inventory_count(s->inv);
+        for (size_t i = 0; i < n; i++) {
+            const gos_vm *vm = gos_inventory_at(s->inv, i);
+            if ((unsigned)vm->state < GOS_VM_N_STATES)
+                s->totals[vm->state]++;
+        }
+        s->totals_gen = layout + 1;
+    }
+    memcpy(totals, s->totals, sizeof s->totals);
+}
+
+
+/* --- mutators ------------------------------------------------------------------ */
+
+void gos_session_cursor_to(gos_session *s, size_t index)
+{
+    gos_session_view_update(s);
+    size_t n = s->view->len;
+    s->cursor = n == 0 ? 0 : MIN(index, n - 1);
+    remember_cursor(s);
+}
+
+void gos_session_move_cursor(gos_session *s, long delta)
+{
+    gos_session_view_update(s);
+    long c = (long)s->cursor + delta;
+    gos_session_cursor_to(s, c < 0 ? 0 : (size_t)c);
+}
+
+void gos_session_page(gos_session *s, int pages) { gos_session_move_cursor(s, (long)pages * s->page_rows); }
+
+void gos_session_toggle_mark(gos_session *s)
+{
+    gos_session_view_update(s);
+    if (s->cursor >= s->view->len)
+        return;
+    const gos_vm *vm = g_ptr_array_index(s->view, s->cursor);
+    if (!gos_ref_set_add(s->marks, vm))
+        gos_ref_set_remove(s->marks, vm);
+}
+
+void gos_session_mark_all(gos_session *s, bool on)
+{
+    gos_session_view_update(s);
+    if (!on) {
+        g_hash_table_remove_all(s->marks);
+        return;
+    }
+    for (guint i = 0; i < s->view->len; i++)
+        gos_ref_set_add(s->marks, g_ptr_array_index(s->view, i));
+}
+
+size_t gos_session_select(gos_session *s, const char *glob)
+{
+    size_t hits = 0, n = gos_inventory_count(s->inv);
+    GPatternSpec *pat = g_pattern_spec_new(glob);
+    for (size_t i = 0; i < n; i++) {
+        const gos_vm *vm = gos_inventory_at(s->inv, i);
+        if (g_pattern_spec_match_string(pat, vm->name ? vm->name : "") || !g_ascii_strcasecmp(glob, vm->uuid)) {
+            gos_ref_set_add(s->marks, vm);
+            hits++;
+        }
+    }
+    g_pattern_spec_free(pat);
+    return hits;
+}
+
+static const char *const sort_names[GOS_SORT_ALL] = { "name", "host", "state", "agent", "users", "os", "ping" };
+
+int gos_sort_parse(const char *name)
+{
+    for (int i = 0; i < GOS_SORT_ALL; i++)
+        if (!g_ascii_strcasecmp(name, sort_names[i]))
+            return i;
+    return -1;
+}
+
+const char *gos_sort_name(gos_sort key) { return (unsigned)key < GOS_SORT_ALL ? sort_names[key] : sort_names[0]; }
+
+void gos_session_set_sort(gos_session *s, gos_sort key)
+{
+    if ((unsigned)key >= GOS_SORT_ALL)
+        return;
+    if (s->sort == key) {
+        /* The order is total: the other direction is the same array reversed. */
+        s->desc = !s->desc;
+        if (s->sort_todo != SORT_FULL)
+            s->sort_todo = s->sort_todo == SORT_REVERSE ? SORT_NONE : SORT_REVERSE;
+    } else {
+        s->sort = key;
+        s->desc = false;
+        s->sort_todo = SORT_FULL;
+    }
+}
+
