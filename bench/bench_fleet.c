@@ -130,9 +130,14 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < G_N_ELEMENTS(sorts); k++) {
         char label[64];
         g_snprintf(label, sizeof label, "sort %s + draw", sorts[k]);
-        TIME(label, 1, { gos_session_set_sort(s, gos_sort_parse(sorts[k])); sink += draw_screen(s, rows); });
+        TIME(label, 1, { gos_session_set_sort(s, gos_sort_parse(sorts[k]), false); sink += draw_screen(s, rows); });
         g_snprintf(label, sizeof label, "sort %s again (reverse) + draw", sorts[k]);
-        TIME(label, 2, { gos_session_set_sort(s, gos_sort_parse(sorts[k])); sink += draw_screen(s, rows); });
+        TIME(label, 2, {
+            bool desc = false;
+            gos_sort key = gos_session_sort(s, &desc);
+            gos_session_set_sort(s, key, !desc);
+            sink += draw_screen(s, rows);
+        });
     }
     TIME("filter state=running + draw", 5, { set_filter(s, "state=running"); sink += draw_screen(s, rows); });
     printf("  (%zu VMs shown)\n", gos_session_view_count(s));
@@ -168,7 +173,7 @@ int main(int argc, char **argv)
     TIME("select-all (mark-all)", 1, gos_session_mark_all(s, true));
     printf("  (%zu marked)\n", gos_session_marked_count(s));
     size_t nt = 0;
-    TIME("targets of logoff", 1, g_free(gos_session_targets(s, &nt)));
+    TIME("targets of logoff", 1, g_free(gos_session_targets(s, true, &nt)));
     printf("  (%zu targets)\n", nt);
     TIME("select-all again (already marked)", 1, gos_session_mark_all(s, true));
     TIME("unmark-all", 1, gos_session_mark_all(s, false));
@@ -192,7 +197,7 @@ int main(int argc, char **argv)
     double dm = now_ms() - tm;
     printf("%-34s %10.3f ms  (%zu x, %.1f us each)\n", "agent update + draw (sort name)", dm, merges,
            dm * 1000.0 / (double)merges);
-    gos_session_set_sort(s, GOS_SORT_AGENT);
+    gos_session_set_sort(s, GOS_SORT_AGENT, false);
     merges = 0;
     tm = now_ms();
     for (size_t i = 0; i < total && merges < 500; i++) {
@@ -229,12 +234,12 @@ int main(int argc, char **argv)
     printf("%-34s %10.3f ms  (%zu x, %.1f us each)\n", "agent answer via pump + draw (agent)", dm, merges,
            dm * 1000.0 / (double)merges);
 #endif
-    gos_session_set_sort(s, GOS_SORT_NAME);
+    gos_session_set_sort(s, GOS_SORT_NAME, false);
 
     /* The same through the session, as the console sees it: a refresh probes
      * every agent again, and each result arrives as one update; the screen
      * is drawn after every pump, sorted by agent (the costly case). */
-    gos_session_set_sort(s, GOS_SORT_AGENT);
+    gos_session_set_sort(s, GOS_SORT_AGENT, false);
     sink += draw_screen(s, rows);
     double tr = now_ms();
     gos_session_refresh(s);
@@ -253,7 +258,7 @@ int main(int argc, char **argv)
     }
     sink += draw_screen(s, rows);
     printf("%-34s %10.3f ms  (%zu pumps drawn)\n", "refresh + probe results, sort agent", now_ms() - tr, pumps);
-    gos_session_set_sort(s, GOS_SORT_NAME);
+    gos_session_set_sort(s, GOS_SORT_NAME, false);
     sink += draw_screen(s, rows);
     printf("%-34s %10ld KiB\n", "peak RSS", peak_rss_kb());
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The action table: every operation guestos offers, by a stable name. */
+/* The action table: every operation guestos offers, by a stable name, with what it needs. */
 #include <config.h>
 
 #include <errno.h>
@@ -8,220 +8,287 @@
 
 #include <glib.h>
 
-#include "core/actions.h"
+#include "base/hresult.h"
 #include "base/i18n.h"
-#include "core/macro.h"
+#include "core/actions.h"
+#include "core/exec.h"
+#include "core/submit.h"
 
 #define ARG_UNUSED (void)argc; (void)argv; (void)err
 
-static int act_quit(gos_session *s, int argc, char **argv, char **err)
+/* --- what lines need ------------------------------------------------------------- */
+
+static unsigned need_hosts(gos_session *s, int argc, char *const *argv)
+{
+    (void)s; (void)argc; (void)argv;
+    return GOS_NEED_HOSTS;
+}
+
+/* Moving in the VM list reads the inventory; elsewhere it does not. */
+static unsigned need_scroll(gos_session *s, int argc, char *const *argv)
+{
+    (void)argc; (void)argv;
+    return gos_session_view(s) == GOS_VIEW_VMS ? GOS_NEED_HOSTS : 0;
+}
+
+static bool sort_key_uses_agent(int key)
+{
+    return key == GOS_SORT_AGENT || key == GOS_SORT_USERS || key == GOS_SORT_OS || key == GOS_SORT_PING;
+}
+
+/* A sort by agent data orders by what the agents said: let them answer first. */
+static unsigned need_sort(gos_session *s, int argc, char *const *argv)
+{
+    (void)s;
+    int key = argc ? gos_sort_parse(argv[0]) : -1;
+    return GOS_NEED_HOSTS | (sort_key_uses_agent(key) ? GOS_NEED_AGENT : 0);
+}
+
+static unsigned need_filter(gos_session *s, int argc, char *const *argv)
+{
+    (void)s;
+    for (int i = 0; i < argc; i++)
+        if (g_str_has_prefix(argv[i], "agent=") || g_str_has_prefix(argv[i], "users="))
+            return GOS_NEED_HOSTS | GOS_NEED_AGENT;
+    return GOS_NEED_HOSTS;
+}
+
+/* Marking what the view shows: the view must show what the agents said when
+ * the filter reads agent data. */
+static unsigned need_view(gos_session *s, int argc, char *const *argv)
+{
+    (void)argc; (void)argv;
+    return GOS_NEED_HOSTS | (gos_session_filter_uses_agent(s) ? GOS_NEED_AGENT : 0);
+}
+
+static unsigned need_list(gos_session *s, int argc, char *const *argv)
+{
+    (void)s; (void)argc; (void)argv;
+    return GOS_NEED_HOSTS | GOS_NEED_AGENT;
+}
+
+/* --- the handlers ------------------------------------------------------------------ */
+
+static int act_quit(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_session_request_quit(s);
+    gos_session_request_quit(c->s);
     return 0;
 }
 
-static int act_refresh(gos_session *s, int argc, char **argv, char **err)
+static int act_refresh(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_session_refresh(s);
-    gos_session_set_status(s, "%s", _("Refreshing the inventory."));
+    gos_session_refresh(c->s);
+    gos_session_set_status(c->s, "%s", _("Refreshing the inventory."));
     return GOS_DIRTY_STATUS;
 }
 
-static int act_connect(gos_session *s, int argc, char **argv, char **err)
+static int act_connect(gos_act_ctx *c, int argc, char **argv, char **err)
 {
-    gos_session_add_host(s, argv[0]);
-    gos_session_set_status(s, _("Connecting to %s."), argv[0]);
-    return GOS_DIRTY_STATUS | GOS_DIRTY_VMS;
+    gos_session_add_host(c->s, argv[0]);
+    gos_session_set_status(c->s, _("Connecting to %s."), argv[0]);
+    gos_exec_wait_host(c->x, argv[0]);
+    return GOS_ACT_WAIT | GOS_DIRTY_STATUS | GOS_DIRTY_VMS;
 }
 
-static int act_cursor_up(gos_session *s, int argc, char **argv, char **err)
+static int scroll(gos_act_ctx *c, gos_scroll how)
 {
-    ARG_UNUSED;
-    gos_session_move_cursor(s, -1);
-    return GOS_DIRTY_VMS;
+    gos_session_scroll(c->s, how);
+    return GOS_DIRTY_VMS | GOS_DIRTY_MAIN;
 }
 
-static int act_cursor_down(gos_session *s, int argc, char **argv, char **err)
-{
-    ARG_UNUSED;
-    gos_session_move_cursor(s, 1);
-    return GOS_DIRTY_VMS;
-}
+static int act_cursor_up(gos_act_ctx *c, int argc, char **argv, char **err) { ARG_UNUSED; return scroll(c, GOS_SCROLL_UP); }
+static int act_cursor_down(gos_act_ctx *c, int argc, char **argv, char **err) { ARG_UNUSED; return scroll(c, GOS_SCROLL_DOWN); }
+static int act_page_up(gos_act_ctx *c, int argc, char **argv, char **err) { ARG_UNUSED; return scroll(c, GOS_SCROLL_PAGE_UP); }
+static int act_page_down(gos_act_ctx *c, int argc, char **argv, char **err) { ARG_UNUSED; return scroll(c, GOS_SCROLL_PAGE_DOWN); }
+static int act_home(gos_act_ctx *c, int argc, char **argv, char **err) { ARG_UNUSED; return scroll(c, GOS_SCROLL_HOME); }
+static int act_end(gos_act_ctx *c, int argc, char **argv, char **err) { ARG_UNUSED; return scroll(c, GOS_SCROLL_END); }
 
-static int act_page_up(gos_session *s, int argc, char **argv, char **err)
+static int act_mark(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_session_page(s, -1);
-    return GOS_DIRTY_VMS;
-}
-
-static int act_page_down(gos_session *s, int argc, char **argv, char **err)
-{
-    ARG_UNUSED;
-    gos_session_page(s, 1);
-    return GOS_DIRTY_VMS;
-}
-
-static int act_home(gos_session *s, int argc, char **argv, char **err)
-{
-    ARG_UNUSED;
-    gos_session_cursor_to(s, 0);
-    return GOS_DIRTY_VMS;
-}
-
-static int act_end(gos_session *s, int argc, char **argv, char **err)
-{
-    ARG_UNUSED;
-    gos_session_cursor_to(s, SIZE_MAX);
-    return GOS_DIRTY_VMS;
-}
-
-static int act_mark(gos_session *s, int argc, char **argv, char **err)
-{
-    ARG_UNUSED;
-    gos_session_toggle_mark(s);
-    gos_session_move_cursor(s, 1);
+    gos_session_toggle_mark(c->s);
+    gos_session_move_cursor(c->s, 1);
     return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
 }
 
-static int act_mark_all(gos_session *s, int argc, char **argv, char **err)
+static int act_mark_all(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_session_mark_all(s, true);
+    gos_session_mark_all(c->s, true);
     return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
 }
 
-static int act_unmark_all(gos_session *s, int argc, char **argv, char **err)
+static int act_unmark_all(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_session_mark_all(s, false);
+    gos_session_mark_all(c->s, false);
     return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
 }
 
-static int act_select(gos_session *s, int argc, char **argv, char **err)
+static int act_select(gos_act_ctx *c, int argc, char **argv, char **err)
 {
-    size_t n = gos_session_select(s, argv[0]);
+    size_t n = gos_session_select(c->s, argv[0]);
     if (n == 0) {
         if (err)
             *err = g_strdup_printf(_("No virtual machine matches '%s'."), argv[0]);
         return -1;
     }
-    gos_session_set_status(s, ngettext("%zu virtual machine marked.", "%zu virtual machines marked.", n), n);
+    gos_session_set_status(c->s, ngettext("%zu virtual machine marked.", "%zu virtual machines marked.", n), n);
     return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
 }
 
-static int act_filter(gos_session *s, int argc, char **argv, char **err)
+static int act_filter(gos_act_ctx *c, int argc, char **argv, char **err)
 {
-    if (gos_session_set_filter(s, argc, argv, err) < 0)
+    if (gos_session_set_filter(c->s, argc, argv, err) < 0)
         return -1;
     return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
 }
 
-static int act_search(gos_session *s, int argc, char **argv, char **err)
+static int act_search(gos_act_ctx *c, int argc, char **argv, char **err)
 {
-    gos_session_set_search(s, argc ? argv[0] : NULL);
-    gos_session_cursor_to(s, 0);
+    gos_session_set_search(c->s, argc ? argv[0] : NULL);
+    gos_session_cursor_to(c->s, 0);
     return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
 }
 
-static int act_sort(gos_session *s, int argc, char **argv, char **err)
+/* `sort KEY [asc|desc]` sets the order, whatever it was (a recorded line means
+ * the same on replay); `sort next` takes the next column, `sort reverse`
+ * turns the order round. A recording keeps what they resolved to. */
+static int act_sort(gos_act_ctx *c, int argc, char **argv, char **err)
 {
-    int key = gos_sort_parse(argv[0]);
-    if (key < 0) {
+    bool desc = false;
+    gos_sort cur = gos_session_sort(c->s, &desc);
+    int key;
+    if (!strcmp(argv[0], "next")) {
+        key = (int)(((unsigned)cur + 1) % GOS_SORT_N);
+        desc = false;
+    } else if (!strcmp(argv[0], "reverse")) {
+        key = (int)cur;
+        desc = !desc;
+    } else {
+        key = gos_sort_parse(argv[0]);
+        desc = argc > 1 && !strcmp(argv[1], "desc");
+        if (key >= 0 && argc > 1 && strcmp(argv[1], "desc") && strcmp(argv[1], "asc"))
+            key = -2;
+    }
+    if (key < 0 || (argc > 1 && (!strcmp(argv[0], "next") || !strcmp(argv[0], "reverse")))) {
         if (err)
-            *err = g_strdup_printf(_("Cannot sort by '%s': use name, host, state, agent, users, os or ping."), argv[0]);
+            *err = key == -2 ? g_strdup_printf(_("'%s' is not an order: use asc or desc."), argv[1])
+                             : g_strdup_printf(_("Cannot sort by '%s': use name, host, state, agent, users, os or "
+                                                 "ping, or next or reverse."), argv[0]);
         return -1;
     }
-    gos_session_set_sort(s, key);
+    gos_session_set_sort(c->s, (gos_sort)key, desc);
+    c->record_as = g_strdup_printf("sort %s%s", gos_sort_name((gos_sort)key), desc ? " desc" : "");
     return GOS_DIRTY_VMS;
 }
 
-static int act_logoff(gos_session *s, int argc, char **argv, char **err)
+static int act_logoff(gos_act_ctx *c, int argc, char **argv, char **err)
 {
-    int n = 0;
-    if (argc == 0) {
-        n = gos_session_logoff(s, err);
-        if (n < 0)
-            return -1;
-    }
-    /* Named targets: the console passes the VMs it showed in its question,
-     * and recorded macros keep them. */
-    for (int i = 0; i < argc; i++) {
-        if (!gos_session_logoff_vm(s, NULL, argv[i], err))
-            return n ? (int)(GOS_DIRTY_TASKS | GOS_DIRTY_STATUS) : -1;
-        n++;
-    }
-    gos_session_set_status(s, ngettext("%d logoff task submitted.", "%d logoff tasks submitted.", n), n);
+    int n = gos_submit_logoff(c->s, argc, argv, (c->caps & GOS_FE_CURSOR) != 0, err);
+    if (n < 0)
+        return -1;
+    gos_session_set_status(c->s, ngettext("%d logoff task submitted.", "%d logoff tasks submitted.", n), n);
     return GOS_DIRTY_TASKS | GOS_DIRTY_STATUS;
 }
 
-static int act_cancel(gos_session *s, int argc, char **argv, char **err)
+static int act_cancel(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    int n = gos_session_cancel(s);
-    gos_session_set_status(s, ngettext("%d task asked to cancel.", "%d tasks asked to cancel.", n), n);
+    int n = gos_submit_cancel(c->s, (c->caps & GOS_FE_CURSOR) != 0);
+    gos_session_set_status(c->s, ngettext("%d task asked to cancel.", "%d tasks asked to cancel.", n), n);
     return GOS_DIRTY_TASKS | GOS_DIRTY_STATUS;
+}
+
+/* The seconds of `wait`: 0 to 4000 (WaitForCompletion's 4,000,000 ms). */
+static int parse_secs(const char *text, long *secs, char **err)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || !end || *end || end == text || v < 0 || v > GOS_TASK_WAIT_MAX_MS / 1000) {
+        if (err)
+            *err = g_strdup_printf(_("'%s' is not a number of seconds from 0 to 4000."), text);
+        return -1;
+    }
+    *secs = v;
+    return 0;
+}
+
+static int act_wait(gos_act_ctx *c, int argc, char **argv, char **err)
+{
+    long secs = -1;
+    if (argc && parse_secs(argv[0], &secs, err) < 0)
+        return -1;
+    gos_exec_wait_tasks(c->x, secs);
+    return GOS_ACT_WAIT | GOS_DIRTY_TASKS;
 }
 
 static const char *const view_names[] = { "vms", "tasks", "audit", "detail", "help" };
 
-static int act_view(gos_session *s, int argc, char **argv, char **err)
+static int act_view(gos_act_ctx *c, int argc, char **argv, char **err)
 {
+    if (!strcmp(argv[0], "next")) {
+        /* Tab walks the three lists; from the detail or the help it goes back to the VMs. */
+        gos_view v = gos_session_view(c->s);
+        gos_session_set_view(c->s, v == GOS_VIEW_VMS ? GOS_VIEW_TASKS : v == GOS_VIEW_TASKS ? GOS_VIEW_AUDIT
+                                                                                              : GOS_VIEW_VMS);
+        return GOS_DIRTY_ALL;
+    }
     for (size_t i = 0; i < G_N_ELEMENTS(view_names); i++) {
         if (!strcmp(argv[0], view_names[i])) {
-            gos_session_set_view(s, (gos_view)i);
+            gos_session_set_view(c->s, (gos_view)i);
             return GOS_DIRTY_ALL;
         }
     }
     if (err)
-        *err = g_strdup_printf(_("There is no view '%s': use vms, tasks, audit, detail or help."), argv[0]);
+        *err = g_strdup_printf(_("There is no view '%s': use vms, tasks, audit, detail, help or next."), argv[0]);
     return -1;
 }
 
-static int act_help(gos_session *s, int argc, char **argv, char **err)
+static int act_help(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    if (gos_session_view(s) == GOS_VIEW_HELP)
-        gos_session_set_view(s, gos_session_previous_view(s));
+    if (gos_session_view(c->s) == GOS_VIEW_HELP)
+        gos_session_set_view(c->s, gos_session_previous_view(c->s));
     else
-        gos_session_set_view(s, GOS_VIEW_HELP);
+        gos_session_set_view(c->s, GOS_VIEW_HELP);
     return GOS_DIRTY_ALL;
 }
 
-static int act_back(gos_session *s, int argc, char **argv, char **err)
+static int act_back(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_view prev = gos_session_previous_view(s);
-    gos_view cur = gos_session_view(s);
-    gos_session_set_view(s, prev != cur && prev != GOS_VIEW_HELP ? prev : GOS_VIEW_VMS);
+    /* In the audit view, back first closes the task detail. */
+    if (gos_session_view(c->s) == GOS_VIEW_AUDIT && gos_session_audit_detail(c->s, GOS_DETAIL_CLOSE))
+        return GOS_DIRTY_MAIN;
+    gos_view prev = gos_session_previous_view(c->s);
+    gos_view cur = gos_session_view(c->s);
+    gos_session_set_view(c->s, prev != cur && prev != GOS_VIEW_HELP ? prev : GOS_VIEW_VMS);
     return GOS_DIRTY_ALL;
 }
 
-static int act_wait(gos_session *s, int argc, char **argv, char **err)
-{
-    char *end = NULL;
-    errno = 0;
-    long secs = argc ? strtol(argv[0], &end, 10) : -1;
-    if (argc && (errno || !end || *end || secs < 0 || secs > GOS_TASK_WAIT_MAX_MS / 1000)) {
-        if (err)
-            *err = g_strdup_printf(_("'%s' is not a number of seconds from 0 to 4000."), argv[0]);
-        return -1;
-    }
-    if (!gos_session_wait_tasks(s, secs < 0 ? -1 : secs * 1000)) {
-        if (err)
-            *err = g_strdup_printf(ngettext("Tasks were still running after %ld second.",
-                                            "Tasks were still running after %ld seconds.", secs), secs);
-        return -1;
-    }
-    return GOS_DIRTY_TASKS;
-}
-
-static int act_list(gos_session *s, int argc, char **argv, char **err)
+static int act_list(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    gos_session_set_view(s, GOS_VIEW_VMS);
+    gos_session_set_view(c->s, GOS_VIEW_VMS);
+    gos_exec_emit(c->x, GOS_EMIT_VMS);
+    return GOS_DIRTY_ALL;
+}
+
+static int act_stop(gos_act_ctx *c, int argc, char **argv, char **err)
+{
+    ARG_UNUSED;
+    gos_exec_stop(c->x);
+    return GOS_DIRTY_STATUS;
+}
+
+static int act_redraw(gos_act_ctx *c, int argc, char **argv, char **err)
+{
+    ARG_UNUSED;
+    gos_session_request_repaint(c->s);
     return GOS_DIRTY_ALL;
 }
 
@@ -229,13 +296,13 @@ static int act_list(gos_session *s, int argc, char **argv, char **err)
 
 /* The words are checked here, so that a bad one fails its line (a batch file
  * stops there, the console says why) and the view only ever sees good ones. */
-static int act_audit_filter(gos_session *s, int argc, char **argv, char **err)
+static int act_audit_filter(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     gos_audit_filter f;
     if (gos_audit_filter_parse(argc, argv, &f, err) < 0)
         return -1;
-    gos_session_set_audit_filter(s, argc, argv);
-    gos_session_set_view(s, GOS_VIEW_AUDIT);
+    gos_session_set_audit_filter(c->s, argc, argv);
+    gos_session_set_view(c->s, GOS_VIEW_AUDIT);
     return GOS_DIRTY_ALL;
 }
 
@@ -247,9 +314,9 @@ static bool is_search_word(const char *word)
 }
 
 /* Sets or clears --search and keeps the other words of the filter in force. */
-static int act_audit_search(gos_session *s, int argc, char **argv, char **err)
+static int act_audit_search(gos_act_ctx *c, int argc, char **argv, char **err)
 {
-    const char *const *cur = gos_session_audit_filter(s, NULL);
+    const char *const *cur = gos_session_audit_filter(c->s, NULL);
     GPtrArray *words = g_ptr_array_new();
     /* The words in force were checked: options, each with its value after '=' or next. */
     for (size_t i = 0; cur[i]; i++) {
@@ -267,86 +334,124 @@ static int act_audit_search(gos_session *s, int argc, char **argv, char **err)
         g_ptr_array_add(words, (char *)"--search");
         g_ptr_array_add(words, argv[0]);
     }
-    int r = act_audit_filter(s, (int)words->len, (char **)words->pdata, err);
+    int r = act_audit_filter(c, (int)words->len, (char **)words->pdata, err);
     g_ptr_array_free(words, TRUE);
     return r;
 }
 
 /* The audit history of one VM: the one under the cursor (by host and UUID,
  * which the log keeps even when the VM is renamed), or the one named. */
-static int act_history(gos_session *s, int argc, char **argv, char **err)
+static int act_history(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     if (argc) {
         char *words[] = { (char *)"--vm", argv[0] };
-        return act_audit_filter(s, 2, words, err);
+        return act_audit_filter(c, 2, words, err);
     }
-    if (gos_session_view_count(s) == 0) {
+    if (!(c->caps & GOS_FE_CURSOR) || gos_session_view_count(c->s) == 0) {
         if (err)
-            *err = g_strdup(_("There is no VM under the cursor."));
+            *err = g_strdup(c->caps & GOS_FE_CURSOR ? _("There is no VM under the cursor.")
+                                                    : _("history needs a VM here: name it (history VM)."));
         return -1;
     }
-    const gos_vm *vm = gos_session_view_at(s, gos_session_cursor(s));
+    const gos_vm *vm = gos_session_view_at(c->s, gos_session_cursor(c->s));
     char *words[] = { (char *)"--vm", (char *)vm->uuid, (char *)"--host", vm->host };
-    int r = act_audit_filter(s, 4, words, err);
+    int r = act_audit_filter(c, 4, words, err);
     if (r >= 0)
         /* TRANSLATORS: %s is a VM name. */
-        gos_session_set_status(s, _("The audit history of %s."), vm->name ? vm->name : vm->uuid);
+        gos_session_set_status(c->s, _("The audit history of %s."), vm->name ? vm->name : vm->uuid);
     return r;
 }
 
-/* The console opens and closes the task detail inside the audit view itself
- * (like scrolling); anywhere else there is no task to show. */
-static int act_audit_detail(gos_session *s, int argc, char **argv, char **err)
+static int act_audit_detail(gos_act_ctx *c, int argc, char **argv, char **err)
 {
     ARG_UNUSED;
-    if (gos_session_view(s) != GOS_VIEW_AUDIT) {
+    if (gos_session_view(c->s) != GOS_VIEW_AUDIT) {
         if (err)
             *err = g_strdup(_("The task detail belongs to the audit view: open it first."));
         return -1;
     }
-    return GOS_DIRTY_AUDIT;
+    gos_session_audit_detail(c->s, GOS_DETAIL_TOGGLE);
+    return GOS_DIRTY_AUDIT | GOS_DIRTY_MAIN;
+}
+
+/* --- macros ------------------------------------------------------------------------------ */
+
+static int act_macro(gos_act_ctx *c, int argc, char **argv, char **err)
+{
+    if (gos_exec_call_macro(c->x, argv[0], err) < 0)
+        return -1;
+    return GOS_DIRTY_ALL;
+}
+
+/* `record NAME` starts recording what the operator runs; `record` again stops
+ * and saves. Without a name it asks for one. */
+static int act_record(gos_act_ctx *c, int argc, char **argv, char **err)
+{
+    char *said = NULL;
+    if (!gos_exec_recording(c->x) && argc == 0) {
+        /* TRANSLATORS: the prompt for the name of a macro to record. */
+        gos_exec_ask(c->x, _("Record a macro named: "));
+        return GOS_ACT_ASK;
+    }
+    if (!gos_exec_recording(c->x) && !*argv[0]) {
+        gos_session_set_status(c->s, "%s", _("Nothing was recorded."));
+        return GOS_DIRTY_STATUS;
+    }
+    if (gos_exec_record(c->x, argc ? argv[0] : NULL, &said, err) < 0)
+        return -1;
+    if (said)
+        gos_session_set_status(c->s, "%s", said);
+    g_free(said);
+    return GOS_DIRTY_STATUS | GOS_DIRTY_ALL;
 }
 
 /* The one table. Names are stable: key bindings, macros and batch files use them. */
 static const gos_action actions[] = {
-    { "quit", act_quit, GOS_ACT_NO_RECORD, 0, 0, "", N_("Leave guestos (running tasks finish first)") },
-    { "help", act_help, GOS_ACT_NO_RECORD, 0, 0, "", N_("Show or hide the keys and actions") },
-    { "refresh", act_refresh, 0, 0, 0, "", N_("Reload the inventory and probe the guest agents") },
-    { "connect", act_connect, 0, 1, 1, "URI", N_("Connect to one more libvirt host") },
-    { "cursor-up", act_cursor_up, 0, 0, 0, "", N_("Move to the previous VM") },
-    { "cursor-down", act_cursor_down, 0, 0, 0, "", N_("Move to the next VM") },
-    { "page-up", act_page_up, 0, 0, 0, "", N_("Move one page up") },
-    { "page-down", act_page_down, 0, 0, 0, "", N_("Move one page down") },
-    { "cursor-home", act_home, 0, 0, 0, "", N_("Move to the first VM") },
-    { "cursor-end", act_end, 0, 0, 0, "", N_("Move to the last VM") },
-    { "mark", act_mark, 0, 0, 0, "", N_("Mark or unmark the VM under the cursor") },
-    { "mark-all", act_mark_all, 0, 0, 0, "", N_("Mark every VM shown") },
-    { "unmark-all", act_unmark_all, 0, 0, 0, "", N_("Clear all marks") },
-    { "select", act_select, 0, 1, 1, "PATTERN", N_("Mark the VMs whose name matches a glob, or a UUID") },
-    { "select-all", act_mark_all, 0, 0, 0, "", N_("Mark every VM shown") },
+    { "quit", act_quit, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE | GOS_ACT_UNSEEN, 0, 0, "",
+      N_("Leave guestos (running tasks finish first)"), NULL },
+    { "help", act_help, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE, 0, 0, "", N_("Show or hide the keys and actions"), NULL },
+    { "refresh", act_refresh, GOS_ACT_SETTLES, 0, 0, "", N_("Reload the inventory and probe the guest agents"), NULL },
+    { "connect", act_connect, GOS_ACT_SETTLES, 1, 1, "URI", N_("Connect to one more libvirt host"), NULL },
+    { "cursor-up", act_cursor_up, GOS_ACT_SCROLL, 0, 0, "", N_("Move to the previous VM"), need_scroll },
+    { "cursor-down", act_cursor_down, GOS_ACT_SCROLL, 0, 0, "", N_("Move to the next VM"), need_scroll },
+    { "page-up", act_page_up, GOS_ACT_SCROLL, 0, 0, "", N_("Move one page up"), need_scroll },
+    { "page-down", act_page_down, GOS_ACT_SCROLL, 0, 0, "", N_("Move one page down"), need_scroll },
+    { "cursor-home", act_home, GOS_ACT_SCROLL, 0, 0, "", N_("Move to the first VM"), need_scroll },
+    { "cursor-end", act_end, GOS_ACT_SCROLL, 0, 0, "", N_("Move to the last VM"), need_scroll },
+    { "mark", act_mark, 0, 0, 0, "", N_("Mark or unmark the VM under the cursor"), need_hosts },
+    { "mark-all", act_mark_all, 0, 0, 0, "", N_("Mark every VM shown"), need_view },
+    { "unmark-all", act_unmark_all, 0, 0, 0, "", N_("Clear all marks"), NULL },
+    { "select", act_select, 0, 1, 1, "PATTERN", N_("Mark the VMs whose name matches a glob, or a UUID"), need_hosts },
+    { "select-all", act_mark_all, 0, 0, 0, "", N_("Mark every VM shown"), need_view },
     { "filter", act_filter, 0, 0, 8, "[state=S] [agent=A] [users=yes|no] [name=GLOB] [host=URI]",
-      N_("Show only matching VMs; no arguments shows all") },
-    { "search", act_search, 0, 0, 1, "[TEXT]", N_("Show VMs whose name contains the text") },
-    { "sort", act_sort, 0, 1, 1, "name|host|state|agent|users|os|ping", N_("Sort by a column; again reverses") },
+      N_("Show only matching VMs; no arguments shows all"), need_filter },
+    { "search", act_search, 0, 0, 1, "[TEXT]", N_("Show VMs whose name contains the text"), need_hosts },
+    { "sort", act_sort, 0, 1, 2, "name|host|state|agent|users|os|ping [asc|desc] | next | reverse",
+      N_("Sort by a column, or by the next one, or the other way round"), need_sort },
     { "logoff", act_logoff, GOS_ACT_TARGETS | GOS_ACT_DESTRUCTIVE, 0, 64, "[VM...]",
-      N_("Log off all users of the marked VMs, or the one under the cursor, or the VMs named") },
-    { "cancel", act_cancel, GOS_ACT_TARGETS, 0, 0, "", N_("Cancel the running tasks of the marked VMs") },
-    { "wait", act_wait, 0, 0, 1, "[SECONDS]", N_("Wait until every task has ended") },
-    { "view", act_view, GOS_ACT_NO_RECORD, 1, 1, "vms|tasks|audit|detail|help", N_("Switch to a view") },
-    { "back", act_back, GOS_ACT_NO_RECORD, 0, 0, "", N_("Return to the previous view") },
-    { "list", act_list, 0, 0, 0, "", N_("Show the VM list") },
+      N_("Log off all users of the marked VMs, or the one under the cursor, or the VMs named"), need_hosts },
+    { "cancel", act_cancel, 0, 0, 0, "", N_("Cancel the running tasks of the marked VMs"), need_hosts },
+    { "wait", act_wait, 0, 0, 1, "[SECONDS]", N_("Wait until every task has ended"), NULL },
+    { "view", act_view, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE, 1, 1, "vms|tasks|audit|detail|help|next",
+      N_("Switch to a view"), NULL },
+    { "back", act_back, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE, 0, 0, "", N_("Return to the previous view"), NULL },
+    { "list", act_list, 0, 0, 0, "", N_("Show the VM list"), need_list },
     { "audit-filter", act_audit_filter, 0, 0, 32,
       "[--vm VM] [--operator USER] [--action A] [--host URI] [--result R] [--hresult HR] [--since T] [--until T] [--search TEXT]",
-      N_("Show the audit log of matching tasks only; no arguments shows all") },
+      N_("Show the audit log of matching tasks only; no arguments shows all"), NULL },
     { "audit-search", act_audit_search, 0, 0, 1, "[TEXT]",
-      N_("Show the audit log of tasks whose VM, message or users contain the text") },
+      N_("Show the audit log of tasks whose VM, message or users contain the text"), NULL },
     { "history", act_history, 0, 0, 1, "[VM]",
-      N_("Show the audit log of the VM under the cursor, or of the VM named") },
-    { "audit-detail", act_audit_detail, GOS_ACT_NO_RECORD, 0, 0, "",
-      N_("Show or hide every field of the task under the cursor in the audit log") },
-    { "macro", gos_act_macro, 0, 1, 1, "NAME", N_("Run the macro NAME, a file of action lines in the macros folder") },
-    { "record", gos_act_record, GOS_ACT_NO_RECORD, 0, 1, "[NAME]",
-      N_("Record the actions you run as macro NAME (the console asks for it); again stops and saves") },
+      N_("Show the audit log of the VM under the cursor, or of the VM named"), need_hosts },
+    { "audit-detail", act_audit_detail, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE, 0, 0, "",
+      N_("Show or hide every field of the task under the cursor in the audit log"), NULL },
+    { "macro", act_macro, 0, 1, 1, "NAME", N_("Run the macro NAME, a file of action lines in the macros folder"), NULL },
+    { "record", act_record, GOS_ACT_NO_RECORD | GOS_ACT_TERMINAL, 0, 1, "[NAME]",
+      N_("Record the actions you run as macro NAME (the console asks for it); again stops and saves"), NULL },
+    { "stop", act_stop, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE | GOS_ACT_UNSEEN, 0, 0, "",
+      N_("Stop the macro that plays, or the wait; the tasks they started go on"), NULL },
+    { "redraw", act_redraw, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE | GOS_ACT_UNSEEN | GOS_ACT_TERMINAL, 0, 0, "",
+      N_("Repaint the whole screen"), NULL },
 };
 
 size_t gos_action_count(void) { return G_N_ELEMENTS(actions); }
@@ -359,9 +464,4 @@ const gos_action *gos_action_find(const char *name)
         if (!strcmp(actions[i].name, name))
             return &actions[i];
     return NULL;
-}
-
-int gos_cmd_exec(gos_session *s, const gos_cmd *cmd, char **err)
-{
-    return cmd->action->fn(s, cmd->argc, cmd->argv, err);
 }

@@ -8,23 +8,46 @@
 
 #include "core/session.h"
 
+/* What an action is and needs, for the executor (core/exec.c): no front end
+ * looks at an action's name. */
 enum {
-    GOS_ACT_TARGETS     = 1u << 0,   /* acts on the marked VMs or the one under the cursor */
-    GOS_ACT_DESTRUCTIVE = 1u << 1,   /* changes guests: the console asks first */
+    GOS_ACT_TARGETS     = 1u << 0,   /* acts on VMs: named, else marked, else the one under a visible cursor */
+    GOS_ACT_DESTRUCTIVE = 1u << 1,   /* changes guests: asked first wherever a person can be asked */
     GOS_ACT_NO_RECORD   = 1u << 2,   /* not recorded into macros */
+    GOS_ACT_TERMINAL    = 1u << 3,   /* needs a person at a terminal */
+    GOS_ACT_PASSIVE     = 1u << 4,   /* changes nothing a playing macro acts on: runs while one plays */
+    GOS_ACT_SCROLL      = 1u << 5,   /* moves in the current view: passive outside the VM list */
+    GOS_ACT_UNSEEN      = 1u << 6,   /* may run while the screen shows nothing (too small) */
+    GOS_ACT_SETTLES     = 1u << 7,   /* lists hosts again: later lines that read the inventory wait for it */
 };
 
-/* A handler changes session state and returns GOS_DIRTY_* bits, or -1 with
- * *err set to a translated sentence. It never draws. */
-typedef int (*gos_action_fn)(gos_session *s, int argc, char **argv, char **err);
+/* What a line needs before it runs, from its action's `needs`. */
+enum {
+    GOS_NEED_HOSTS = 1u << 0,        /* the hosts connected or refreshed before it have been listed */
+    GOS_NEED_AGENT = 1u << 1,        /* the agents of running VMs have answered once (or failed) */
+};
+
+/* Returned by a handler, beside GOS_DIRTY_* bits: the line now waits
+ * (gos_exec_wait_*), or asks (gos_exec_ask). */
+#define GOS_ACT_WAIT (1 << 28)
+#define GOS_ACT_ASK  (1 << 29)
+
+typedef struct gos_act_ctx gos_act_ctx;
+
+/* A handler changes session state and returns GOS_DIRTY_* bits (with
+ * GOS_ACT_WAIT or GOS_ACT_ASK when the line goes on later), or -1 with *err
+ * set to a translated sentence. It never draws and never prints. */
+typedef int (*gos_action_fn)(gos_act_ctx *c, int argc, char **argv, char **err);
 
 typedef struct gos_action {
     const char *name;        /* stable, never translated */
     gos_action_fn fn;
-    unsigned flags;
+    unsigned flags;          /* GOS_ACT_* */
     int min_args, max_args;
     const char *args;        /* argument synopsis, e.g. "URI", or "" */
     const char *help;        /* N_() text; translate with _() when shown */
+    /* GOS_NEED_* of a line with these arguments, in this session; NULL: none. */
+    unsigned (*needs)(gos_session *s, int argc, char *const *argv);
 } gos_action;
 
 size_t gos_action_count(void);
@@ -58,7 +81,5 @@ void gos_cmd_clear(gos_cmd *cmd);
 /* The line that gos_cmd_parse reads back into the same command. Newly allocated. */
 char *gos_cmd_format(const gos_cmd *cmd);
 
-/* Runs one command. Returns GOS_DIRTY_* bits or -1 with *err set. */
-int gos_cmd_exec(gos_session *s, const gos_cmd *cmd, char **err);
 
 #endif

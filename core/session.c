@@ -277,6 +277,44 @@ static bool wait_quiet(gos_session *s, long timeout_ms, bool probes)
 
 bool gos_session_wait_hosts(gos_session *s, long timeout_ms) { return wait_quiet(s, timeout_ms, false); }
 
+bool gos_session_wait_ready(gos_session *s, long timeout_ms) { return gos_bus_wait_ready(s->bus, timeout_ms); }
+
+bool gos_session_hosts_settled(gos_session *s)
+{
+    for (guint i = 0; i < s->hosts->len; i++) {
+        host_entry *h = g_ptr_array_index(s->hosts, i);
+        if (h->state == 0 || h->refreshing)
+            return false;
+    }
+    return true;
+}
+
+bool gos_session_agents_known(gos_session *s)
+{
+    if (!gos_session_hosts_settled(s))
+        return false;
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, s->probing);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        const gos_vm_ref *r = key;
+        const gos_vm *vm = gos_inventory_find(s->inv, r->host, r->uuid);
+        if (vm && vm->probed_ms == 0)
+            return false;
+    }
+    return true;
+}
+
+int gos_session_host_settled(gos_session *s, const char *uri, const char **why)
+{
+    host_entry *h = gos_session_find_host(s, uri);
+    if (why)
+        *why = h ? h->why : NULL;
+    if (!h || h->state < 0)
+        return -1;
+    return h->state == 1 && !h->refreshing ? 1 : 0;
+}
+
 bool gos_session_wait_idle(gos_session *s, long timeout_ms) { return wait_quiet(s, timeout_ms, true); }
 
 
@@ -317,13 +355,39 @@ void gos_session_set_origin(gos_session *s, const char *origin)
 
 const char *gos_session_status(gos_session *s) { return s->status; }
 
+static void set_status(gos_session *s, bool error, const char *fmt, va_list ap)
+{
+    g_free(s->status);
+    s->status = g_strdup_vprintf(fmt, ap);
+    s->status_error = error;
+    s->status_gen++;
+}
+
 void gos_session_set_status(gos_session *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    g_free(s->status);
-    s->status = g_strdup_vprintf(fmt, ap);
+    set_status(s, false, fmt, ap);
     va_end(ap);
+}
+
+void gos_session_set_error(gos_session *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_status(s, true, fmt, ap);
+    va_end(ap);
+}
+
+bool gos_session_status_is_error(gos_session *s) { return s->status && s->status_error; }
+unsigned gos_session_status_generation(gos_session *s) { return s->status_gen; }
+void gos_session_request_repaint(gos_session *s) { s->repaint = true; }
+
+bool gos_session_take_repaint(gos_session *s)
+{
+    bool r = s->repaint;
+    s->repaint = false;
+    return r;
 }
 
 bool gos_session_quit_requested(gos_session *s) { return s->quit; }

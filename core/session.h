@@ -33,6 +33,7 @@ enum {
     GOS_DIRTY_STATUS = 1u << 2,
     GOS_DIRTY_VIEW   = 1u << 3,   /* the current view changed (switch, help, resize) */
     GOS_DIRTY_AUDIT  = 1u << 4,
+    GOS_DIRTY_MAIN   = 1u << 5,   /* the main area of the current view (a scroll) */
     GOS_DIRTY_ALL    = 0xffu,
 };
 
@@ -52,6 +53,42 @@ typedef enum {
     GOS_SORT_PING,              /* the agent's last round trip: `sort ping` */
     GOS_SORT_ALL
 } gos_sort;
+
+/* The cursor and page moves, as every view applies them to itself. */
+typedef enum {
+    GOS_SCROLL_UP = 0,
+    GOS_SCROLL_DOWN,
+    GOS_SCROLL_PAGE_UP,
+    GOS_SCROLL_PAGE_DOWN,
+    GOS_SCROLL_HOME,
+    GOS_SCROLL_END,
+} gos_scroll;
+
+/* Where a text page (the VM detail, the help) stands: core keeps top, the
+ * drawing fills in rows (that fit) and lines (that there are). */
+typedef struct gos_page_pos {
+    int top;
+    int rows;
+    int lines;
+} gos_page_pos;
+
+/* Where a list with a cursor stands (the task list): the drawing fills in
+ * rows (entries that fit) and keeps top around the cursor. */
+typedef struct gos_list_pos {
+    size_t cursor;
+    size_t top;
+    int rows;
+} gos_list_pos;
+
+/* What the audit view does with its task detail. */
+typedef enum { GOS_DETAIL_TOGGLE = 0, GOS_DETAIL_CLOSE } gos_detail_op;
+
+/* The audit view's pager, as the session drives it. */
+typedef struct gos_audit_view_ops {
+    void (*scroll)(void *data, gos_scroll how);
+    /* Toggles or closes the task detail; true when it changed something. */
+    bool (*detail)(void *data, gos_detail_op op);
+} gos_audit_view_ops;
 
 /* Opens the audit store (failure ends the program: *err says why), starts
  * the worker pool and the libvirt event thread. Connects nothing yet. */
@@ -77,6 +114,20 @@ long gos_session_timeout_ms(gos_session *s);
 /* Applies waiting updates. Returns GOS_DIRTY_* bits. Never blocks. */
 unsigned gos_session_pump(gos_session *s);
 
+/* Blocks up to timeout_ms until an update may be waiting (then pump). */
+bool gos_session_wait_ready(gos_session *s, long timeout_ms);
+
+/* True when no host is being connected or listed. */
+bool gos_session_hosts_settled(gos_session *s);
+
+/* True when no agent probe is under way for a running VM whose agent has not
+ * answered yet in this run: what the agents can say has been said once. */
+bool gos_session_agents_known(gos_session *s);
+
+/* The host of uri: 1 connected and listed, 0 still under way, -1 failed
+ * (*why: the session's sentence, borrowed) or not a host of the session. */
+int gos_session_host_settled(gos_session *s, const char *uri, const char **why);
+
 /* Pumps until every task this session submitted is complete or timeout_ms
  * passes (-1 forever). Returns true when all are complete. For batch and CLI. */
 bool gos_session_wait_tasks(gos_session *s, long timeout_ms);
@@ -96,9 +147,9 @@ size_t gos_session_cursor(gos_session *s);
 void gos_session_set_page_rows(gos_session *s, int rows);   /* for page-up/down */
 bool gos_session_is_marked(gos_session *s, const gos_vm *vm);
 size_t gos_session_marked_count(gos_session *s);
-/* The VMs an action like logoff acts on: the marked ones, else the one under
- * the cursor. Returns a newly allocated array of borrowed VMs; *n set. */
-const gos_vm **gos_session_targets(gos_session *s, size_t *n);
+/* The VMs an action like logoff acts on: the marked ones, else (use_cursor)
+ * the one under the cursor. Returns a newly allocated array of borrowed VMs; *n set. */
+const gos_vm **gos_session_targets(gos_session *s, bool use_cursor, size_t *n);
 /* The filter in force as `filter` arguments ("state=running name=web*"), ""
  * when none: a filter line built from it reads back the same. */
 const char *gos_session_filter_text(gos_session *s);
@@ -131,6 +182,14 @@ void gos_session_set_origin(gos_session *s, const char *origin);
 /* The last status-line sentence (translated), or NULL. */
 const char *gos_session_status(gos_session *s);
 void gos_session_set_status(gos_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a failure: the status line shows it as one. */
+void gos_session_set_error(gos_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool gos_session_status_is_error(gos_session *s);
+/* Bumped by every status sentence set. */
+unsigned gos_session_status_generation(gos_session *s);
+/* `redraw`: the console repaints the whole terminal; taking it clears it. */
+void gos_session_request_repaint(gos_session *s);
+bool gos_session_take_repaint(gos_session *s);
 bool gos_session_quit_requested(gos_session *s);
 
 /* --- mutators used by the action handlers (core/actions.c) ---------------- */
@@ -150,18 +209,24 @@ void gos_session_set_search(gos_session *s, const char *text);   /* NULL/"" clea
 void gos_session_set_audit_filter(gos_session *s, int argc, char *const *argv);
 /* NULL-terminated words (borrowed, empty when none); *generation when not NULL. */
 const char *const *gos_session_audit_filter(gos_session *s, unsigned *generation);
-void gos_session_set_sort(gos_session *s, gos_sort key);         /* same key toggles order */
+void gos_session_set_sort(gos_session *s, gos_sort key, bool descending);
+/* True when the filter reads agent data (agent=, users=). */
+bool gos_session_filter_uses_agent(const gos_session *s);
 int gos_sort_parse(const char *name);
 const char *gos_sort_name(gos_sort key);
-/* Submits one logoff task per target. Returns how many, -1 with *err (no target,
- * audit unwritable). */
-int gos_session_logoff(gos_session *s, char **err);
-/* Submits a logoff of VM key (name or UUID) on host (NULL: the host that has it,
- * else the first). */
-gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *key, char **err);
-/* Cancels the running tasks of the targets (or all when none match). Returns count. */
-int gos_session_cancel(gos_session *s);
 void gos_session_refresh(gos_session *s);
+
+/* --- positions of the views ---------------------------------------------------- */
+
+/* Moves in the current view: the VM cursor, the task list, the audit log,
+ * the text of the detail or the help. */
+void gos_session_scroll(gos_session *s, gos_scroll how);
+/* The task list's position and the page of the detail or help view. */
+gos_list_pos *gos_session_task_pos(gos_session *s);
+gos_page_pos *gos_session_page_pos(gos_session *s, gos_view view);
+/* The audit view's pager (the console owns it for now). */
+void gos_session_set_audit_view(gos_session *s, const gos_audit_view_ops *ops, void *data);
+bool gos_session_audit_detail(gos_session *s, gos_detail_op op);
 void gos_session_request_quit(gos_session *s);
 
 #endif

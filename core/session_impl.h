@@ -70,7 +70,14 @@ struct gos_session {
     GHashTable *probing;     /* gos_vm_ref* with a probe under way */
     int64_t next_probe_ms;
     char *status;
+    bool status_error;       /* the status says what failed */
+    unsigned status_gen;
+    bool repaint;
     bool quit;
+    gos_list_pos task_pos;
+    gos_page_pos page_pos[GOS_VIEW_HELP + 1];
+    const gos_audit_view_ops *audit_ops;
+    void *audit_ops_data;
     char **audit_filter;     /* the audit view's filter words, or NULL */
     unsigned audit_filter_gen;
 };

@@ -11,6 +11,7 @@
 #include "base/i18n.h"
 #include "core/logoff.h"
 #include "core/session_impl.h"
+#include "core/submit.h"
 
 void gos_session_tasks_advance(gos_session *s)
 {
@@ -93,21 +94,35 @@ gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *ke
     return t;
 }
 
-int gos_session_logoff(gos_session *s, char **err)
+int gos_submit_logoff(gos_session *s, int argc, char *const *argv, bool use_cursor, char **err)
 {
     size_t n = 0;
-    const gos_vm **targets = gos_session_targets(s, &n);
-    if (n == 0) {
+    const gos_vm **targets = argc ? NULL : gos_session_targets(s, use_cursor, &n);
+    size_t total = argc ? (size_t)argc : n;
+    if (total == 0) {
         g_free(targets);
         if (err)
             *err = g_strdup(_("No virtual machine is selected."));
         return -1;
     }
     int submitted = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!gos_session_logoff_vm(s, targets[i]->host, targets[i]->uuid, err)) {
+    for (size_t i = 0; i < total; i++) {
+        char *why = NULL;
+        gos_task *t = argc ? gos_session_logoff_vm(s, NULL, argv[i], &why)
+                           : gos_session_logoff_vm(s, targets[i]->host, targets[i]->uuid, &why);
+        if (!t) {
+            if (err && submitted)
+                /* TRANSLATORS: %1$d of %2$zu tasks went to the queue before %3$s (why the rest did not). */
+                *err = g_strdup_printf(ngettext("%1$d of %2$zu logoff task was submitted (it runs); the rest were "
+                                                "refused: %3$s",
+                                                "%1$d of %2$zu logoff tasks were submitted (they run); the rest were "
+                                                "refused: %3$s", submitted),
+                                       submitted, total, why ? why : "");
+            else if (err)
+                *err = g_steal_pointer(&why);
+            g_free(why);
             g_free(targets);
-            return submitted ? submitted : -1;
+            return -1;
         }
         submitted++;
     }
@@ -115,10 +130,10 @@ int gos_session_logoff(gos_session *s, char **err)
     return submitted;
 }
 
-int gos_session_cancel(gos_session *s)
+int gos_submit_cancel(gos_session *s, bool use_cursor)
 {
     size_t n = 0;
-    const gos_vm **targets = gos_session_targets(s, &n);
+    const gos_vm **targets = gos_session_targets(s, use_cursor, &n);
     bool all = g_hash_table_size(s->marks) == 0 && n == 0;
     /* A set, so that cancelling 10,000 tasks of 10,000 marked VMs is not a
      * hundred million comparisons. */
@@ -159,3 +174,44 @@ void gos_session_refresh(gos_session *s)
     gos_session_schedule_probes(s, true);
 }
 
+
+/* How many VMs of the inventory answer to key (a name or a UUID). */
+static size_t matches(gos_inventory *inv, const char *key)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < gos_inventory_count(inv); i++) {
+        const gos_vm *vm = gos_inventory_at(inv, i);
+        n += (vm->name && !strcmp(vm->name, key)) || !strcmp(vm->uuid, key);
+    }
+    return n;
+}
+
+void gos_session_name_targets(gos_session *s, gos_cmd *cmd, bool use_cursor)
+{
+    const gos_action *a = cmd->action;
+    if (!a || !(a->flags & GOS_ACT_TARGETS) || cmd->argc > 0)
+        return;
+    size_t n = 0;
+    const gos_vm **t = gos_session_targets(s, use_cursor, &n);
+    if (n == 0 || n > (size_t)a->max_args) {
+        g_free(t);
+        return;
+    }
+    GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < n; i++) {
+        const gos_vm *vm = t[i];
+        const char *word = vm->name && matches(s->inv, vm->name) == 1 ? vm->name
+                         : matches(s->inv, vm->uuid) == 1 ? vm->uuid : NULL;
+        if (!word) {
+            g_ptr_array_free(args, TRUE);
+            g_free(t);
+            return;
+        }
+        g_ptr_array_add(args, g_strdup(word));
+    }
+    g_free(t);
+    g_strfreev(cmd->argv);
+    cmd->argc = (int)args->len;
+    g_ptr_array_add(args, NULL);
+    cmd->argv = (char **)g_ptr_array_free(args, FALSE);
+}

@@ -327,7 +327,7 @@ bool gos_session_is_marked(gos_session *s, const gos_vm *vm) { return gos_ref_se
 
 size_t gos_session_marked_count(gos_session *s) { return g_hash_table_size(s->marks); }
 
-const gos_vm **gos_session_targets(gos_session *s, size_t *n)
+const gos_vm **gos_session_targets(gos_session *s, bool use_cursor, size_t *n)
 {
     gos_session_view_update(s);
     GPtrArray *out = g_ptr_array_new();
@@ -338,7 +338,7 @@ const gos_vm **gos_session_targets(gos_session *s, size_t *n)
             if (gos_ref_set_has(s->marks, vm))
                 g_ptr_array_add(out, (gpointer)vm);
         }
-    } else if (s->cursor < s->view->len) {
+    } else if (use_cursor && s->cursor < s->view->len) {
         g_ptr_array_add(out, g_ptr_array_index(s->view, s->cursor));
     }
     *n = out->len;
@@ -440,19 +440,18 @@ int gos_sort_parse(const char *name)
 
 const char *gos_sort_name(gos_sort key) { return (unsigned)key < GOS_SORT_ALL ? sort_names[key] : sort_names[0]; }
 
-void gos_session_set_sort(gos_session *s, gos_sort key)
+void gos_session_set_sort(gos_session *s, gos_sort key, bool descending)
 {
     if ((unsigned)key >= GOS_SORT_ALL)
         return;
     if (s->sort == key) {
         /* The order is total: the other direction is the same array reversed. */
-        s->desc = !s->desc;
-        if (s->sort_todo != SORT_FULL)
+        if (s->desc != descending && s->sort_todo != SORT_FULL)
             s->sort_todo = s->sort_todo == SORT_REVERSE ? SORT_NONE : SORT_REVERSE;
     } else {
         s->sort = key;
-        s->desc = false;
         s->sort_todo = SORT_FULL;
     }
+    s->desc = descending;
 }
 

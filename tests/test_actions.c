@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/actions.h"
+#include "core/exec.h"
 #include "tests/testutil.h"
 
 START_TEST(test_table_sane)
@@ -97,11 +98,23 @@ START_TEST(test_format_round_trip)
 }
 END_TEST
 
+/* Runs one parsed line through the executor, as batch mode does. */
+static int run_cmd(gos_session *s, const gos_cmd *cmd, char **err)
+{
+    gos_frontend fe = { 0 };
+    gos_exec *x = gos_exec_new(s, &fe);
+    char *line = gos_cmd_format(cmd);
+    int rc = gos_exec_line(x, line, err);
+    g_free(line);
+    gos_exec_free(x);
+    return rc;
+}
+
 static int run(gos_session *s, const char *line, char **err)
 {
     gos_cmd cmd;
     ck_assert_int_eq(gos_cmd_parse(line, &cmd, err), 0);
-    int rc = gos_cmd_exec(s, &cmd, err);
+    int rc = run_cmd(s, &cmd, err);
     gos_cmd_clear(&cmd);
     return rc;
 }

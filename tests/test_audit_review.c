@@ -19,6 +19,7 @@
 #include "core/task.h"
 #include "db/audit.h"
 #include "db/audit_priv.h"
+#include "core/exec.h"
 #include "tests/testutil.h"
 
 static char *tmpdir;
@@ -305,11 +306,24 @@ static gos_session *open_session(void)
 }
 
 /* Runs one action line; returns its result, *err as the action left it. */
+/* Runs one parsed line through the executor, as the console does (a cursor
+ * on screen, nobody asked). */
+static int run_cmd(gos_session *s, const gos_cmd *cmd, char **err)
+{
+    gos_frontend fe = { .caps = GOS_FE_CURSOR };
+    gos_exec *x = gos_exec_new(s, &fe);
+    char *line = gos_cmd_format(cmd);
+    int rc = gos_exec_line(x, line, err);
+    g_free(line);
+    gos_exec_free(x);
+    return rc;
+}
+
 static int run(gos_session *s, const char *line, char **err)
 {
     gos_cmd cmd;
     ck_assert_msg(gos_cmd_parse(line, &cmd, err) == 0, "%s: %s", line, *err ? *err : "");
-    int r = gos_cmd_exec(s, &cmd, err);
+    int r = run_cmd(s, &cmd, err);
     gos_cmd_clear(&cmd);
     return r;
 }

@@ -139,20 +139,20 @@ START_TEST(test_view_filter_sort_marks)
     ck_assert_int_eq(gos_session_set_filter(s, 0, NULL, NULL), 0);
     ck_assert_uint_eq(gos_session_view_count(s), 4);
 
-    gos_session_set_sort(s, GOS_SORT_NAME);   /* already name: reverses */
+    gos_session_set_sort(s, GOS_SORT_NAME, true);   /* the same key, the other way: reversed */
     ck_assert_str_eq(gos_session_view_at(s, 0)->name, "web2");
-    gos_session_set_sort(s, GOS_SORT_NAME);
+    gos_session_set_sort(s, GOS_SORT_NAME, false);
     ck_assert_str_eq(gos_session_view_at(s, 0)->name, "batch-paused");
 
     ck_assert_uint_eq(gos_session_select(s, "web*"), 2);
     ck_assert_uint_eq(gos_session_marked_count(s), 2);
     size_t n = 0;
-    const gos_vm **t = gos_session_targets(s, &n);
+    const gos_vm **t = gos_session_targets(s, true, &n);
     ck_assert_uint_eq(n, 2);
     g_free(t);
     gos_session_mark_all(s, false);
     gos_session_cursor_to(s, 1);
-    t = gos_session_targets(s, &n);
+    t = gos_session_targets(s, true, &n);
     ck_assert_uint_eq(n, 1);
     ck_assert_str_eq(t[0]->name, "db-off");
     g_free(t);

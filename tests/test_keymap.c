@@ -66,7 +66,7 @@ START_TEST(test_bindings_parse_and_have_help)
                 gos_cmd cmd;
                 ck_assert_msg(gos_cmd_parse(b[i].line, &cmd, &err) == 0, "%s: %s", b[i].line, err);
                 gos_cmd_clear(&cmd);
-            } else if (b[i].kind != GOS_BIND_REDRAW && b[i].kind != GOS_BIND_COMMAND) {
+            } else if (b[i].kind != GOS_BIND_COMMAND) {
                 ck_assert_msg(gos_action_find(b[i].line) != NULL, "%s", b[i].line);
             }
             if (b[i].kind == GOS_BIND_PROMPT || b[i].kind == GOS_BIND_PROMPT_WORDS ||
@@ -366,129 +366,6 @@ END_TEST
 
 /* --- replay ----------------------------------------------------------------------------- */
 
-static gos_session *fleet_session(const char *db)
-{
-    char *uri = fleet_uri();
-    const char *uris[] = { uri };
-    gos_session_opts o = { .uris = uris, .n_uris = 1, .audit_path = db, .origin = "batch:t" };
-    gos_session *s = NULL;
-    char *err = NULL;
-    ck_assert_msg(gos_session_new(&o, &s, &err) == 0, "%s", err ? err : "");
-    ck_assert_msg(gos_session_connect(s, true, &err) == 0, "%s", err ? err : "");
-    g_free(uri);
-    return s;
-}
-
-static int exec_line(gos_session *s, const char *line, char **err)
-{
-    gos_cmd cmd;
-    ck_assert_int_eq(gos_cmd_parse(line, &cmd, err), 0);
-    int rc = gos_cmd_exec(s, &cmd, err);
-    gos_cmd_clear(&cmd);
-    return rc;
-}
-
-START_TEST(test_macro_replay)
-{
-    char *dir = tmpdir_new();
-    char *db = g_build_filename(dir, "audit.db", NULL);
-    gos_session *s = fleet_session(db);
-    char *err = NULL;
-
-    write_macro("inner", "logoff web2\n");
-    write_macro("outer", "# calls inner\nselect db-*\nlogoff\nwait 30\nmacro inner\nwait 30\nunmark-all\n");
-    ck_assert_msg(exec_line(s, "macro outer", &err) >= 0, "%s", err ? err : "");
-    ck_assert_uint_eq(gos_session_task_count(s), 2);
-    gos_task_info info;
-    gos_task_snapshot(gos_session_task_at(s, 0), &info);
-    ck_assert_str_eq(info.origin, "macro:outer");
-    ck_assert(info.complete);
-    gos_task_info_clear(&info);
-    gos_task_snapshot(gos_session_task_at(s, 1), &info);
-    ck_assert_str_eq(info.origin, "macro:inner");
-    gos_task_info_clear(&info);
-    /* The caller's origin is back, and the macro ran to its last line. */
-    ck_assert_str_eq(gos_session_origin(s), "batch:t");
-    ck_assert_uint_eq(gos_session_marked_count(s), 0);
-
-    /* Recursion, direct or not, stops before anything runs again. */
-    write_macro("loop-a", "macro loop-b\n");
-    write_macro("loop-b", "select web1\nmacro loop-a\n");
-    ck_assert_int_eq(exec_line(s, "macro loop-a", &err), -1);
-    ck_assert_msg(strstr(err, "loop-b.gos:2") && strstr(err, "loop-a"), "%s", err);
-    g_free(err);
-    err = NULL;
-    ck_assert_str_eq(gos_session_origin(s), "batch:t");
-
-    /* A syntax error anywhere in the file runs nothing of it. */
-    write_macro("half", "logoff web1\nlogof web2\n");
-    ck_assert_int_eq(exec_line(s, "macro half", &err), -1);
-    ck_assert_msg(strstr(err, "half.gos:2:1:"), "%s", err);
-    g_free(err);
-    err = NULL;
-    ck_assert_uint_eq(gos_session_task_count(s), 2);
-
-    /* A failing line stops the macro and names its file and line. */
-    write_macro("nomatch", "select zzz*\nlogoff web1\n");
-    ck_assert_int_eq(exec_line(s, "macro nomatch", &err), -1);
-    ck_assert_msg(strstr(err, "nomatch.gos:1: ") && strstr(err, "zzz*"), "%s", err);
-    g_free(err);
-    err = NULL;
-    ck_assert_uint_eq(gos_session_task_count(s), 2);
-    ck_assert_str_eq(gos_session_origin(s), "batch:t");
-
-    /* record belongs to the console. */
-    ck_assert_int_eq(exec_line(s, "record x", &err), -1);
-    g_free(err);
-
-    gos_session_free(s);
-    g_free(db);
-    tmpdir_free(dir);
-}
-END_TEST
-
-/* The player never blocks: `wait` is a state the console polls. */
-START_TEST(test_player_steps)
-{
-    char *dir = tmpdir_new();
-    char *db = g_build_filename(dir, "audit.db", NULL);
-    gos_session *s = fleet_session(db);
-    write_macro("steps", "select web*\nwait 0\nwait nonsense\n");
-
-    gos_macro_player *p = NULL;
-    char *err = NULL;
-    ck_assert_int_eq(gos_macro_player_new("steps", &p, &err), 0);
-    ck_assert_str_eq(gos_macro_player_name(p), "steps");
-    gos_cmd cmd = { 0 };
-    long wait_ms = 0;
-    unsigned dirty = 0;
-    ck_assert_int_eq(gos_macro_player_next(p, s, &cmd, &wait_ms, &dirty, &err), GOS_PLAY_CMD);
-    ck_assert_str_eq(cmd.action->name, "select");
-    ck_assert_str_eq(gos_macro_player_origin(p), "macro:steps");
-    ck_assert(g_str_has_suffix(gos_macro_player_where(p), "steps.gos:1"));
-    gos_cmd_clear(&cmd);
-    /* wait 0 with no task running passes at once; a bad wait stops the replay. */
-    ck_assert_int_eq(gos_macro_player_next(p, s, &cmd, &wait_ms, &dirty, &err), GOS_PLAY_ERROR);
-    ck_assert_msg(strstr(err, "steps.gos:3: ") && strstr(err, "nonsense"), "%s", err);
-    g_free(err);
-    err = NULL;
-    ck_assert_int_eq(gos_macro_player_next(p, s, &cmd, &wait_ms, &dirty, &err), GOS_PLAY_DONE);
-    gos_macro_player_free(p);
-
-    /* A typed `wait` replays without a file or an origin of its own. */
-    gos_script *sc = NULL;
-    ck_assert_int_eq(gos_script_parse("wait 5", "", &sc, &err), 0);
-    p = gos_macro_player_new_script(sc);
-    ck_assert_ptr_null(gos_macro_player_name(p));
-    ck_assert_int_eq(gos_macro_player_next(p, s, &cmd, &wait_ms, &dirty, &err), GOS_PLAY_DONE);
-    gos_macro_player_free(p);
-
-    gos_session_free(s);
-    g_free(db);
-    tmpdir_free(dir);
-}
-END_TEST
-
 int main(void)
 {
     /* Before anything asks GLib for it: the macros folder of this run. */
@@ -509,8 +386,6 @@ int main(void)
     tcase_add_test(macros, test_macro_names);
     tcase_add_test(macros, test_macro_round_trip);
     tcase_add_test(macros, test_macro_load_errors);
-    tcase_add_test(macros, test_macro_replay);
-    tcase_add_test(macros, test_player_steps);
     suite_add_tcase(s, macros);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -9,6 +9,7 @@
 
 #include "core/bus.h"
 #include "core/logoff.h"
+#include "core/submit.h"
 #include "core/session.h"
 #include "tests/testutil.h"
 
@@ -161,7 +162,7 @@ START_TEST(test_many_at_once)
     gos_session *s = open_on(uri, false);
     ck_assert_uint_eq(gos_session_select(s, "*"), 4);
     char *err = NULL;
-    ck_assert_int_eq(gos_session_logoff(s, &err), 4);
+    ck_assert_int_eq(gos_submit_logoff(s, 0, NULL, true, &err), 4);
     ck_assert(gos_session_wait_tasks(s, 30000));
     size_t running, failed, ok;
     gos_session_task_totals(s, &running, &failed, &ok);

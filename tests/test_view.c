@@ -316,7 +316,7 @@ START_TEST(test_view_equals_rebuild)
             gos_sort key = (gos_sort)g_rand_int_range(r, 0, GOS_SORT_ALL);
             o.desc = key == o.sort ? !o.desc : false;
             o.sort = key;
-            gos_session_set_sort(s, key);
+            gos_session_set_sort(s, key, o.desc);
             what = "sort";
         } else if (op < 24) {
             random_filter(s, &o, r);
@@ -409,7 +409,7 @@ START_TEST(test_marks_at_scale)
         shown += gos_session_is_marked(s, gos_session_view_at(s, i));
     ck_assert_uint_eq(shown, web);
     size_t n = 0;
-    g_free(gos_session_targets(s, &n));
+    g_free(gos_session_targets(s, true, &n));
     ck_assert_uint_eq(n, web);
     /* by UUID, any case */
     gos_session_mark_all(s, false);

@@ -12,24 +12,24 @@
 
 #include "base/i18n.h"
 #include "core/actions.h"
+#include "core/exec.h"
 #include "core/report.h"
 #include "core/session.h"
 #include "tui/cli.h"
 #include "tui/outcome.h"
 
-/* How long a batch step waits for hosts to connect or be listed. */
-#define BATCH_SETTLE_MS 120000
-
 typedef struct batch {
     gos_cli *cli;
     gos_session *s;
-    gos_script *sc;
+    gos_script *sc;          /* until the executor takes it */
+    char *file;              /* the file's name as messages give it */
     gos_reporter rep;
     bool json;
-    bool wait_timed_out;     /* a `wait` passed its deadline: cancel what still runs */
-    int failed_line;         /* the step that failed, 0 when none */
+    int line;                /* the line of the file whose tasks are being submitted */
+    unsigned status_gen;     /* of the status sentence printed last */
+    int failed_line;         /* the line that failed, 0 when none */
     char *failed_why;
-    int status;              /* exit status the failed step asks for */
+    int status;              /* exit status the failed line asks for */
 } batch;
 
 static char *read_script(gos_cli *cli, const char *file, int *rc)
@@ -58,127 +58,61 @@ static char *read_script(gos_cli *cli, const char *file, int *rc)
     return text;
 }
 
-static void step_fail(batch *b, const gos_cmd *cmd, int status, const char *why)
-{
-    char *one = g_strdup(why ? why : "");
-    for (char *p = one; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    fprintf(stderr, "%s: %s:%d: %s\n", b->cli->prog, b->sc->file, cmd->line, one);
-    b->failed_line = cmd->line;
-    b->failed_why = one;
-    b->status = status;
-}
+/* --- what the executor tells batch mode ----------------------------------------------- */
 
-/* Does the step read agent data, so that the probes under way should answer first? */
-static bool needs_agent_data(const gos_cmd *cmd)
+static void fe_done(void *data, const gos_line_info *line, int rc, const char *why, gos_fail_kind kind)
 {
-    const char *name = cmd->action->name;
-    if (!strcmp(name, "list"))
-        return true;
-    if (!strcmp(name, "sort") && cmd->argc == 1) {
-        int key = gos_sort_parse(cmd->argv[0]);
-        return key == GOS_SORT_AGENT || key == GOS_SORT_USERS || key == GOS_SORT_OS || key == GOS_SORT_PING;
-    }
-    if (!strcmp(name, "filter"))
-        for (int i = 0; i < cmd->argc; i++)
-            if (g_str_has_prefix(cmd->argv[i], "agent=") || g_str_has_prefix(cmd->argv[i], "users="))
-                return true;
-    return false;
-}
-
-/* `wait [SECONDS]`: the action's own wait, but printing outcomes as tasks end. */
-static void batch_wait(batch *b, const gos_cmd *cmd)
-{
-    long secs = -1;
-    if (cmd->argc) {
-        char *end = NULL;
-        errno = 0;
-        secs = strtol(cmd->argv[0], &end, 10);
-        if (errno || !end || *end || end == cmd->argv[0] || secs < 0 || secs > GOS_TASK_WAIT_MAX_MS / 1000) {
-            char *why = g_strdup_printf(_("'%s' is not a number of seconds from 0 to 4000."), cmd->argv[0]);
-            step_fail(b, cmd, GOS_EXIT_FAILED, why);
-            g_free(why);
-            return;
-        }
-    }
-    if (!gos_reporter_wait(&b->rep, secs < 0 ? -1 : secs * 1000)) {
-        char *why = g_strdup_printf(ngettext("Tasks were still running after %ld second.",
-                                             "Tasks were still running after %ld seconds.", secs), secs);
-        step_fail(b, cmd, GOS_EXIT_FAILED, why);
-        g_free(why);
-        b->wait_timed_out = true;
-    }
-}
-
-/* After `connect URI`: the step fails with the connection's own sentence. */
-static void batch_check_host(batch *b, const gos_cmd *cmd)
-{
-    bool settled = gos_session_wait_hosts(b->s, BATCH_SETTLE_MS);
-    for (size_t i = 0; i < gos_session_host_count(b->s); i++) {
-        if (strcmp(gos_session_host_uri(b->s, i), cmd->argv[0]))
-            continue;
-        const char *why = NULL;
-        int st = gos_session_host_state(b->s, i, &why);
-        if (st < 0) {
-            step_fail(b, cmd, GOS_EXIT_USAGE, why ? why : _("The connection failed."));
-        } else if (st == 0 || !settled) {
-            char *msg = g_strdup_printf(ngettext("%s did not answer within %d second.",
-                                                 "%s did not answer within %d seconds.", BATCH_SETTLE_MS / 1000),
-                                        cmd->argv[0], BATCH_SETTLE_MS / 1000);
-            step_fail(b, cmd, GOS_EXIT_USAGE, msg);
-            g_free(msg);
+    batch *b = data;
+    /* Tasks count for the line of the file that started them (a `macro` line
+     * for its macro's lines). */
+    if (!line->macro)
+        b->line = line->cmd->line;
+    gos_reporter_note_line(&b->rep, b->line);
+    if (rc < 0) {
+        char *one = g_strdup(why ? why : "");
+        for (char *p = one; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
+        fprintf(stderr, "%s: %s: %s\n", b->cli->prog, line->where, one);
+        if (!b->failed_line) {
+            b->failed_line = line->cmd->line;
+            b->failed_why = one;
+            /* The audit store refusing new tasks is a database error, not the line's. */
+            b->status = kind == GOS_FAIL_SETUP || gos_engine_audit_problem(gos_session_engine(b->s))
+                            ? GOS_EXIT_USAGE : GOS_EXIT_FAILED;
+        } else {
+            g_free(one);
         }
         return;
     }
+    /* What the line says on the console's status line, it says on stderr. */
+    unsigned gen = gos_session_status_generation(b->s);
+    const char *said = gos_session_status(b->s);
+    if (gen != b->status_gen && said && *said)
+        fprintf(stderr, "%s: %s\n", line->where, said);
+    b->status_gen = gen;
 }
 
-static void batch_list(batch *b)
+static void fe_emit(void *data, gos_emit what)
 {
-    gos_session_wait_idle(b->s, 60000);
+    batch *b = data;
+    if (what != GOS_EMIT_VMS)
+        return;
     if (!b->json) {
         gos_cli_print_vms(b->s);
     } else {
         size_t n = gos_session_view_count(b->s);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++)
             gos_cli_print_json(gos_report_vm(gos_session_view_at(b->s, i), "vm"));
-        }
     }
     fflush(stdout);
 }
 
-static void batch_step(batch *b, const gos_cmd *cmd)
+/* Outcomes are printed as tasks end, whatever line waits. */
+static void fe_idle(void *data)
 {
-    const char *name = cmd->action->name;
-    /* Domain events start listings at any time: act on a settled inventory. */
-    gos_session_wait_hosts(b->s, BATCH_SETTLE_MS);
-    if (needs_agent_data(cmd))
-        gos_session_wait_idle(b->s, 60000);
-    if (!strcmp(name, "wait")) {
-        batch_wait(b, cmd);
-        return;
-    }
-    /* What the step says on the console's status line, it says on stderr. */
-    gos_session_set_status(b->s, "%s", "");
-    char *err = NULL;
-    if (gos_cmd_exec(b->s, cmd, &err) < 0) {
-        /* The audit store refusing new tasks is a database error, not a step's. */
-        const char *audit = gos_engine_audit_problem(gos_session_engine(b->s));
-        step_fail(b, cmd, audit ? GOS_EXIT_USAGE : GOS_EXIT_FAILED, err && *err ? err : _("The action failed."));
-        g_free(err);
-        gos_reporter_note_line(&b->rep, cmd->line);
-        return;
-    }
-    gos_reporter_note_line(&b->rep, cmd->line);
-    const char *said = gos_session_status(b->s);
-    if (said && *said)
-        fprintf(stderr, "%s:%d: %s\n", b->sc->file, cmd->line, said);
-    if (!strcmp(name, "connect"))
-        batch_check_host(b, cmd);
-    else if (!strcmp(name, "refresh"))
-        gos_session_wait_hosts(b->s, BATCH_SETTLE_MS);
-    else if (!strcmp(name, "list"))
-        batch_list(b);
+    batch *b = data;
+    gos_reporter_scan(&b->rep);
 }
 
 static gint count_desc(gconstpointer a, gconstpointer b, gpointer counts)
@@ -204,7 +138,7 @@ static void batch_summary(batch *b, int status)
     if (b->json) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "type", json_object_new_string("summary"));
-        json_object_object_add(o, "file", gos_json_text(b->sc->file));
+        json_object_object_add(o, "file", gos_json_text(b->file));
         json_object_object_add(o, "tasks", json_object_new_int64((int64_t)total));
         json_object_object_add(o, "ok", json_object_new_int64((int64_t)b->rep.ok));
         json_object_object_add(o, "failed", json_object_new_int64((int64_t)(total - b->rep.ok)));
@@ -286,30 +220,22 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
         return rc;
     }
 
-    batch b = { .cli = cli, .s = s, .sc = sc, .json = json };
+    batch b = { .cli = cli, .s = s, .sc = sc, .file = g_strdup(sc->file), .json = json };
     gos_reporter_init(&b.rep, s, json);
     const char *said = gos_session_status(s);   /* tasks an earlier run left unfinished */
     if (said && *said)
         fprintf(stderr, "%s: %s\n", cli->prog, said);
-    for (size_t i = 0; i < sc->n && !b.failed_line && !gos_session_quit_requested(s); i++) {
-        batch_step(&b, &sc->cmds[i]);
-        gos_reporter_wait(&b.rep, 0);
-    }
-    if (b.wait_timed_out) {
-        /* The script's deadline is the operator's: what still runs is asked to
-         * stop (a logoff past its point of no return finishes on its own). */
-        int n = 0;
-        for (size_t i = 0; i < gos_session_task_count(s); i++) {
-            gos_task *t = gos_session_task_at(s, i);
-            if (!gos_task_is_complete(t) && gos_task_cancel(t) == GOS_S_OK)
-                n++;
-        }
-        if (n) {
-            char *msg = g_strdup_printf(ngettext("%d task asked to cancel.", "%d tasks asked to cancel.", n), n);
-            fprintf(stderr, "%s: %s\n", cli->prog, msg);
-            g_free(msg);
-        }
-    }
+    b.status_gen = gos_session_status_generation(s);
+    gos_frontend fe = { .caps = 0, .data = &b, .done = fe_done, .emit = fe_emit, .idle = fe_idle };
+    gos_exec *x = gos_exec_new(s, &fe);
+    char *origin_line = g_strdup_printf("batch:%s", sc->file);
+    /* The executor plays the file and frees it. */
+    gos_exec_play(x, sc, origin_line);
+    g_free(origin_line);
+    b.sc = NULL;
+    gos_exec_run(x, NULL);
+    gos_exec_free(x);
+    /* A wait that ran out left its tasks running: their outcomes follow. */
     gos_reporter_wait(&b.rep, -1);
 
     const char *audit = gos_engine_audit_problem(gos_session_engine(s));
@@ -324,7 +250,7 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
     batch_summary(&b, rc);
     gos_reporter_clear(&b.rep);
     g_free(b.failed_why);
+    g_free(b.file);
     gos_session_free(s);
-    gos_script_free(sc);
     return rc;
 }

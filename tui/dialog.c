@@ -149,13 +149,14 @@ struct gos_confirm {
     GPtrArray *names;    /* "name (host)" of the targets shown */
     bool changed;        /* the targets changed since the dialog opened */
     bool named;          /* the command names its VMs: they cannot change */
+    bool use_cursor;     /* the VM under the cursor is a target */
     WINDOW *win;
 };
 
-static void read_targets(gos_session *s, GPtrArray **keys, GPtrArray **names)
+static void read_targets(gos_session *s, bool use_cursor, GPtrArray **keys, GPtrArray **names)
 {
     size_t n = 0;
-    const gos_vm **t = gos_session_targets(s, &n);
+    const gos_vm **t = gos_session_targets(s, use_cursor, &n);
     *keys = g_ptr_array_new_with_free_func(g_free);
     *names = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; i < n; i++) {
@@ -188,16 +189,17 @@ static void read_named(gos_session *s, const gos_cmd *cmd, GPtrArray **keys, GPt
     }
 }
 
-gos_confirm *gos_confirm_new(gos_session *s, gos_cmd *cmd)
+gos_confirm *gos_confirm_new(gos_session *s, const gos_cmd *cmd, bool use_cursor)
 {
     gos_confirm *c = g_new0(gos_confirm, 1);
     c->cmd = *cmd;
-    memset(cmd, 0, sizeof *cmd);
+    c->cmd.argv = g_strdupv(cmd->argv);
+    c->use_cursor = use_cursor;
     c->named = c->cmd.argc > 0 && (c->cmd.action->flags & GOS_ACT_TARGETS);
     if (c->named)
         read_named(s, &c->cmd, &c->keys, &c->names);
     else
-        read_targets(s, &c->keys, &c->names);
+        read_targets(s, c->use_cursor, &c->keys, &c->names);
     return c;
 }
 
@@ -240,7 +242,7 @@ bool gos_confirm_recheck(gos_confirm *c, gos_session *s)
     if (c->named)
         return false;
     GPtrArray *keys, *names;
-    read_targets(s, &keys, &names);
+    read_targets(s, c->use_cursor, &keys, &names);
     bool same = keys->len == c->keys->len;
     for (guint i = 0; same && i < keys->len; i++)
         same = strcmp(g_ptr_array_index(keys, i), g_ptr_array_index(c->keys, i)) == 0;
@@ -255,51 +257,6 @@ bool gos_confirm_recheck(gos_confirm *c, gos_session *s)
     c->names = names;
     c->changed = true;
     return true;
-}
-
-gos_cmd *gos_confirm_cmd(gos_confirm *c)
-{
-    return &c->cmd;
-}
-
-/* How many VMs of the inventory answer to key (a name or a UUID). */
-static size_t matches(gos_inventory *inv, const char *key)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < gos_inventory_count(inv); i++) {
-        const gos_vm *vm = gos_inventory_at(inv, i);
-        n += (vm->name && !strcmp(vm->name, key)) || !strcmp(vm->uuid, key);
-    }
-    return n;
-}
-
-void gos_confirm_name_targets(gos_confirm *c, gos_session *s)
-{
-    const gos_action *a = c->cmd.action;
-    if (c->named || !a || !(a->flags & GOS_ACT_TARGETS) || c->cmd.argc > 0 || c->keys->len == 0 ||
-        c->keys->len > (guint)a->max_args)
-        return;
-    gos_inventory *inv = gos_session_inventory(s);
-    GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < c->keys->len; i++) {
-        const char *key = g_ptr_array_index(c->keys, i);
-        const char *nl = strchr(key, '\n');
-        char *host = nl ? g_strndup(key, (gsize)(nl - key)) : NULL;
-        const gos_vm *vm = host ? gos_inventory_find(inv, host, nl + 1) : NULL;
-        g_free(host);
-        const char *word = !vm ? NULL
-                         : vm->name && matches(inv, vm->name) == 1 ? vm->name
-                         : matches(inv, vm->uuid) == 1 ? vm->uuid : NULL;
-        if (!word) {
-            g_ptr_array_free(args, TRUE);
-            return;
-        }
-        g_ptr_array_add(args, g_strdup(word));
-    }
-    g_strfreev(c->cmd.argv);
-    c->cmd.argc = (int)args->len;
-    g_ptr_array_add(args, NULL);
-    c->cmd.argv = (char **)g_ptr_array_free(args, FALSE);
 }
 
 void gos_confirm_draw(gos_confirm *c, int rows, int cols)

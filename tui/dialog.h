@@ -38,10 +38,11 @@ void gos_prompt_draw(const gos_prompt *p, WINDOW *w);
 
 typedef struct gos_confirm gos_confirm;
 
-/* Takes over cmd (cleared in the caller) and remembers its targets: the VMs
- * it names (`logoff web1 web2`), else the session's targets at this moment. */
-gos_confirm *gos_confirm_new(gos_session *s, gos_cmd *cmd);
-void gos_confirm_free(gos_confirm *c);   /* accepts NULL; clears the command */
+/* Copies cmd and remembers its targets: the VMs it names (`logoff web1
+ * web2`), else the session's targets at this moment (with the VM under the
+ * cursor when use_cursor). */
+gos_confirm *gos_confirm_new(gos_session *s, const gos_cmd *cmd, bool use_cursor);
+void gos_confirm_free(gos_confirm *c);   /* accepts NULL */
 
 gos_dialog_state gos_confirm_key(gos_confirm *c, int key);
 
@@ -49,15 +50,6 @@ gos_dialog_state gos_confirm_key(gos_confirm *c, int key);
  * inventory changed under the dialog); the dialog then shows the new ones
  * and must be confirmed again. */
 bool gos_confirm_recheck(gos_confirm *c, gos_session *s);
-
-/* The command to run once confirmed (borrowed). */
-gos_cmd *gos_confirm_cmd(gos_confirm *c);
-
-/* Once confirmed: when the command names no VM, makes it name the VMs shown
- * (by name, or by UUID where the name is not unique), so that it acts on
- * exactly those and a recorded macro keeps them. Leaves the command alone
- * when the VMs are more than it takes or cannot be named unambiguously. */
-void gos_confirm_name_targets(gos_confirm *c, gos_session *s);
 
 /* Draws the dialog centred on a screen of rows x cols into its own window
  * and queues it with wnoutrefresh. */

@@ -127,9 +127,10 @@ void gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badg
     g_string_free(t, TRUE);
 }
 
-void gos_frame_status(WINDOW *w, gos_session *s, bool error)
+void gos_frame_status(WINDOW *w, gos_session *s)
 {
     const char *text = gos_session_status(s);
+    bool error = gos_session_status_is_error(s);
     gos_draw_text(w, 0, 0, getmaxx(w), gos_draw_attr(error ? GOS_ROLE_ERROR : GOS_ROLE_NORMAL),
                   text ? text : "", true);
 }

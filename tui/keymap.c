@@ -29,12 +29,12 @@ static const gos_binding global_keys[] = {
     { 'R', GOS_BIND_LINE, "record", N_("Record"), 23, false, NULL },
     /* TRANSLATORS: the prompt for a whole action line ("select web*", "wait 60"). */
     { ':', GOS_BIND_COMMAND, "", NULL, 0, false, N_("Action: ") },
-    { '\t', GOS_BIND_NEXT_VIEW, "view", N_("Views"), 40, false, NULL },
+    { '\t', GOS_BIND_LINE, "view next", N_("Views"), 40, false, NULL },
     { 't', GOS_BIND_LINE, "view tasks", NULL, 0, false, NULL },
     { 'a', GOS_BIND_LINE, "view audit", NULL, 0, false, NULL },
     { 'v', GOS_BIND_LINE, "view vms", NULL, 0, false, NULL },
     { FN(KEY_F(5)), GOS_BIND_LINE, "refresh", N_("Refresh"), 50, false, NULL },
-    { GOS_KEY_CTRL('l'), GOS_BIND_REDRAW, "", NULL, 0, false, N_("Repaint the whole screen") },
+    { GOS_KEY_CTRL('l'), GOS_BIND_LINE, "redraw", NULL, 0, false, NULL },
     { FN(KEY_F(10)), GOS_BIND_LINE, "quit", N_("Quit"), 99, true, NULL },
     { 'q', GOS_BIND_LINE, "quit", NULL, 0, false, NULL },
     { FN(KEY_UP), GOS_BIND_LINE, "cursor-up", NULL, 0, false, NULL },
@@ -58,7 +58,7 @@ static const gos_binding vms_keys[] = {
     /* TRANSLATORS: the prompt for filter expressions; keep the keys (state=, name=, ...) untranslated. */
     { 'f', GOS_BIND_PROMPT_WORDS, "filter", N_("Filter"), 21, false,
       N_("Filter (state=running name=GLOB agent=ok users=yes): ") },
-    { 's', GOS_BIND_NEXT_SORT, "sort", N_("Sort"), 22, false, NULL },
+    { 's', GOS_BIND_LINE, "sort next", N_("Sort"), 22, false, NULL },
     { 'h', GOS_BIND_LINE, "history", N_("History"), 25, false, NULL },
 };
 
@@ -88,6 +88,13 @@ static const gos_binding help_keys[] = {
     { '\r', GOS_BIND_LINE, "back", NULL, 0, false, NULL },
 };
 
+/* While a macro plays or a `wait` waits. */
+static const gos_binding play_keys[] = {
+    /* TRANSLATORS: the hint while a macro runs, or a wait waits. */
+    { GOS_KEY_ESC, GOS_BIND_LINE, "stop", N_("Stop"), 1, true, NULL },
+    { GOS_KEY_CTRL('g'), GOS_BIND_LINE, "stop", NULL, 0, false, NULL },
+};
+
 static const struct {
     const gos_binding *keys;
     size_t n;
@@ -99,6 +106,7 @@ static const struct {
     [GOS_CTX_AUDIT] = { audit_keys, G_N_ELEMENTS(audit_keys), N_("Keys in the audit log") },
     [GOS_CTX_DETAIL] = { detail_keys, G_N_ELEMENTS(detail_keys), N_("Keys in the VM detail") },
     [GOS_CTX_HELP] = { help_keys, G_N_ELEMENTS(help_keys), N_("Keys in this help") },
+    [GOS_CTX_PLAY] = { play_keys, G_N_ELEMENTS(play_keys), N_("Keys while a macro or a wait runs") },
 };
 
 /* --- the live tables: defaults with the configuration applied ------------- */
@@ -127,7 +135,7 @@ static bool bound_in(const gos_key_binding *b, size_t n, int key)
 static const gos_binding *default_of(int key)
 {
     static const gos_key_context order[] = { GOS_CTX_GLOBAL, GOS_CTX_VMS, GOS_CTX_TASKS,
-                                             GOS_CTX_AUDIT, GOS_CTX_DETAIL, GOS_CTX_HELP };
+                                             GOS_CTX_AUDIT, GOS_CTX_DETAIL, GOS_CTX_HELP, GOS_CTX_PLAY };
     for (size_t t = 0; t < G_N_ELEMENTS(order); t++)
         for (size_t i = 0; i < tables[order[t]].n; i++)
             if (gos_key_canon(tables[order[t]].keys[i].key) == key)
@@ -252,12 +260,15 @@ int gos_key_canon(int key)
     }
 }
 
-const gos_binding *gos_keymap_lookup(gos_key_context ctx, int key)
+const gos_binding *gos_keymap_lookup(gos_key_context ctx, int key) { return gos_keymap_lookup_playing(ctx, key, false); }
+
+const gos_binding *gos_keymap_lookup_playing(gos_key_context ctx, int key, bool playing)
 {
     ensure_live();
     key = gos_key_canon(key);
-    gos_key_context order[2] = { ctx, GOS_CTX_GLOBAL };
-    for (int t = 0; t < 2; t++) {
+    gos_key_context order[3] = { playing ? GOS_CTX_PLAY : ctx, playing ? ctx : GOS_CTX_GLOBAL,
+                                 playing ? GOS_CTX_GLOBAL : GOS_CTX_N };
+    for (int t = 0; t < 3; t++) {
         if ((unsigned)order[t] >= GOS_CTX_N)
             continue;
         for (guint i = 0; i < live[order[t]]->len; i++) {
@@ -431,12 +442,6 @@ char *gos_binding_describe(const gos_binding *b)
     case GOS_BIND_PROMPT_WORDS:
         a = gos_action_find(b->line);
         return g_strdup_printf("%s %s", b->line, a && a->args ? a->args : "TEXT");
-    case GOS_BIND_NEXT_VIEW:
-        return g_strdup_printf("%s vms|tasks|audit", b->line);
-    case GOS_BIND_NEXT_SORT:
-        return g_strdup_printf("%s name|host|state|agent|users", b->line);
-    case GOS_BIND_REDRAW:
-        return g_strdup("");
     case GOS_BIND_COMMAND:
         /* TRANSLATORS: stands for any action line on the help screen. */
         return g_strdup(_("ACTION [ARG...]"));
@@ -446,35 +451,12 @@ char *gos_binding_describe(const gos_binding *b)
 
 const char *gos_binding_help(const gos_binding *b)
 {
-    if (b->kind == GOS_BIND_REDRAW)
-        return b->text ? _(b->text) : "";
     if (b->kind == GOS_BIND_COMMAND)
         return _("Type an action line and run it, as a macro or batch file would");
     char *name = first_word(b->line);
     const gos_action *a = gos_action_find(name);
     g_free(name);
     return a && a->help ? _(a->help) : "";
-}
-
-char *gos_binding_next_line(const gos_binding *b, gos_session *s)
-{
-    if (b->kind == GOS_BIND_NEXT_VIEW) {
-        /* Tab walks the three lists; from detail or help it returns to the VMs. */
-        const char *next;
-        switch (gos_session_view(s)) {
-        case GOS_VIEW_VMS: next = "tasks"; break;
-        case GOS_VIEW_TASKS: next = "audit"; break;
-        default: next = "vms"; break;
-        }
-        return g_strdup_printf("%s %s", b->line, next);
-    }
-    if (b->kind == GOS_BIND_NEXT_SORT) {
-        bool desc = false;
-        gos_sort cur = gos_session_sort(s, &desc);
-        gos_sort next = (gos_sort)(((unsigned)cur + 1) % GOS_SORT_N);
-        return g_strdup_printf("%s %s", b->line, gos_sort_name(next));
-    }
-    return g_strdup(b->line);
 }
 
 int gos_keymap_check(char **err)
@@ -484,7 +466,7 @@ int gos_keymap_check(char **err)
         for (guint i = 0; i < live[t]->len; i++) {
             const gos_binding *b = &g_array_index(live[t], gos_binding, i);
             char keybuf[32];
-            if (b->kind == GOS_BIND_REDRAW || b->kind == GOS_BIND_COMMAND)
+            if (b->kind == GOS_BIND_COMMAND)
                 continue;
             if (b->kind == GOS_BIND_LINE) {
                 gos_cmd cmd;

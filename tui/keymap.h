@@ -23,6 +23,7 @@ typedef enum {
     GOS_CTX_AUDIT,
     GOS_CTX_DETAIL,
     GOS_CTX_HELP,
+    GOS_CTX_PLAY,         /* while a macro plays or a `wait` waits: looked up first */
     GOS_CTX_N
 } gos_key_context;
 
@@ -30,9 +31,6 @@ typedef enum {
     GOS_BIND_LINE = 0,     /* runs `line` */
     GOS_BIND_PROMPT,       /* asks for a text, runs `line TEXT` (one argument) */
     GOS_BIND_PROMPT_WORDS, /* asks for words, runs `line WORD...` (empty: `line`) */
-    GOS_BIND_NEXT_VIEW,    /* runs `view NAME` for the view after the current one */
-    GOS_BIND_NEXT_SORT,    /* runs `sort KEY` for the sort key after the current one */
-    GOS_BIND_REDRAW,       /* repaints the terminal; no action runs */
     GOS_BIND_COMMAND,      /* asks for a whole action line and runs it */
 } gos_bind_kind;
 
@@ -43,7 +41,7 @@ typedef struct gos_binding {
     const char *hint;      /* N_() label for the hint bar, or NULL */
     int hint_rank;         /* order in the hint bar; the bar drops the highest ranks first */
     bool hint_keep;        /* never dropped from the hint bar */
-    const char *text;      /* N_(): the prompt for PROMPT and COMMAND kinds; help for REDRAW */
+    const char *text;      /* N_(): the prompt for PROMPT and COMMAND kinds */
 } gos_binding;
 
 /* The live table of a context (the defaults with the configuration's
@@ -51,10 +49,12 @@ typedef struct gos_binding {
  * next gos_keymap_configure or gos_keymap_reset. */
 const gos_binding *gos_keymap_table(gos_key_context ctx, size_t *n);
 
-/* The binding of key in ctx, else in the global table, else NULL. Keys that
+/* The binding of key in ctx, else in the global table, else NULL; while
+ * playing, in the PLAY table first. Keys that
  * terminals send in several ways (Enter as CR, LF or KEY_ENTER; Backspace as
  * DEL or KEY_BACKSPACE) are looked up as one. */
 const gos_binding *gos_keymap_lookup(gos_key_context ctx, int key);
+const gos_binding *gos_keymap_lookup_playing(gos_key_context ctx, int key, bool playing);
 
 /* The one form of a key that gos_keymap_lookup uses. */
 int gos_key_canon(int key);
@@ -117,12 +117,8 @@ const char *gos_binding_hint(const gos_binding *b);
 char *gos_binding_describe(const gos_binding *b);
 
 /* The translated help of what a binding does: the action's own help text
- * (from the action table) or, for REDRAW, the binding's text. */
+ * (from the action table). */
 const char *gos_binding_help(const gos_binding *b);
-
-/* For NEXT_VIEW and NEXT_SORT: the line to run now, given the session's
- * current view or sort. Newly allocated. */
-char *gos_binding_next_line(const gos_binding *b, gos_session *s);
 
 /* Checks that every binding names an existing action and that every LINE
  * binding parses. Returns 0, or -1 with *err set to a translated sentence

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What the views share: scrolling, short host names, time formats. */
+/* What the views share: short host names, time formats. */
 #include <config.h>
 
 #include <glib.h>
@@ -9,37 +9,6 @@
 #include "tui/view.h"
 
 #include "base/time.h"
-
-int gos_scroll_parse(const char *action)
-{
-    static const char *const names[] = {
-        [GOS_SCROLL_UP] = "cursor-up",       [GOS_SCROLL_DOWN] = "cursor-down",
-        [GOS_SCROLL_PAGE_UP] = "page-up",    [GOS_SCROLL_PAGE_DOWN] = "page-down",
-        [GOS_SCROLL_HOME] = "cursor-home",   [GOS_SCROLL_END] = "cursor-end",
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-        if (action && strcmp(action, names[i]) == 0)
-            return (int)i;
-    return -1;
-}
-
-void gos_page_scroll(gos_page_pos *pos, gos_scroll how)
-{
-    int page = pos->rows > 1 ? pos->rows - 1 : 1;
-    int max_top = pos->lines > pos->rows ? pos->lines - pos->rows : 0;
-    switch (how) {
-    case GOS_SCROLL_UP: pos->top--; break;
-    case GOS_SCROLL_DOWN: pos->top++; break;
-    case GOS_SCROLL_PAGE_UP: pos->top -= page; break;
-    case GOS_SCROLL_PAGE_DOWN: pos->top += page; break;
-    case GOS_SCROLL_HOME: pos->top = 0; break;
-    case GOS_SCROLL_END: pos->top = max_top; break;
-    }
-    if (pos->top > max_top)
-        pos->top = max_top;
-    if (pos->top < 0)
-        pos->top = 0;
-}
 
 char *gos_host_short(const char *uri)
 {

@@ -11,44 +11,14 @@
 #include "tui/draw.h"
 #include "tui/keymap.h"
 
-/* The cursor-* and page-* actions, as the views other than the VM list
- * apply them to themselves (the VM list's cursor belongs to the session). */
-typedef enum {
-    GOS_SCROLL_UP = 0,
-    GOS_SCROLL_DOWN,
-    GOS_SCROLL_PAGE_UP,
-    GOS_SCROLL_PAGE_DOWN,
-    GOS_SCROLL_HOME,
-    GOS_SCROLL_END,
-} gos_scroll;
-
-/* The scroll step an action name stands for, or -1 for other actions. */
-int gos_scroll_parse(const char *action);
-
-/* Where a scrolled text page stands; rows and lines are filled in by the draw. */
-typedef struct gos_page_pos {
-    int top;
-    int rows;
-    int lines;
-} gos_page_pos;
-
-void gos_page_scroll(gos_page_pos *pos, gos_scroll how);
-
-/* Where a list with a cursor stands (the task list). */
-typedef struct gos_list_pos {
-    size_t cursor;
-    size_t top;
-    int rows;          /* entries that fit, filled in by the draw */
-} gos_list_pos;
-
 /* --- the frame (frame.c) --------------------------------------------------- */
 
 /* The top line: hosts and their state, VMs per state, marked count, filter,
  * view; badge ("REC nightly"), when not NULL, right after the program's name
  * in the role badge_role. */
 void gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role);
-/* The status line: the session's last sentence, in the error role when error. */
-void gos_frame_status(WINDOW *w, gos_session *s, bool error);
+/* The status line: the session's last sentence, in the error role when it says what failed. */
+void gos_frame_status(WINDOW *w, gos_session *s);
 /* The hint bar generated from the keymap of ctx and the global keymap. While
  * recording, the keys of `record` say "Stop" and are never dropped. */
 void gos_frame_hints(WINDOW *w, gos_key_context ctx, bool recording);
@@ -69,8 +39,7 @@ void gos_view_vms_draw(WINDOW *w, gos_session *s, size_t *top);
 
 /* view_tasks.c: the last tasks under the VM table, and the full task list. */
 void gos_view_tasks_panel_draw(WINDOW *w, gos_session *s);
-void gos_view_tasks_draw(WINDOW *w, gos_session *s, gos_list_pos *pos);
-void gos_view_tasks_scroll(gos_session *s, gos_list_pos *pos, gos_scroll how);
+void gos_view_tasks_draw(WINDOW *w, gos_session *s);
 /* True while a task of the session has not completed. */
 bool gos_view_tasks_running(gos_session *s);
 
@@ -87,16 +56,15 @@ int gos_audit_pager_fd(gos_audit_pager *p);
 /* Takes the worker's answer. True when the view must be drawn again. */
 bool gos_audit_pager_collect(gos_session *s, gos_audit_pager *p);
 void gos_view_audit_draw(WINDOW *w, gos_session *s, gos_audit_pager *p);
-void gos_view_audit_scroll(gos_session *s, gos_audit_pager *p, gos_scroll how);
-/* Actions the view handles itself: audit-detail (open or close every field of
- * the task under the cursor), back while the detail is open, and the page
- * keys in the detail. True when it took the action. */
-bool gos_view_audit_action(gos_session *s, gos_audit_pager *p, const char *action);
+/* What the session calls to move in the pager and open its detail. */
+extern const gos_audit_view_ops gos_audit_pager_ops;
+/* Binds the pager to the session (the ops' data). */
+void gos_audit_pager_attach(gos_audit_pager *p, gos_session *s);
 
 /* view_detail.c: every field of the VM under the cursor. */
-void gos_view_detail_draw(WINDOW *w, gos_session *s, gos_page_pos *pos);
+void gos_view_detail_draw(WINDOW *w, gos_session *s);
 
 /* view_help.c: keys and actions, generated from the keymaps and the action table. */
-void gos_view_help_draw(WINDOW *w, gos_session *s, gos_page_pos *pos);
+void gos_view_help_draw(WINDOW *w, gos_session *s);
 
 #endif

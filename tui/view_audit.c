@@ -89,6 +89,7 @@ typedef struct result {
 } result;
 
 struct gos_audit_pager {
+    gos_session *session;  /* the session it is attached to */
     /* the page on screen */
     GArray *rows;
     bool newer, older;
@@ -641,8 +642,17 @@ static void reread(gos_session *s, gos_audit_pager *p)
 
 /* --- keys ------------------------------------------------------------------ */
 
-void gos_view_audit_scroll(gos_session *s, gos_audit_pager *p, gos_scroll how)
+static void pager_scroll(void *data, gos_scroll how)
 {
+    gos_audit_pager *p = data;
+    gos_session *s = p->session;
+    if (p->detail && (how == GOS_SCROLL_PAGE_UP || how == GOS_SCROLL_PAGE_DOWN)) {
+        /* In the detail, the page keys scroll its text. */
+        p->detail_top += how == GOS_SCROLL_PAGE_UP ? -10 : 10;
+        if (p->detail_top < 0)
+            p->detail_top = 0;
+        return;
+    }
     /* Keys that move through pages wait for the page being read. */
     if (p->busy)
         return;
@@ -685,26 +695,25 @@ void gos_view_audit_scroll(gos_session *s, gos_audit_pager *p, gos_scroll how)
     }
 }
 
-bool gos_view_audit_action(gos_session *s, gos_audit_pager *p, const char *action)
+static bool pager_detail(void *data, gos_detail_op op)
 {
-    (void)s;
-    if (!strcmp(action, "audit-detail")) {
-        p->detail = !p->detail;
-        p->detail_top = 0;
-        return true;
-    }
-    if (!strcmp(action, "back") && p->detail) {
+    gos_audit_pager *p = data;
+    if (op == GOS_DETAIL_CLOSE) {
+        bool was = p->detail;
         p->detail = false;
-        return true;
+        return was;
     }
-    if (p->detail && (!strcmp(action, "page-up") || !strcmp(action, "page-down"))) {
-        /* In the detail, the page keys scroll its text. */
-        p->detail_top += !strcmp(action, "page-up") ? -10 : 10;
-        if (p->detail_top < 0)
-            p->detail_top = 0;
-        return true;
-    }
-    return false;
+    p->detail = !p->detail;
+    p->detail_top = 0;
+    return true;
+}
+
+const gos_audit_view_ops gos_audit_pager_ops = { pager_scroll, pager_detail };
+
+void gos_audit_pager_attach(gos_audit_pager *p, gos_session *s)
+{
+    p->session = s;
+    gos_session_set_audit_view(s, &gos_audit_pager_ops, p);
 }
 
 /* --- drawing --------------------------------------------------------------- */

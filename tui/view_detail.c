@@ -129,8 +129,9 @@ static void build(gos_lines *l, gos_session *s, const gos_vm *vm)
     }
 }
 
-void gos_view_detail_draw(WINDOW *w, gos_session *s, gos_page_pos *pos)
+void gos_view_detail_draw(WINDOW *w, gos_session *s)
 {
+    gos_page_pos *pos = gos_session_page_pos(s, GOS_VIEW_DETAIL);
     int width = getmaxx(w), height = getmaxy(w);
     size_t n = gos_session_view_count(s);
     const gos_vm *vm = n ? gos_session_view_at(s, gos_session_cursor(s)) : NULL;

@@ -83,9 +83,9 @@ static void add_actions(gos_lines *l)
     }
 }
 
-void gos_view_help_draw(WINDOW *w, gos_session *s, gos_page_pos *pos)
+void gos_view_help_draw(WINDOW *w, gos_session *s)
 {
-    (void)s;
+    gos_page_pos *pos = gos_session_page_pos(s, GOS_VIEW_HELP);
     int width = getmaxx(w), height = getmaxy(w);
     gos_lines *l = gos_lines_new(width);
 
@@ -99,7 +99,7 @@ void gos_view_help_draw(WINDOW *w, gos_session *s, gos_page_pos *pos)
     gos_lines_blank(l);
 
     static const gos_key_context order[] = {
-        GOS_CTX_VMS, GOS_CTX_GLOBAL, GOS_CTX_DETAIL, GOS_CTX_TASKS, GOS_CTX_AUDIT, GOS_CTX_HELP,
+        GOS_CTX_VMS, GOS_CTX_GLOBAL, GOS_CTX_DETAIL, GOS_CTX_TASKS, GOS_CTX_AUDIT, GOS_CTX_HELP, GOS_CTX_PLAY,
     };
     for (size_t i = 0; i < G_N_ELEMENTS(order); i++)
         add_table(l, order[i]);

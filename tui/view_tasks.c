@@ -167,8 +167,9 @@ static void clamp(gos_list_pos *pos, size_t n)
         pos->top = pos->cursor - rows + 1;
 }
 
-void gos_view_tasks_draw(WINDOW *w, gos_session *s, gos_list_pos *pos)
+void gos_view_tasks_draw(WINDOW *w, gos_session *s)
 {
+    gos_list_pos *pos = gos_session_task_pos(s);
     int width = getmaxx(w), height = getmaxy(w);
     size_t n = gos_session_task_count(s);
     size_t running = 0, failed = 0, ok = 0;
@@ -208,19 +209,4 @@ void gos_view_tasks_draw(WINDOW *w, gos_session *s, gos_list_pos *pos)
     }
     for (; y < height; y++)
         gos_draw_fill(w, y, 0, width, A_NORMAL);
-}
-
-void gos_view_tasks_scroll(gos_session *s, gos_list_pos *pos, gos_scroll how)
-{
-    size_t n = gos_session_task_count(s);
-    size_t page = pos->rows > 1 ? (size_t)pos->rows - 1 : 1;
-    switch (how) {
-    case GOS_SCROLL_UP: if (pos->cursor > 0) pos->cursor--; break;
-    case GOS_SCROLL_DOWN: pos->cursor++; break;
-    case GOS_SCROLL_PAGE_UP: pos->cursor = pos->cursor > page ? pos->cursor - page : 0; break;
-    case GOS_SCROLL_PAGE_DOWN: pos->cursor += page; break;
-    case GOS_SCROLL_HOME: pos->cursor = 0; break;
-    case GOS_SCROLL_END: pos->cursor = n ? n - 1 : 0; break;
-    }
-    clamp(pos, n);
 }

@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The one executor: a queue of action lines that runs each as its action's table entry says. */
+#include <config.h>
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "base/i18n.h"
+#include "core/exec.h"
+#include "core/macro.h"
+#include "core/submit.h"
+
+/* How long a line waits for hosts being connected or listed, and for the
+ * first answers of the agents, before it runs on what there is. */
+#define SETTLE_HOSTS_MS 120000
+#define SETTLE_AGENT_MS 60000
+/* How long `connect` waits for its host. */
+#define CONNECT_MS 120000
+/* Lines run in bursts of at most this many per gos_exec_step, so that a long
+ * macro never keeps the console from its keys. */
+#define STEP_BURST 64
+
+typedef enum {
+    ST_READY = 0,            /* about to run */
+    ST_WAIT_NEEDS,           /* waits for the inventory it needs */
+    ST_WAIT_TASKS,           /* a `wait` */
+    ST_WAIT_HOST,            /* a `connect` */
+    ST_ASK_CONFIRM,          /* waits for gos_exec_answer */
+    ST_ASK_TEXT,             /* waits for gos_exec_answer_text */
+} state;
+
+typedef struct item {
+    gos_cmd cmd;
+    char *origin;            /* what its tasks carry; NULL: the session's */
+    char *where;             /* "FILE:LINE", or "" */
+    bool from_operator;      /* typed, bound or prompted: recordable */
+    bool from_script;        /* a line of a macro or a batch file: its failure stops them */
+    state st;
+    gint64 deadline_us;      /* monotonic: when its wait ends (0: never) */
+    unsigned needs;          /* what it waits for in ST_WAIT_NEEDS */
+    long wait_secs;          /* the `wait` argument, -1 none */
+    char *wait_host;         /* the `connect` URI */
+    bool announced;          /* the status line says that it waits for tasks */
+} item;
+
+typedef struct frame {
+    gos_script *script;
+    size_t next;
+    char *macro;             /* NULL for a batch file */
+    char *origin;            /* "macro:NAME" or the batch file's */
+} frame;
+
+struct gos_exec {
+    gos_session *s;
+    gos_frontend fe;
+    GQueue *queue;           /* item*, the operator's lines */
+    GArray *frames;          /* frame, innermost last */
+    item *cur;               /* the line that runs or holds the queue */
+    item *held;              /* while a passive line runs beside it: the line that holds the queue */
+    bool settle_pending;     /* a connect or refresh ran: reading lines wait for their listings */
+    gos_macro_rec *rec;
+    bool rec_failed;         /* the last gos_exec_finish_recording could not save */
+    bool failed;             /* a line failed since gos_exec_run began */
+    char *first_error;       /* ... and why, with where */
+};
+
+/* --- items and frames ------------------------------------------------------------ */
+
+static item *item_new(const gos_cmd *cmd, bool take)
+{
+    item *it = g_new0(item, 1);
+    it->cmd = *cmd;
+    if (!take)
+        it->cmd.argv = g_strdupv(cmd->argv);
+    it->wait_secs = -1;
+    return it;
+}
+
+static void item_free(item *it)
+{
+    if (!it)
+        return;
+    gos_cmd_clear(&it->cmd);
+    g_free(it->origin);
+    g_free(it->where);
+    g_free(it->wait_host);
+    g_free(it);
+}
+
+static void frame_clear(gpointer data)
+{
+    frame *f = data;
+    gos_script_free(f->script);
+    g_free(f->macro);
+    g_free(f->origin);
+}
+
+static void push_frame(gos_exec *x, gos_script *sc, const char *macro, const char *origin)
+{
+    frame f = { .script = sc, .macro = g_strdup(macro), .origin = g_strdup(origin) };
+    g_array_append_val(x->frames, f);
+}
+
+const char *gos_exec_macro(gos_exec *x)
+{
+    for (guint i = 0; i < x->frames->len; i++) {
+        const char *m = g_array_index(x->frames, frame, i).macro;
+        if (m)
+            return m;
+    }
+    return NULL;
+}
+
+/* --- life ----------------------------------------------------------------------------- */
+
+gos_exec *gos_exec_new(gos_session *s, const gos_frontend *fe)
+{
+    gos_exec *x = g_new0(gos_exec, 1);
+    x->s = s;
+    if (fe)
+        x->fe = *fe;
+    x->queue = g_queue_new();
+    x->frames = g_array_new(FALSE, TRUE, sizeof(frame));
+    g_array_set_clear_func(x->frames, frame_clear);
+    /* The first listings are under way when a front end starts. */
+    x->settle_pending = true;
+    return x;
+}
+
+void gos_exec_free(gos_exec *x)
+{
+    if (!x)
+        return;
+    g_queue_free_full(x->queue, (GDestroyNotify)item_free);
+    g_array_free(x->frames, TRUE);
+    item_free(x->cur);
+    item_free(x->held);
+    gos_macro_rec_free(x->rec);
+    g_free(x->first_error);
+    g_free(x);
+}
+
+gos_session *gos_exec_session(gos_exec *x) { return x->s; }
+unsigned gos_exec_caps(gos_exec *x) { return x->fe.caps; }
+
+/* The line that holds the queue. */
+static item *holder(gos_exec *x) { return x->held ? x->held : x->cur; }
+
+bool gos_exec_busy(gos_exec *x)
+{
+    item *h = holder(x);
+    return x->frames->len > 0 || (h && (h->st == ST_WAIT_TASKS || h->st == ST_WAIT_HOST));
+}
+
+const char *gos_exec_recording(gos_exec *x) { return x->rec ? gos_macro_rec_name(x->rec) : NULL; }
+
+static bool terminal(gos_exec *x) { return (x->fe.caps & GOS_FE_TERMINAL) != 0; }
+
+/* --- ending a line --------------------------------------------------------------------- */
+
+static void report(gos_exec *x, const item *it, int rc, const char *why, gos_fail_kind kind)
+{
+    if (!x->fe.done)
+        return;
+    gos_line_info l = { .cmd = &it->cmd, .origin = it->origin ? it->origin : gos_session_origin(x->s),
+                        .where = it->where, .macro = gos_exec_macro(x) };
+    x->fe.done(x->fe.data, &l, rc, why, kind);
+}
+
+static void end_cur(gos_exec *x)
+{
+    item_free(x->cur);
+    x->cur = NULL;
+}
+
+/* cur failed: the script it belongs to stops, and the front end hears why. */
+static void fail_cur(gos_exec *x, const char *why, gos_fail_kind kind)
+{
+    item *it = x->cur;
+    const char *macro = it->from_script ? gos_exec_macro(x) : NULL;
+    if (!why || !*why)
+        why = _("The action failed.");
+    if (terminal(x)) {
+        char *msg = macro && *it->where
+                        /* TRANSLATORS: %1$s: a macro name; %2$s: FILE:LINE of the line that failed; %3$s: why. */
+                        ? g_strdup_printf(_("Macro %1$s stopped: %2$s: %3$s"), macro, it->where, why)
+                        : g_strdup(why);
+        gos_session_set_error(x->s, "%s", msg);
+        g_free(msg);
+    }
+    if (!x->failed) {
+        x->failed = true;
+        x->first_error = *it->where ? g_strdup_printf("%s: %s", it->where, why) : g_strdup(why);
+    }
+    report(x, it, -1, why, kind);
+    if (it->from_script)
+        g_array_set_size(x->frames, 0);
+    end_cur(x);
+}
+
+static void succeed_cur(gos_exec *x, int rc, const char *record_as)
+{
+    item *it = x->cur;
+    if (x->rec && it->from_operator && !(it->cmd.action->flags & GOS_ACT_NO_RECORD))
+        gos_macro_rec_add_line(x->rec, record_as, &it->cmd);
+    if (it->cmd.action->flags & GOS_ACT_SETTLES)
+        x->settle_pending = true;
+    report(x, it, rc & ~(GOS_ACT_WAIT | GOS_ACT_ASK), NULL, 0);
+    end_cur(x);
+}
+
+/* --- running one line -------------------------------------------------------------------- */
+
+/* Runs cur's handler under cur's origin. */
+static void execute(gos_exec *x)
+{
+    item *it = x->cur;
+    gos_act_ctx ctx = { .s = x->s, .x = x, .caps = x->fe.caps, .fail = GOS_FAIL_ACTION };
+    char *err = NULL;
+    char *saved = it->origin ? g_strdup(gos_session_origin(x->s)) : NULL;
+    if (it->origin)
+        gos_session_set_origin(x->s, it->origin);
+    it->st = ST_READY;
+    int rc = it->cmd.action->fn(&ctx, it->cmd.argc, it->cmd.argv, &err);
+    if (saved)
+        gos_session_set_origin(x->s, saved);
+    g_free(saved);
+    if (x->cur != it) {
+        /* The handler ended the line itself (stop). */
+    } else if (rc < 0) {
+        fail_cur(x, err, ctx.fail);
+    } else if (rc & GOS_ACT_ASK) {
+        it->st = ST_ASK_TEXT;
+    } else if (rc & GOS_ACT_WAIT) {
+        /* gos_exec_wait_* set the state. */
+    } else {
+        succeed_cur(x, rc, ctx.record_as);
+    }
+    g_free(ctx.record_as);
+    g_free(err);
+}
+
+static bool needs_met(gos_exec *x, unsigned needs)
+{
+    if ((needs & GOS_NEED_HOSTS) && x->settle_pending && !gos_session_hosts_settled(x->s))
+        return false;
+    if ((needs & GOS_NEED_AGENT) && !gos_session_agents_known(x->s))
+        return false;
+    return true;
+}
+
+/* Checks what cur's action needs; runs it, or leaves it waiting or asking. */
+static void prepare(gos_exec *x, bool needs_checked)
+{
+    item *it = x->cur;
+    const gos_action *a = it->cmd.action;
+    if ((a->flags & GOS_ACT_TERMINAL) && !terminal(x)) {
+        char *why = g_strdup_printf(_("%s needs the interactive console."), a->name);
+        fail_cur(x, why, GOS_FAIL_ACTION);
+        g_free(why);
+        return;
+    }
+    if (!needs_checked) {
+        unsigned needs = a->needs ? a->needs(x->s, it->cmd.argc, it->cmd.argv) : 0;
+        if (!needs_met(x, needs)) {
+            it->st = ST_WAIT_NEEDS;
+            it->needs = needs;
+            long ms = (needs & GOS_NEED_HOSTS) && x->settle_pending ? SETTLE_HOSTS_MS : SETTLE_AGENT_MS;
+            it->deadline_us = g_get_monotonic_time() + (gint64)ms * 1000;
+            return;
+        }
+    }
+    if (gos_session_hosts_settled(x->s))
+        x->settle_pending = false;
+    it->st = ST_READY;
+    if ((a->flags & GOS_ACT_TARGETS) && it->cmd.argc == 0) {
+        size_t n = 0;
+        g_free(gos_session_targets(x->s, (x->fe.caps & GOS_FE_CURSOR) != 0, &n));
+        if (n == 0) {
+            char *why = (x->fe.caps & GOS_FE_CURSOR)
+                            ? g_strdup(_("No virtual machine is selected."))
+                            /* TRANSLATORS: %s: an action name such as logoff. */
+                            : g_strdup_printf(_("%s has no target: mark VMs first (select PATTERN) or name them."),
+                                              a->name);
+            fail_cur(x, why, GOS_FAIL_ACTION);
+            g_free(why);
+            return;
+        }
+    }
+    if ((a->flags & GOS_ACT_DESTRUCTIVE) && x->fe.confirm) {
+        it->st = ST_ASK_CONFIRM;
+        x->fe.confirm(x->fe.data, x, &it->cmd);
+        return;
+    }
+    execute(x);
+}
+
+/* Takes the next line into cur: the innermost script's next one, else the
+ * operator's. False when there is none. */
+static bool take_next(gos_exec *x)
+{
+    while (x->frames->len) {
+        frame *f = &g_array_index(x->frames, frame, x->frames->len - 1);
+        if (f->next >= f->script->n) {
+            char *name = x->frames->len == 1 ? g_strdup(f->macro) : NULL;
+            g_array_set_size(x->frames, x->frames->len - 1);
+            if (name && terminal(x))
+                /* TRANSLATORS: %s: a macro name. */
+                gos_session_set_status(x->s, _("Macro %s has run to its end."), name);
+            g_free(name);
+            continue;
+        }
+        const gos_cmd *c = &f->script->cmds[f->next++];
+        item *it = item_new(c, false);
+        it->origin = g_strdup(f->origin);
+        it->where = f->script->file && *f->script->file ? g_strdup_printf("%s:%d", f->script->file, c->line)
+                                                        : g_strdup("");
+        it->from_script = true;
+        x->cur = it;
+        return true;
+    }
+    x->cur = g_queue_pop_head(x->queue);
+    return x->cur != NULL;
+}
+
+static long ms_until(gint64 deadline_us)
+{
+    gint64 left = deadline_us - g_get_monotonic_time();
+    return left <= 0 ? 0 : (long)((left + 999) / 1000);
+}
+
+/* Looks at what cur waits for: true when it went on or ended. */
+static bool wait_over(gos_exec *x, long *wait_ms)
+{
+    item *it = x->cur;
+    gint64 now = g_get_monotonic_time();
+    switch (it->st) {
+    case ST_WAIT_NEEDS:
+        if (needs_met(x, it->needs) || now >= it->deadline_us) {
+            prepare(x, true);
+            return true;
+        }
+        *wait_ms = MIN(ms_until(it->deadline_us), 250);
+        return false;
+    case ST_WAIT_TASKS: {
+        size_t running = 0;
+        gos_session_task_totals(x->s, &running, NULL, NULL);
+        if (running == 0) {
+            if (terminal(x) && !it->from_script)
+                gos_session_set_status(x->s, "%s", _("Every task has ended."));
+            succeed_cur(x, GOS_DIRTY_TASKS, NULL);
+            return true;
+        }
+        if (it->deadline_us && now >= it->deadline_us) {
+            char *why = g_strdup_printf(ngettext("Tasks were still running after %ld second; they go on.",
+                                                 "Tasks were still running after %ld seconds; they go on.",
+                                                 it->wait_secs), it->wait_secs);
+            fail_cur(x, why, GOS_FAIL_ACTION);
+            g_free(why);
+            return true;
+        }
+        if (terminal(x) && !it->announced) {
+            const char *m = gos_exec_macro(x);
+            if (m)
+                /* TRANSLATORS: %s: a macro name. */
+                gos_session_set_status(x->s, _("Macro %s waits until every task has ended; Esc stops it."), m);
+            else
+                gos_session_set_status(x->s, "%s", _("Waiting until every task has ended; Esc stops waiting."));
+            it->announced = true;
+        }
+        *wait_ms = it->deadline_us ? ms_until(it->deadline_us) : -1;
+        return false;
+    }
+    case ST_WAIT_HOST: {
+        const char *why = NULL;
+        int st = gos_session_host_settled(x->s, it->wait_host, &why);
+        if (st > 0) {
+            succeed_cur(x, GOS_DIRTY_VMS | GOS_DIRTY_STATUS, NULL);
+            return true;
+        }
+        if (st < 0 || now >= it->deadline_us) {
+            char *msg = st < 0 ? g_strdup(why ? why : _("The connection failed."))
+                               : g_strdup_printf(ngettext("%s did not answer within %d second.",
+                                                          "%s did not answer within %d seconds.", CONNECT_MS / 1000),
+                                                 it->wait_host, CONNECT_MS / 1000);
+            fail_cur(x, msg, GOS_FAIL_SETUP);
+            g_free(msg);
+            return true;
+        }
+        *wait_ms = MIN(ms_until(it->deadline_us), 250);
+        return false;
+    }
+    default:
+        return true;
+    }
+}
+
+static void drop_all(gos_exec *x)
+{
+    g_array_set_size(x->frames, 0);
+    g_queue_free_full(x->queue, (GDestroyNotify)item_free);
+    x->queue = g_queue_new();
+    end_cur(x);
+}
+
+gos_exec_state gos_exec_step(gos_exec *x, long *wait_ms)
+{
+    long dummy;
+    if (!wait_ms)
+        wait_ms = &dummy;
+    *wait_ms = -1;
+    for (int burst = 0; burst < STEP_BURST; burst++) {
+        if (gos_session_quit_requested(x->s)) {
+            drop_all(x);
+            return GOS_EXEC_IDLE;
+        }
+        if (x->cur) {
+            if (x->cur->st == ST_ASK_CONFIRM || x->cur->st == ST_ASK_TEXT)
+                return GOS_EXEC_ASKING;
+            if (!wait_over(x, wait_ms))
+                return GOS_EXEC_WAITING;
+            continue;
+        }
+        if (!take_next(x))
+            return GOS_EXEC_IDLE;
+        prepare(x, false);
+    }
+    /* More to run: come back at once. */
+    *wait_ms = 0;
+    return GOS_EXEC_WAITING;
+}
+
+int gos_exec_run(gos_exec *x, char **err)
+{
+    x->failed = false;
+    g_clear_pointer(&x->first_error, g_free);
+    for (;;) {
+        long wait_ms = -1;
+        gos_exec_state st = gos_exec_step(x, &wait_ms);
+        if (st == GOS_EXEC_IDLE)
+            break;
+        if (st == GOS_EXEC_ASKING) {
+            /* Nobody answers here: a front end that asks runs its own loop. */
+            if (x->cur->st == ST_ASK_CONFIRM)
+                gos_exec_answer(x, false);
+            else
+                gos_exec_answer_text(x, NULL);
+            continue;
+        }
+        long slice = wait_ms < 0 || wait_ms > 250 ? 250 : wait_ms;
+        if (slice == 0 || gos_session_wait_ready(x->s, slice))
+            gos_session_pump(x->s);
+        if (x->fe.idle)
+            x->fe.idle(x->fe.data);
+    }
+    bool failed = x->failed;
+    if (failed && err)
+        *err = g_steal_pointer(&x->first_error);
+    g_clear_pointer(&x->first_error, g_free);
+    x->failed = false;
+    return failed ? -1 : 0;
+}
+
+int gos_exec_line(gos_exec *x, const char *line, char **err)
+{
+    if (gos_exec_push_line(x, line, err) < 0)
+        return -1;
+    return gos_exec_run(x, err);
+}
+
+/* --- what the operator and the front end hand in ------------------------------------------- */
+
+/* May cmd run while a macro plays or a line waits? */
+static bool passive(gos_exec *x, const gos_cmd *cmd)
+{
+    unsigned f = cmd->action->flags;
+    return (f & GOS_ACT_PASSIVE) || ((f & GOS_ACT_SCROLL) && gos_session_view(x->s) != GOS_VIEW_VMS);
+}
+
+int gos_exec_push(gos_exec *x, gos_cmd *cmd)
+{
+    item *it = item_new(cmd, true);
+    memset(cmd, 0, sizeof *cmd);
+    it->where = g_strdup("");
+    it->from_operator = true;
+    if (!gos_exec_busy(x)) {
+        g_queue_push_tail(x->queue, it);
+        return 0;
+    }
+    if (!passive(x, &it->cmd)) {
+        gos_session_set_error(x->s, "%s", gos_exec_macro(x)
+                                              ? _("A macro is running: press Esc to stop it first.")
+                                              : _("Waiting until every task has ended: press Esc to stop waiting first."));
+        item_free(it);
+        return -1;
+    }
+    /* It runs now, beside the line that holds the queue, and leaves it alone
+     * (unless it is `stop`, which ends it). */
+    x->held = x->cur;
+    x->cur = it;
+    prepare(x, true);
+    /* Passive actions neither wait nor ask: drop it if one tried. */
+    end_cur(x);
+    x->cur = x->held;
+    x->held = NULL;
+    return 0;
+}
+
+int gos_exec_push_line(gos_exec *x, const char *line, char **err)
+{
+    gos_cmd cmd;
+    char *why = NULL;
+    if (gos_cmd_parse(line, &cmd, &why) < 0) {
+        /* TRANSLATORS: %s: an action line; %s: why it does not parse. */
+        char *msg = g_strdup_printf(_("Cannot run \"%s\": %s"), line, why ? why : "");
+        if (terminal(x))
+            gos_session_set_error(x->s, "%s", msg);
+        if (err)
+            *err = msg;
+        else
+            g_free(msg);
+        g_free(why);
+        return -1;
+    }
+    return gos_exec_push(x, &cmd);
+}
+
+void gos_exec_play(gos_exec *x, gos_script *script, const char *origin)
+{
+    push_frame(x, script, NULL, origin);
+}
+
+void gos_exec_answer(gos_exec *x, bool yes)
+{
+    item *it = x->cur;
+    if (!it || it->st != ST_ASK_CONFIRM)
+        return;
+    if (yes) {
+        /* Exactly the VMs shown, named, so that a recording keeps them. */
+        gos_session_name_targets(x->s, &it->cmd, (x->fe.caps & GOS_FE_CURSOR) != 0);
+        execute(x);
+        return;
+    }
+    const char *m = it->from_script ? gos_exec_macro(x) : NULL;
+    if (m)
+        /* TRANSLATORS: %s: a macro name; the operator said no to one of its lines. */
+        gos_session_set_status(x->s, _("Nothing was done; macro %s stopped."), m);
+    else
+        gos_session_set_status(x->s, "%s", _("Nothing was done."));
+    if (it->from_script)
+        g_array_set_size(x->frames, 0);
+    report(x, it, 0, NULL, 0);
+    end_cur(x);
+}
+
+void gos_exec_answer_text(gos_exec *x, const char *text)
+{
+    item *it = x->cur;
+    if (!it || it->st != ST_ASK_TEXT)
+        return;
+    if (!text) {
+        end_cur(x);
+        return;
+    }
+    g_strfreev(it->cmd.argv);
+    it->cmd.argc = 1;
+    it->cmd.argv = g_new0(char *, 2);
+    it->cmd.argv[0] = g_strdup(text);
+    execute(x);
+}
+
+/* --- for handlers ----------------------------------------------------------------------------- */
+
+void gos_exec_wait_tasks(gos_exec *x, long secs)
+{
+    item *it = x->cur;
+    it->st = ST_WAIT_TASKS;
+    it->wait_secs = secs;
+    it->deadline_us = secs < 0 ? 0 : g_get_monotonic_time() + (gint64)secs * G_USEC_PER_SEC;
+}
+
+void gos_exec_wait_host(gos_exec *x, const char *uri)
+{
+    item *it = x->cur;
+    it->st = ST_WAIT_HOST;
+    g_free(it->wait_host);
+    it->wait_host = g_strdup(uri);
+    it->deadline_us = g_get_monotonic_time() + (gint64)CONNECT_MS * 1000;
+}
+
+void gos_exec_ask(gos_exec *x, const char *label)
+{
+    if (x->fe.ask)
+        x->fe.ask(x->fe.data, x, label);
+}
+
+int gos_exec_call_macro(gos_exec *x, const char *name, char **err)
+{
+    for (guint i = 0; i < x->frames->len; i++) {
+        const char *outer = g_array_index(x->frames, frame, i).macro;
+        if (outer && !strcmp(outer, name)) {
+            if (err)
+                /* TRANSLATORS: %s: a macro name. */
+                *err = g_strdup_printf(_("macro %s calls itself."), name);
+            return -1;
+        }
+    }
+    if (x->frames->len >= GOS_MACRO_DEPTH_MAX) {
+        if (err)
+            *err = g_strdup_printf(_("macros call macros more than %d deep."), GOS_MACRO_DEPTH_MAX);
+        return -1;
+    }
+    if (x->rec && !strcmp(name, gos_macro_rec_name(x->rec))) {
+        if (err)
+            /* TRANSLATORS: %s: a macro name. */
+            *err = g_strdup_printf(_("Macro %s cannot run while it is being recorded."), name);
+        return -1;
+    }
+    gos_script *sc = NULL;
+    if (gos_macro_load(name, &sc, err) < 0)
+        return -1;
+    bool outermost = gos_exec_macro(x) == NULL;
+    char *origin = g_strconcat("macro:", name, NULL);
+    push_frame(x, sc, name, origin);
+    g_free(origin);
+    if (outermost && terminal(x))
+        /* TRANSLATORS: %s: a macro name. */
+        gos_session_set_status(x->s, _("Running macro %s; Esc stops it."), name);
+    return 0;
+}
+
+int gos_exec_record(gos_exec *x, const char *name, char **said, char **err)
+{
+    if (x->rec) {
+        char *msg = gos_exec_finish_recording(x);
+        if (!msg)
+            return 0;
+        if (x->rec_failed) {
+            x->rec_failed = false;
+            if (err)
+                *err = msg;
+            else
+                g_free(msg);
+            return -1;
+        }
+        if (said)
+            *said = msg;
+        else
+            g_free(msg);
+        return 0;
+    }
+    gos_macro_rec *rec = gos_macro_rec_new(name, err);
+    if (!rec)
+        return -1;
+    x->rec = rec;
+    if (said) {
+        char key[32] = "";
+        if (x->fe.key_for && x->fe.key_for(x->fe.data, "record", key, sizeof key))
+            /* TRANSLATORS: %1$s: a macro name; %2$s: the key that stops recording. */
+            *said = g_strdup_printf(_("Recording macro %1$s; press %2$s again to stop and save it."), name, key);
+        else
+            *said = g_strdup_printf(_("Recording macro %s; run record again to stop and save it."), name);
+    }
+    return 0;
+}
+
+char *gos_exec_finish_recording(gos_exec *x)
+{
+    gos_macro_rec *rec = x->rec;
+    if (!rec)
+        return NULL;
+    x->rec = NULL;
+    char *msg;
+    size_t n = gos_macro_rec_count(rec);
+    if (n == 0) {
+        msg = g_strdup_printf(_("Nothing was recorded, so macro %s was not saved."), gos_macro_rec_name(rec));
+    } else {
+        char *path = NULL, *err = NULL;
+        if (gos_macro_rec_save(rec, &path, &err) == 0) {
+            /* TRANSLATORS: %1$s: a macro name; %2$s: its file; %3$zu: how many action lines it has. */
+            msg = g_strdup_printf(ngettext("Macro %1$s saved to %2$s (%3$zu action).",
+                                           "Macro %1$s saved to %2$s (%3$zu actions).", n),
+                                  gos_macro_rec_name(rec), path, n);
+        } else {
+            msg = err;
+            err = NULL;
+            x->rec_failed = true;
+        }
+        g_free(path);
+        g_free(err);
+    }
+    gos_macro_rec_free(rec);
+    return msg;
+}
+
+bool gos_exec_stop(gos_exec *x)
+{
+    const char *m = gos_exec_macro(x);
+    char *name = g_strdup(m);
+    bool any = x->frames->len > 0;
+    g_array_set_size(x->frames, 0);
+    item *h = holder(x);
+    if (h && (h->st == ST_WAIT_TASKS || h->st == ST_WAIT_HOST || h->st == ST_WAIT_NEEDS)) {
+        if (h == x->held) {
+            item_free(x->held);
+            x->held = NULL;
+        } else {
+            end_cur(x);
+        }
+        any = true;
+    }
+    if (any && terminal(x)) {
+        if (name)
+            /* TRANSLATORS: %s: a macro name; tasks it submitted go on. */
+            gos_session_set_status(x->s, _("Macro %s stopped; the tasks it started go on."), name);
+        else
+            gos_session_set_status(x->s, "%s", _("Stopped waiting; the tasks go on."));
+    }
+    g_free(name);
+    return any;
+}
+
+void gos_exec_emit(gos_exec *x, gos_emit what)
+{
+    if (x->fe.emit)
+        x->fe.emit(x->fe.data, what);
+}

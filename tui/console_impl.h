@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Inside the console: its state, shared by console.c (the loop and keys) and screen.c (layout and drawing). */
+#ifndef GOS_CONSOLE_IMPL_H
+#define GOS_CONSOLE_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/exec.h"
+#include "core/session.h"
+#include "tui/dialog.h"
+#include "tui/draw.h"
+#include "tui/keymap.h"
+#include "tui/view.h"
+
+/* The layout needs this much; below it the console says so instead. */
+#define GOS_CONSOLE_MIN_COLS 80
+#define GOS_CONSOLE_MIN_ROWS 24
+
+/* Redraw bits of the console's own, above the session's GOS_DIRTY_* bits. */
+enum {
+    DIRTY_HINTS  = 1u << 9,    /* the hint bar (prompt or dialog opened or closed) */
+    DIRTY_TICK   = 1u << 10,   /* elapsed times of running tasks */
+    DIRTY_DIALOG = 1u << 11,   /* the confirmation */
+    DIRTY_EVERY  = 0xffffu,
+};
+
+/* What an open prompt is for. */
+typedef enum {
+    PROMPT_ARG = 0,            /* a binding's one argument, as typed */
+    PROMPT_WORDS,              /* a binding's words */
+    PROMPT_LINE,               /* a whole action line (:) */
+    PROMPT_ANSWER,             /* the executor asked for a text */
+} prompt_kind;
+
+typedef struct console {
+    gos_session *s;
+    gos_exec *x;
+    SCREEN *scr;
+    WINDOW *input;              /* a 1x1 pad: reading keys from it never refreshes anything */
+    WINDOW *title, *main, *panel, *status, *hints, *whole;
+    int rows, cols;
+    bool small;                 /* below the minimum size */
+    bool laid_out;
+    gos_view layout_view;       /* the view the windows were made for */
+    gos_view last_view;         /* to notice view switches */
+    unsigned dirty;
+    bool resize;
+    bool repaint;               /* clear the physical screen first */
+
+    size_t vm_top;
+    gos_audit_pager *audit;
+
+    gos_prompt *prompt;
+    prompt_kind prompt_kind;
+    const gos_binding *prompt_binding;
+    gos_confirm *confirm;
+    bool audit_problem_shown;   /* the engine's audit problem is on the status line */
+    int loop_errno;             /* why the loop failed */
+} console;
+
+/* screen.c */
+void gos_console_layout(console *c);
+void gos_console_handle_resize(console *c);
+void gos_console_draw(console *c);
+/* Notices a view switch made by an action: fresh layout, pages from the top. */
+void gos_console_follow_view(console *c);
+void gos_console_drop_windows(console *c);
+
+#endif
