@@ -230,6 +230,8 @@ void gos_agent_probe(virDomainPtr dom, gos_vm *vm, bool answered_before)
             g_free(vm->os_name);
             g_free(vm->os_id);
             vm->os_name = pretty ? gos_text_clean(pretty, GUEST_TEXT_MAX) : NULL;
+            g_clear_pointer(&vm->os_key, g_free);
+            gos_vm_set_keys(vm);
             vm->os_id = jstr(r, "id") ? gos_text_clean(jstr(r, "id"), 64) : NULL;
             json_object_put(r);
         }

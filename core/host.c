@@ -368,6 +368,8 @@ int gos_host_list(gos_host *h, gos_vm ***out, size_t *n_out, char **err)
         vm->host = g_strdup(h->uri);
         virDomainGetUUIDString(dom, vm->uuid);
         vm->name = gos_text_clean(virDomainGetName(dom), 256);
+        /* The sort key here, on the worker: the UI thread only compares. */
+        vm->name_key = gos_vm_sort_key(vm->name);
         for (int j = 0; j < recs[i]->nparams; j++) {
             virTypedParameterPtr p = &recs[i]->params[j];
             if (!strcmp(p->field, "state.state"))
@@ -439,15 +441,10 @@ gos_agent_link gos_host_agent_link(gos_host *h, const char *uuid)
     return link;
 }
 
-static bool looks_like_uuid(const char *s)
-{
-    return strlen(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-';
-}
-
 virDomainPtr gos_domain_lookup(virConnectPtr conn, const char *key, int *virt_code, char **err)
 {
     virDomainPtr dom = NULL;
-    if (looks_like_uuid(key))
+    if (g_uuid_string_is_valid(key))
         dom = virDomainLookupByUUIDString(conn, key);
     if (!dom) {
         virResetLastError();

@@ -127,6 +127,8 @@ void gos_inventory_replace_host(gos_inventory *inv, const char *host, gos_vm **v
         if (old && !vms[i]->agent_event && vms[i]->channel && vms[i]->state == GOS_VM_RUNNING &&
             vms[i]->heartbeat == GOS_HB_UNKNOWN && old->state == GOS_VM_RUNNING)
             gos_vm_merge_agent(vms[i], old);
+        /* Listings compute them on their worker; VMs made otherwise get them here. */
+        gos_vm_set_keys(vms[i]);
     }
     remove_host(inv, host);
 
@@ -161,6 +163,7 @@ int gos_inventory_merge_agent(gos_inventory *inv, const gos_vm *probe)
     if (!vm)
         return -1;
     gos_vm_merge_agent(vm, probe);
+    gos_vm_set_keys(vm);
     inv->generation++;
     return 0;
 }

@@ -39,9 +39,30 @@ static gos_user *users_dup(const gos_user *users, size_t n)
     return copy;
 }
 
+char *gos_vm_sort_key(const char *text)
+{
+    if (!text)
+        return g_strdup("");
+    char *valid = g_utf8_make_valid(text, -1);
+    char *fold = g_utf8_casefold(valid, -1);
+    char *key = g_utf8_collate_key_for_filename(fold, -1);
+    g_free(fold);
+    g_free(valid);
+    return key;
+}
+
+void gos_vm_set_keys(gos_vm *vm)
+{
+    if (!vm->name_key)
+        vm->name_key = gos_vm_sort_key(vm->name);
+    if (vm->os_name && !vm->os_key)
+        vm->os_key = gos_vm_sort_key(vm->os_name);
+}
+
 static void agent_clear(gos_vm *vm)
 {
     g_free(vm->agent_note);
+    g_clear_pointer(&vm->os_key, g_free);
     g_free(vm->agent_version);
     g_free(vm->os_name);
     g_free(vm->os_id);
@@ -63,6 +84,7 @@ void gos_vm_merge_agent(gos_vm *dst, const gos_vm *src)
     dst->features = src->features;
     dst->features_known = src->features_known;
     dst->os_name = g_strdup(src->os_name);
+    dst->os_key = g_strdup(src->os_key);
     dst->os_id = g_strdup(src->os_id);
     dst->users_known = src->users_known;
     dst->users = users_dup(src->users, src->n_users);
@@ -76,6 +98,7 @@ gos_vm *gos_vm_dup(const gos_vm *vm)
     copy->host = g_strdup(vm->host);
     memcpy(copy->uuid, vm->uuid, sizeof copy->uuid);
     copy->name = g_strdup(vm->name);
+    copy->name_key = g_strdup(vm->name_key);
     copy->state = vm->state;
     copy->reason = vm->reason;
     copy->channel = vm->channel;
@@ -92,6 +115,7 @@ void gos_vm_free(gos_vm *vm)
     agent_clear(vm);
     g_free(vm->host);
     g_free(vm->name);
+    g_free(vm->name_key);
     g_free(vm);
 }
 

@@ -68,6 +68,7 @@ typedef struct gos_vm {
     unsigned features;     /* enabled GOS_FEAT_* */
     unsigned features_known; /* which GOS_FEAT_* the agent listed at all */
     char *os_name, *os_id; /* guest OS pretty name and id */
+    char *name_key, *os_key; /* gos_vm_sort_key of name and os_name, or NULL until set */
     bool users_known;
     gos_user *users;
     size_t n_users;
@@ -78,6 +79,13 @@ typedef struct gos_vm {
 gos_vm *gos_vm_new(void);
 gos_vm *gos_vm_dup(const gos_vm *vm);
 void gos_vm_free(gos_vm *vm);               /* accepts NULL */
+
+/* The key whose strcmp order is the order people expect of names: case
+ * aside, digit runs by value (web2 before web10), in the locale's collation
+ * (g_utf8_collate_key_for_filename of the casefolded text). Newly allocated. */
+char *gos_vm_sort_key(const char *text);
+/* Sets name_key and os_key where they are missing (or out of date). */
+void gos_vm_set_keys(gos_vm *vm);
 
 /* Copies the agent-derived fields (heartbeat..probed_ms) from src to dst. */
 void gos_vm_merge_agent(gos_vm *dst, const gos_vm *src);

@@ -11,80 +11,18 @@
 #include "base/i18n.h"
 #include "core/session_impl.h"
 
-static int name_cmp(const char *a, const char *b)
-{
-    if (!a || !b)
-        return g_strcmp0(a, b);
-    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
-    while (*p && *q) {
-        if (g_ascii_isdigit(*p) && g_ascii_isdigit(*q)) {
-            while (*p == '0')
-                p++;
-            while (*q == '0')
-                q++;
-            size_t lp = 0, lq = 0;
-            while (g_ascii_isdigit(p[lp]))
-                lp++;
-            while (g_ascii_isdigit(q[lq]))
-                lq++;
-            if (lp != lq)
-                return lp < lq ? -1 : 1;
-            int c = memcmp(p, q, lp);
-            if (c)
-                return c;
-            p += lp;
-            q += lq;
-            continue;
-        }
-        /* inline, not g_ascii_tolower(): this is the inner loop of every sort */
-        int cp = *p >= 'A' && *p <= 'Z' ? *p + 32 : *p, cq = *q >= 'A' && *q <= 'Z' ? *q + 32 : *q;
-        if (cp != cq)
-            return cp - cq;
-        p++;
-        q++;
-    }
-    if (*p || *q)
-        return *p ? 1 : -1;
-    return strcmp(a, b);
-}
-
 static int cmp3(int64_t x, int64_t y) { return (x > y) - (x < y); }
 
-/* The byte string whose strcmp order is name_cmp's: letters lowered, each
- * digit run as '0' (digits sort against other characters as '0' does), a
- * length byte and the digits without leading zeros; then \x01 and the name
- * itself, for names that differ only in case or zeros. Computed once per
- * listing, it makes a full sort of 10,000 VMs a sort of strcmp()s. */
-static char *name_key(const char *name)
+/* Names as people order them: by their sort keys (gos_vm_sort_key, made
+ * once per listing on the listing's worker), equal keys by the bytes. */
+static int key_cmp(const char *xk, const char *x, const char *yk, const char *y)
 {
-    if (!name)
-        return g_strdup("");
-    GString *k = g_string_sized_new(strlen(name) * 2 + 2);
-    for (const unsigned char *p = (const unsigned char *)name; *p;) {
-        if (g_ascii_isdigit(*p)) {
-            while (*p == '0')
-                p++;
-            const unsigned char *d = p;
-            while (g_ascii_isdigit(*p))
-                p++;
-            size_t len = (size_t)(p - d);
-            g_string_append_c(k, '0');
-            g_string_append_c(k, (char)(0x20 + MIN(len, 0xdf)));
-            g_string_append_len(k, (const char *)d, (gssize)len);
-        } else {
-            g_string_append_c(k, (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p));
-            p++;
-        }
-    }
-    g_string_append_c(k, '\x01');
-    g_string_append(k, name);
-    return g_string_free(k, FALSE);
+    int c = strcmp(xk ? xk : "", yk ? yk : "");
+    return c ? c : g_strcmp0(x, y);
 }
 
 void gos_view_rows_clear(GArray *rows)
 {
-    for (guint i = 0; i < rows->len; i++)
-        g_free(g_array_index(rows, sort_row, i).key);
     g_array_set_size(rows, 0);
 }
 
@@ -104,7 +42,7 @@ static int sort_primary(const gos_session *s, const gos_vm *x, const gos_vm *y)
         /* guests whose OS is known first, grouped by it */
         c = (x->os_name == NULL) - (y->os_name == NULL);
         if (!c && x->os_name)
-            c = name_cmp(x->os_name, y->os_name);
+            c = key_cmp(x->os_key, x->os_name, y->os_key, y->os_name);
         break;
     case GOS_SORT_PING:
         /* fastest agents first, unknown round trips last */
@@ -121,7 +59,7 @@ static int vm_order(const gos_session *s, const gos_vm *x, const gos_vm *y)
 {
     int c = sort_primary(s, x, y);
     if (!c)
-        c = name_cmp(x->name, y->name);
+        c = key_cmp(x->name_key, x->name, y->name_key, y->name);
     if (!c)
         c = strcmp(x->host, y->host);
     if (!c)
@@ -136,7 +74,7 @@ static gint row_cmp(gconstpointer a, gconstpointer b, gpointer data)
     const sort_row *x = a, *y = b;
     int c = sort_primary(s, x->vm, y->vm);
     if (!c)
-        c = strcmp(x->key, y->key);
+        c = key_cmp(x->key, x->vm->name, y->key, y->vm->name);
     if (!c)
         c = strcmp(x->vm->host, y->vm->host);
     if (!c)
@@ -221,7 +159,7 @@ void gos_session_view_update(gos_session *s)
         gos_view_rows_clear(s->rows);
         for (size_t i = 0; i < n; i++) {
             const gos_vm *vm = gos_inventory_at(s->inv, i);
-            sort_row r = { vm, name_key(vm->name) };
+            sort_row r = { vm, vm->name_key };
             g_array_append_val(s->rows, r);
         }
         sort_all(s);

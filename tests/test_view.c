@@ -92,40 +92,15 @@ typedef struct {
     bool desc;
 } oracle;
 
-/* Natural order, written another way than the session's: split into digit
- * and non-digit chunks and compare chunk by chunk. */
-static int chunk_cmp(const char *a, const char *b)
+/* People's order of names, computed afresh for every comparison (the
+ * session keeps the keys): gos_vm_sort_key, then the bytes. */
+static int people_cmp(const char *a, const char *b)
 {
-    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
-    while (*p && *q) {
-        if (g_ascii_isdigit(*p) && g_ascii_isdigit(*q)) {
-            const unsigned char *ep = p, *eq = q;
-            while (g_ascii_isdigit(*ep))
-                ep++;
-            while (g_ascii_isdigit(*eq))
-                eq++;
-            while (p < ep && *p == '0')
-                p++;
-            while (q < eq && *q == '0')
-                q++;
-            if (ep - p != eq - q)
-                return ep - p < eq - q ? -1 : 1;
-            int c = memcmp(p, q, (size_t)(ep - p));
-            if (c)
-                return c;
-            p = ep;
-            q = eq;
-        } else {
-            int c = g_ascii_tolower((char)*p) - g_ascii_tolower((char)*q);
-            if (*p >= 0x80 || *q >= 0x80)
-                c = (int)*p - (int)*q;   /* bytes of non-ASCII letters compare as they are */
-            if (c)
-                return c;
-            p++;
-            q++;
-        }
-    }
-    return *p ? 1 : *q ? -1 : 0;
+    char *ka = gos_vm_sort_key(a), *kb = gos_vm_sort_key(b);
+    int c = strcmp(ka, kb);
+    g_free(ka);
+    g_free(kb);
+    return c ? c : strcmp(a, b);
 }
 
 static int oracle_cmp(const oracle *o, const gos_vm *x, const gos_vm *y)
@@ -144,7 +119,7 @@ static int oracle_cmp(const oracle *o, const gos_vm *x, const gos_vm *y)
         if (!x->os_name != !y->os_name)
             c = x->os_name ? -1 : 1;
         else if (x->os_name)
-            c = chunk_cmp(x->os_name, y->os_name) ? chunk_cmp(x->os_name, y->os_name) : strcmp(x->os_name, y->os_name);
+            c = people_cmp(x->os_name, y->os_name);
         break;
     case GOS_SORT_PING:
         kx = x->ping_us < 0 ? INT64_MAX : x->ping_us;
@@ -155,9 +130,7 @@ static int oracle_cmp(const oracle *o, const gos_vm *x, const gos_vm *y)
     if (!c && kx != ky)
         c = kx < ky ? -1 : 1;
     if (!c)
-        c = chunk_cmp(x->name, y->name);
-    if (!c)
-        c = strcmp(x->name, y->name);
+        c = people_cmp(x->name, y->name);
     if (!c)
         c = strcmp(x->host, y->host);
     if (!c)

@@ -13,6 +13,7 @@
 
 #include "base/i18n.h"
 #include "core/session.h"
+#include "core/submit.h"
 #include "tui/cli.h"
 #include "tui/outcome.h"
 

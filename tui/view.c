@@ -14,36 +14,26 @@ char *gos_host_short(const char *uri)
 {
     if (!uri)
         return g_strdup("?");
-    const char *colon = strstr(uri, "://");
-    if (!colon)
+    GUri *u = g_uri_parse(uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, NULL);
+    if (!u)
         return g_strdup(uri);
-    char *scheme = g_strndup(uri, (size_t)(colon - uri));
+    char *scheme = g_strdup(g_uri_get_scheme(u));
     char *plus = strchr(scheme, '+');
     if (plus)
         *plus = '\0';
-    const char *auth = colon + 3;
-    size_t alen = strcspn(auth, "/?");
+    const char *host = g_uri_get_host(u);
     char *out;
-    if (alen > 0) {
-        /* qemu+ssh://root@h1.example.org:22/system -> h1 */
-        char *host = g_strndup(auth, alen);
-        char *at = strrchr(host, '@');
-        char *h = at ? at + 1 : host;
-        if (*h != '[')
-            h[strcspn(h, ":.")] = '\0';
-        out = g_strdup(*h ? h : host);
-        g_free(host);
+    if (host && *host) {
+        /* qemu+ssh://root@h1.example.org:22/system -> h1; an address stays whole */
+        out = g_hostname_is_ip_address(host) ? g_strdup(host) : g_strndup(host, strcspn(host, "."));
     } else {
         /* test:///default -> test:default; qemu:///system -> qemu */
-        const char *path = auth + alen;
+        const char *path = g_uri_get_path(u);
         const char *base = strrchr(path, '/');
         base = base ? base + 1 : path;
-        size_t blen = strcspn(base, "?");
-        if (blen == 0 || (blen == 6 && strncmp(base, "system", 6) == 0))
-            out = g_strdup(scheme);
-        else
-            out = g_strdup_printf("%s:%.*s", scheme, (int)blen, base);
+        out = !*base || !strcmp(base, "system") ? g_strdup(scheme) : g_strdup_printf("%s:%s", scheme, base);
     }
+    g_uri_unref(u);
     g_free(scheme);
     return out;
 }
