@@ -7,63 +7,17 @@
 #include <glib.h>
 
 #include "base/i18n.h"
-#include "core/exec.h"
-#include "core/macro.h"
+#include "core/exec_impl.h"
 #include "core/submit.h"
 
 /* How long a line waits for hosts being connected or listed, and for the
  * first answers of the agents, before it runs on what there is. */
 #define SETTLE_HOSTS_MS 120000
 #define SETTLE_AGENT_MS 60000
-/* How long `connect` waits for its host. */
-#define CONNECT_MS 120000
 /* Lines run in bursts of at most this many per gos_exec_step, so that a long
  * macro never keeps the console from its keys. */
 #define STEP_BURST 64
 
-typedef enum {
-    ST_READY = 0,            /* about to run */
-    ST_WAIT_NEEDS,           /* waits for the inventory it needs */
-    ST_WAIT_TASKS,           /* a `wait` */
-    ST_WAIT_HOST,            /* a `connect` */
-    ST_ASK_CONFIRM,          /* waits for gos_exec_answer */
-    ST_ASK_TEXT,             /* waits for gos_exec_answer_text */
-} state;
-
-typedef struct item {
-    gos_cmd cmd;
-    char *origin;            /* what its tasks carry; NULL: the session's */
-    char *where;             /* "FILE:LINE", or "" */
-    bool from_operator;      /* typed, bound or prompted: recordable */
-    bool from_script;        /* a line of a macro or a batch file: its failure stops them */
-    state st;
-    gint64 deadline_us;      /* monotonic: when its wait ends (0: never) */
-    unsigned needs;          /* what it waits for in ST_WAIT_NEEDS */
-    long wait_secs;          /* the `wait` argument, -1 none */
-    char *wait_host;         /* the `connect` URI */
-    bool announced;          /* the status line says that it waits for tasks */
-} item;
-
-typedef struct frame {
-    gos_script *script;
-    size_t next;
-    char *macro;             /* NULL for a batch file */
-    char *origin;            /* "macro:NAME" or the batch file's */
-} frame;
-
-struct gos_exec {
-    gos_session *s;
-    gos_frontend fe;
-    GQueue *queue;           /* item*, the operator's lines */
-    GArray *frames;          /* frame, innermost last */
-    item *cur;               /* the line that runs or holds the queue */
-    item *held;              /* while a passive line runs beside it: the line that holds the queue */
-    bool settle_pending;     /* a connect or refresh ran: reading lines wait for their listings */
-    gos_macro_rec *rec;
-    bool rec_failed;         /* the last gos_exec_finish_recording could not save */
-    bool failed;             /* a line failed since gos_exec_run began */
-    char *first_error;       /* ... and why, with where */
-};
 
 /* --- items and frames ------------------------------------------------------------ */
 
@@ -77,7 +31,7 @@ static item *item_new(const gos_cmd *cmd, bool take)
     return it;
 }
 
-static void item_free(item *it)
+void gos_exec_item_free(item *it)
 {
     if (!it)
         return;
@@ -96,7 +50,7 @@ static void frame_clear(gpointer data)
     g_free(f->origin);
 }
 
-static void push_frame(gos_exec *x, gos_script *sc, const char *macro, const char *origin)
+void gos_exec_push_frame(gos_exec *x, gos_script *sc, const char *macro, const char *origin)
 {
     frame f = { .script = sc, .macro = g_strdup(macro), .origin = g_strdup(origin) };
     g_array_append_val(x->frames, f);
@@ -132,10 +86,10 @@ void gos_exec_free(gos_exec *x)
 {
     if (!x)
         return;
-    g_queue_free_full(x->queue, (GDestroyNotify)item_free);
+    g_queue_free_full(x->queue, (GDestroyNotify)gos_exec_item_free);
     g_array_free(x->frames, TRUE);
-    item_free(x->cur);
-    item_free(x->held);
+    gos_exec_item_free(x->cur);
+    gos_exec_item_free(x->held);
     gos_macro_rec_free(x->rec);
     g_free(x->first_error);
     g_free(x);
@@ -144,12 +98,11 @@ void gos_exec_free(gos_exec *x)
 gos_session *gos_exec_session(gos_exec *x) { return x->s; }
 unsigned gos_exec_caps(gos_exec *x) { return x->fe.caps; }
 
-/* The line that holds the queue. */
-static item *holder(gos_exec *x) { return x->held ? x->held : x->cur; }
+item *gos_exec_holder(gos_exec *x) { return x->held ? x->held : x->cur; }
 
 bool gos_exec_busy(gos_exec *x)
 {
-    item *h = holder(x);
+    item *h = gos_exec_holder(x);
     return x->frames->len > 0 || (h && (h->st == ST_WAIT_TASKS || h->st == ST_WAIT_HOST));
 }
 
@@ -168,9 +121,9 @@ static void report(gos_exec *x, const item *it, int rc, const char *why, gos_fai
     x->fe.done(x->fe.data, &l, rc, why, kind);
 }
 
-static void end_cur(gos_exec *x)
+void gos_exec_end_cur(gos_exec *x)
 {
-    item_free(x->cur);
+    gos_exec_item_free(x->cur);
     x->cur = NULL;
 }
 
@@ -196,7 +149,7 @@ static void fail_cur(gos_exec *x, const char *why, gos_fail_kind kind)
     report(x, it, -1, why, kind);
     if (it->from_script)
         g_array_set_size(x->frames, 0);
-    end_cur(x);
+    gos_exec_end_cur(x);
 }
 
 static void succeed_cur(gos_exec *x, int rc, const char *record_as)
@@ -207,7 +160,7 @@ static void succeed_cur(gos_exec *x, int rc, const char *record_as)
     if (it->cmd.action->flags & GOS_ACT_SETTLES)
         x->settle_pending = true;
     report(x, it, rc & ~(GOS_ACT_WAIT | GOS_ACT_ASK), NULL, 0);
-    end_cur(x);
+    gos_exec_end_cur(x);
 }
 
 /* --- running one line -------------------------------------------------------------------- */
@@ -399,9 +352,9 @@ static bool wait_over(gos_exec *x, long *wait_ms)
 static void drop_all(gos_exec *x)
 {
     g_array_set_size(x->frames, 0);
-    g_queue_free_full(x->queue, (GDestroyNotify)item_free);
+    g_queue_free_full(x->queue, (GDestroyNotify)gos_exec_item_free);
     x->queue = g_queue_new();
-    end_cur(x);
+    gos_exec_end_cur(x);
 }
 
 gos_exec_state gos_exec_step(gos_exec *x, long *wait_ms)
@@ -492,7 +445,7 @@ int gos_exec_push(gos_exec *x, gos_cmd *cmd)
         gos_session_set_error(x->s, "%s", gos_exec_macro(x)
                                               ? _("A macro is running: press Esc to stop it first.")
                                               : _("Waiting until every task has ended: press Esc to stop waiting first."));
-        item_free(it);
+        gos_exec_item_free(it);
         return -1;
     }
     /* It runs now, beside the line that holds the queue, and leaves it alone
@@ -501,7 +454,7 @@ int gos_exec_push(gos_exec *x, gos_cmd *cmd)
     x->cur = it;
     prepare(x, true);
     /* Passive actions neither wait nor ask: drop it if one tried. */
-    end_cur(x);
+    gos_exec_end_cur(x);
     x->cur = x->held;
     x->held = NULL;
     return 0;
@@ -528,7 +481,7 @@ int gos_exec_push_line(gos_exec *x, const char *line, char **err)
 
 void gos_exec_play(gos_exec *x, gos_script *script, const char *origin)
 {
-    push_frame(x, script, NULL, origin);
+    gos_exec_push_frame(x, script, NULL, origin);
 }
 
 void gos_exec_answer(gos_exec *x, bool yes)
@@ -551,7 +504,7 @@ void gos_exec_answer(gos_exec *x, bool yes)
     if (it->from_script)
         g_array_set_size(x->frames, 0);
     report(x, it, 0, NULL, 0);
-    end_cur(x);
+    gos_exec_end_cur(x);
 }
 
 void gos_exec_answer_text(gos_exec *x, const char *text)
@@ -560,7 +513,7 @@ void gos_exec_answer_text(gos_exec *x, const char *text)
     if (!it || it->st != ST_ASK_TEXT)
         return;
     if (!text) {
-        end_cur(x);
+        gos_exec_end_cur(x);
         return;
     }
     g_strfreev(it->cmd.argv);
@@ -570,159 +523,3 @@ void gos_exec_answer_text(gos_exec *x, const char *text)
     execute(x);
 }
 
-/* --- for handlers ----------------------------------------------------------------------------- */
-
-void gos_exec_wait_tasks(gos_exec *x, long secs)
-{
-    item *it = x->cur;
-    it->st = ST_WAIT_TASKS;
-    it->wait_secs = secs;
-    it->deadline_us = secs < 0 ? 0 : g_get_monotonic_time() + (gint64)secs * G_USEC_PER_SEC;
-}
-
-void gos_exec_wait_host(gos_exec *x, const char *uri)
-{
-    item *it = x->cur;
-    it->st = ST_WAIT_HOST;
-    g_free(it->wait_host);
-    it->wait_host = g_strdup(uri);
-    it->deadline_us = g_get_monotonic_time() + (gint64)CONNECT_MS * 1000;
-}
-
-void gos_exec_ask(gos_exec *x, const char *label)
-{
-    if (x->fe.ask)
-        x->fe.ask(x->fe.data, x, label);
-}
-
-int gos_exec_call_macro(gos_exec *x, const char *name, char **err)
-{
-    for (guint i = 0; i < x->frames->len; i++) {
-        const char *outer = g_array_index(x->frames, frame, i).macro;
-        if (outer && !strcmp(outer, name)) {
-            if (err)
-                /* TRANSLATORS: %s: a macro name. */
-                *err = g_strdup_printf(_("macro %s calls itself."), name);
-            return -1;
-        }
-    }
-    if (x->frames->len >= GOS_MACRO_DEPTH_MAX) {
-        if (err)
-            *err = g_strdup_printf(_("macros call macros more than %d deep."), GOS_MACRO_DEPTH_MAX);
-        return -1;
-    }
-    if (x->rec && !strcmp(name, gos_macro_rec_name(x->rec))) {
-        if (err)
-            /* TRANSLATORS: %s: a macro name. */
-            *err = g_strdup_printf(_("Macro %s cannot run while it is being recorded."), name);
-        return -1;
-    }
-    gos_script *sc = NULL;
-    if (gos_macro_load(name, &sc, err) < 0)
-        return -1;
-    bool outermost = gos_exec_macro(x) == NULL;
-    char *origin = g_strconcat("macro:", name, NULL);
-    push_frame(x, sc, name, origin);
-    g_free(origin);
-    if (outermost && terminal(x))
-        /* TRANSLATORS: %s: a macro name. */
-        gos_session_set_status(x->s, _("Running macro %s; Esc stops it."), name);
-    return 0;
-}
-
-int gos_exec_record(gos_exec *x, const char *name, char **said, char **err)
-{
-    if (x->rec) {
-        char *msg = gos_exec_finish_recording(x);
-        if (!msg)
-            return 0;
-        if (x->rec_failed) {
-            x->rec_failed = false;
-            if (err)
-                *err = msg;
-            else
-                g_free(msg);
-            return -1;
-        }
-        if (said)
-            *said = msg;
-        else
-            g_free(msg);
-        return 0;
-    }
-    gos_macro_rec *rec = gos_macro_rec_new(name, err);
-    if (!rec)
-        return -1;
-    x->rec = rec;
-    if (said) {
-        char key[32] = "";
-        if (x->fe.key_for && x->fe.key_for(x->fe.data, "record", key, sizeof key))
-            /* TRANSLATORS: %1$s: a macro name; %2$s: the key that stops recording. */
-            *said = g_strdup_printf(_("Recording macro %1$s; press %2$s again to stop and save it."), name, key);
-        else
-            *said = g_strdup_printf(_("Recording macro %s; run record again to stop and save it."), name);
-    }
-    return 0;
-}
-
-char *gos_exec_finish_recording(gos_exec *x)
-{
-    gos_macro_rec *rec = x->rec;
-    if (!rec)
-        return NULL;
-    x->rec = NULL;
-    char *msg;
-    size_t n = gos_macro_rec_count(rec);
-    if (n == 0) {
-        msg = g_strdup_printf(_("Nothing was recorded, so macro %s was not saved."), gos_macro_rec_name(rec));
-    } else {
-        char *path = NULL, *err = NULL;
-        if (gos_macro_rec_save(rec, &path, &err) == 0) {
-            /* TRANSLATORS: %1$s: a macro name; %2$s: its file; %3$zu: how many action lines it has. */
-            msg = g_strdup_printf(ngettext("Macro %1$s saved to %2$s (%3$zu action).",
-                                           "Macro %1$s saved to %2$s (%3$zu actions).", n),
-                                  gos_macro_rec_name(rec), path, n);
-        } else {
-            msg = err;
-            err = NULL;
-            x->rec_failed = true;
-        }
-        g_free(path);
-        g_free(err);
-    }
-    gos_macro_rec_free(rec);
-    return msg;
-}
-
-bool gos_exec_stop(gos_exec *x)
-{
-    const char *m = gos_exec_macro(x);
-    char *name = g_strdup(m);
-    bool any = x->frames->len > 0;
-    g_array_set_size(x->frames, 0);
-    item *h = holder(x);
-    if (h && (h->st == ST_WAIT_TASKS || h->st == ST_WAIT_HOST || h->st == ST_WAIT_NEEDS)) {
-        if (h == x->held) {
-            item_free(x->held);
-            x->held = NULL;
-        } else {
-            end_cur(x);
-        }
-        any = true;
-    }
-    if (any && terminal(x)) {
-        if (name)
-            /* TRANSLATORS: %s: a macro name; tasks it submitted go on. */
-            gos_session_set_status(x->s, _("Macro %s stopped; the tasks it started go on."), name);
-        else
-            gos_session_set_status(x->s, "%s", _("Stopped waiting; the tasks go on."));
-    }
-    g_free(name);
-    return any;
-}
-
-void gos_exec_emit(gos_exec *x, gos_emit what)
-{
-    if (x->fe.emit)
-        x->fe.emit(x->fe.data, what);
-}
