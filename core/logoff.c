@@ -58,109 +58,6 @@ const char gos_linux_logoff_script[] =
 #include "core/logoff_linux_script.h"
     ;
 
-/* --- Windows `query session` ----------------------------------------------- */
-
-void gos_win_sessions_free(gos_win_session *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        g_free(s[i].session);
-        g_free(s[i].user);
-    }
-    g_free(s);
-}
-
-/* Column of the n-th header word (0-based), -1 when missing. */
-static long header_col(const char *line, int n)
-{
-    const char *p = line;
-    for (int w = 0; *p; w++) {
-        while (*p == ' ' || *p == '>')
-            p++;
-        if (!*p)
-            break;
-        if (w == n)
-            return p - line;
-        while (*p && *p != ' ')
-            p++;
-    }
-    return -1;
-}
-
-int gos_win_sessions_parse(const char *text, gos_win_session **out)
-{
-    if (!text)
-        return -1;
-    char **lines = g_strsplit_set(text, "\r\n", -1);
-    char *header = NULL;
-    size_t li = 0;
-    for (; lines[li] && !header; li++) {
-        const char *q = lines[li];
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if (*q)
-            header = lines[li];
-    }
-    /* The header names SESSIONNAME, USERNAME, ID, ... in the guest's language:
-     * the user column starts where its second word does. */
-    long user_col = header ? header_col(header, 1) : -1;
-    long id_col = header ? header_col(header, 2) : -1;
-    if (user_col < 0 || id_col < 0) {
-        g_strfreev(lines);
-        return -1;
-    }
-    GArray *rows = g_array_new(FALSE, TRUE, sizeof(gos_win_session));
-    for (; lines[li]; li++) {
-        const char *l = lines[li];
-        if (!*l)
-            continue;
-        /* tokens with their columns */
-        const char *tok[8];
-        long col[8];
-        size_t len[8];
-        int nt = 0;
-        const char *p = l;
-        while (*p && nt < 8) {
-            while (*p == ' ' || *p == '>' || *p == '\t')
-                p++;
-            if (!*p)
-                break;
-            tok[nt] = p;
-            col[nt] = p - l;
-            while (*p && *p != ' ' && *p != '\t')
-                p++;
-            len[nt] = (size_t)(p - tok[nt]);
-            nt++;
-        }
-        int id_i = -1;
-        for (int i = 0; i < nt; i++) {
-            bool digits = len[i] > 0;
-            for (size_t k = 0; k < len[i]; k++)
-                digits = digits && isdigit((unsigned char)tok[i][k]);
-            if (digits) {
-                id_i = i;
-                break;
-            }
-        }
-        if (id_i < 1)
-            continue;
-        /* The word just before the id is a user if it sits in the user column. */
-        int u = id_i - 1;
-        if (col[u] < user_col - 1)
-            continue;
-        gos_win_session s = { 0 };
-        char *raw = g_strndup(tok[u], len[u]);
-        s.user = gos_text_clean(raw, 256);
-        g_free(raw);
-        s.session = u > 0 ? g_strndup(tok[0], len[0]) : NULL;
-        s.id = strtol(tok[id_i], NULL, 10);
-        g_array_append_val(rows, s);
-    }
-    g_strfreev(lines);
-    int n = (int)rows->len;
-    *out = (gos_win_session *)g_array_free(rows, FALSE);
-    return n;
-}
-
 /* --- the procedure ---------------------------------------------------------- */
 
 typedef struct {
@@ -315,9 +212,10 @@ static bool phase_agent(run_ctx *c)
     }
     int code = 0;
     char *msg = NULL;
-    json_object *info = gos_agent_cmd(c->dom, "{\"execute\":\"guest-info\"}", GOS_AGENT_PROBE_TIMEOUT, &code, &msg);
-    if (!info) {
-        gos_hr hr = agent_failure(c, code);
+    gos_agent_info info = { 0 };
+    if (gos_agent_get_info(c->dom, gos_agent_timeout(gos_task_deadline(c->task), GOS_AGENT_PROBE_TIMEOUT), &info,
+                           &code, &msg) < 0) {
+        gos_hr hr = code == VIR_ERR_INTERNAL_ERROR ? GOS_DISP_E_EXCEPTION : agent_failure(c, code);
         char *m;
         if (code == VIR_ERR_NO_SUPPORT)
             m = g_strdup_printf(_("This libvirt driver has no guest agent support: %s"), msg ? msg : "");
@@ -330,22 +228,12 @@ static bool phase_agent(run_ctx *c)
         g_free(msg);
         return false;
     }
-    static const char *const needed[] = { "guest-get-users", "guest-exec", "guest-exec-status" };
     GString *missing = g_string_new(NULL);
-    json_object *cmds = NULL;
-    json_object_object_get_ex(info, "supported_commands", &cmds);
-    for (size_t k = 0; k < G_N_ELEMENTS(needed); k++) {
-        bool on = false;
-        size_t n = cmds ? json_object_array_length(cmds) : 0;
-        for (size_t i = 0; i < n; i++) {
-            json_object *e = json_object_array_get_idx(cmds, i), *v, *en;
-            if (json_object_object_get_ex(e, "name", &v) && !strcmp(json_object_get_string(v), needed[k]))
-                on = json_object_object_get_ex(e, "enabled", &en) && json_object_get_boolean(en);
-        }
-        if (!on)
-            g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", needed[k]);
-    }
-    json_object_put(info);
+    if (info.disabled)
+        g_string_append(missing, info.disabled);
+    if (info.missing)
+        g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", info.missing);
+    gos_agent_info_clear(&info);
     if (missing->len) {
         char *m = g_strdup_printf(_("The guest agent has these commands disabled or missing: %s."), missing->str);
         fail_call(c, GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL, 0, m);
@@ -362,31 +250,47 @@ static bool read_users(run_ctx *c, gos_hr *hr, int *code, char **msg)
     gos_users_free(c->users, c->n_users);
     c->users = NULL;
     c->n_users = 0;
-    if (gos_agent_users(c->dom, &c->users, &c->n_users, code, msg) < 0) {
-        *hr = agent_failure(c, *code);
+    if (gos_agent_get_users(c->dom, gos_agent_timeout(gos_task_deadline(c->task), GOS_AGENT_PROBE_TIMEOUT),
+                            &c->users, &c->n_users, code, msg) < 0) {
+        *hr = *code == VIR_ERR_INTERNAL_ERROR ? GOS_DISP_E_EXCEPTION : agent_failure(c, *code);
         return false;
     }
     return true;
 }
 
-/* Runs a guest command and maps its failure; true when it exited 0. */
+/* Runs a guest command and maps its failure; true when it exited 0 with all
+ * of its output. */
 static bool exec_ok(run_ctx *c, const char *path, const char *const *args, char **out, gos_hr *hr, char **why)
 {
-    int code = 0, exitcode = -1;
+    int code = 0;
     char *msg = NULL;
-    int rc = gos_agent_exec(c->dom, path, args, gos_task_deadline(c->task), &exitcode, out, &code, &msg);
-    if (rc == 1) {
+    gos_agent_exec_status st = { 0 };
+    int rc = gos_agent_exec(c->dom, path, args, gos_task_deadline(c->task), &st, &code, &msg);
+    bool ok = false;
+    if (rc < 0 && code == VIR_ERR_OPERATION_TIMEOUT) {
         *hr = GOS_VM_E_TIMED_OUT;
         *why = g_strdup_printf(_("%s did not finish before the deadline."), path);
     } else if (rc < 0) {
-        *hr = msg && strstr(msg, "has been disabled") ? GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL : agent_failure(c, code);
+        *hr = msg && strstr(msg, "has been disabled") ? GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL
+              : code == VIR_ERR_INTERNAL_ERROR        ? GOS_DISP_E_EXCEPTION
+                                                      : agent_failure(c, code);
         *why = g_strdup_printf(_("Running %s in the guest failed: %s"), path, msg ? msg : "");
-    } else if (exitcode != 0) {
+    } else if (st.truncated) {
         *hr = GOS_DISP_E_EXCEPTION;
-        *why = g_strdup_printf(_("%s exited with status %d in the guest."), path, exitcode);
+        *why = g_strdup_printf(_("The guest agent cut the output of %s short; it is not read as complete."), path);
+    } else if (!st.has_exitcode || st.exitcode != 0) {
+        *hr = GOS_DISP_E_EXCEPTION;
+        *why = st.has_exitcode ? g_strdup_printf(_("%s exited with status %d in the guest."), path, st.exitcode)
+                               : g_strdup_printf(_("%s was ended by signal %d in the guest."), path, st.signal);
+        ok = false;
+    } else {
+        ok = true;
     }
+    if (out && rc == 0)
+        *out = g_steal_pointer(&st.out);
+    gos_agent_exec_status_clear(&st);
     g_free(msg);
-    return rc == 0 && exitcode == 0;
+    return ok;
 }
 
 static const char *const win_query[] = { "session", NULL };
@@ -397,10 +301,12 @@ static gos_hr phase_plan_exec(run_ctx *c, char **why)
     gos_hr hr = GOS_S_OK;
     int code = 0;
     char *msg = NULL;
-    char *os = gos_agent_os_id(c->dom, &code, &msg);
-    g_free(msg);
-    bool windows = os && !g_ascii_strcasecmp(os, "mswindows");
-    g_free(os);
+    gos_agent_osinfo os = { 0 };
+    if (gos_agent_get_osinfo(c->dom, gos_agent_timeout(gos_task_deadline(c->task), GOS_AGENT_PROBE_TIMEOUT), &os,
+                             &code, &msg) < 0)
+        g_clear_pointer(&msg, g_free);
+    bool windows = os.id && !g_ascii_strcasecmp(os.id, "mswindows");
+    gos_agent_osinfo_clear(&os);
 
     if (windows) {
         char *out = NULL;

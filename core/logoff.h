@@ -7,6 +7,7 @@
 
 #include "core/host.h"
 #include "core/task.h"
+#include "core/winsess.h"
 
 /* The phases, in order, with the percentage each starts at. */
 #define GOS_PHASE_RESOLVE "resolve"
@@ -26,19 +27,6 @@ void *gos_logoff_job_new(gos_host *host);
 void gos_logoff_job_free(void *job);
 /* gos_task_fn for logoff. */
 void gos_logoff_run(gos_task *task, void *job);
-
-/* One row of Windows `query session` output that has a user. */
-typedef struct gos_win_session {
-    char *session;   /* session name, or NULL for a disconnected session */
-    char *user;
-    long id;
-} gos_win_session;
-
-/* Parses `query session` output (any language: columns are found from the
- * header line). Returns the number of sessions with a user, in *out (free
- * with gos_win_sessions_free), or -1 when the text is not such output. */
-int gos_win_sessions_parse(const char *text, gos_win_session **out);
-void gos_win_sessions_free(gos_win_session *s, size_t n);
 
 /* The argv-safe shell script that logs users off a Linux guest without
  * systemd: user names arrive as positional parameters, never in the script. */
