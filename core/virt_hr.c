@@ -29,8 +29,10 @@ static const virt_map virt_table[] = {
 
 gos_hr gos_hr_from_virt(int virt_code, gos_agent_link link)
 {
+    /* It maps failures: one that came without a code is still a failure,
+     * never S_OK. */
     if (virt_code == VIR_ERR_OK)
-        return GOS_S_OK;
+        return GOS_DISP_E_EXCEPTION;
     /* libvirt says "unresponsive" both for an agent that is not there and
      * for one that hangs: only the channel state tells them apart. */
     if (virt_code == VIR_ERR_AGENT_UNRESPONSIVE)

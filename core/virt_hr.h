@@ -13,7 +13,8 @@ typedef enum {
     GOS_AGENT_LINK_CONNECTED,     /* the channel is up: silence is a hang */
 } gos_agent_link;
 
-/* Maps a libvirt error code (virErrorNumber) to the contract's HRESULT. */
+/* Maps the libvirt error code (virErrorNumber) of a failed call to the
+ * contract's HRESULT; a failure without a code (VIR_ERR_OK) is DISP_E_EXCEPTION. */
 gos_hr gos_hr_from_virt(int virt_code, gos_agent_link link);
 
 #endif
