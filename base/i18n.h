@@ -8,4 +8,14 @@
 #define _(s) gettext(s)
 #define N_(s) (s)
 
+/* A message with a context (xgettext --keyword=C_:1c,2): the same English
+ * word can be translated apart from its other uses. */
+#define C_(ctx, s) gos_pgettext(ctx "\004" s, s)
+
+static inline const char *gos_pgettext(const char *ctx_id, const char *id)
+{
+    const char *t = gettext(ctx_id);
+    return t == ctx_id ? id : t;
+}
+
 #endif

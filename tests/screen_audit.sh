@@ -116,12 +116,14 @@ audit_pids="$audit_pids $locker"
 sleep 0.5
 screen_keys L
 screen_wait "Run logoff on this VM?"
-screen_keys y
+screen_type yes
+screen_keys Enter
 SCREEN_TIMEOUT=20 screen_wait "No new task starts: Another process kept the audit database locked."
 # Asked again, the console refuses before anything starts.
 screen_keys L
 screen_wait "Run logoff on this VM?"
-screen_keys y
+screen_type yes
+screen_keys Enter
 screen_wait "No new task starts: Another process kept the audit database locked."
 kill "$locker" 2>/dev/null
 wait "$locker" 2>/dev/null

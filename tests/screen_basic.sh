@@ -39,7 +39,8 @@ screen_keys L
 screen_wait "Confirm"
 screen_wait_line "test" "(test:"
 screen_wait "Run logoff on this VM?"
-screen_keys y
+screen_type yes
+screen_keys Enter
 screen_wait_gone "Run logoff on this VM?"
 screen_wait_line "0xA0040505" "VM_E_ADDITIONS_FEATURE_NOT_AVAIL"
 screen_wait "1 failed"
@@ -77,6 +78,7 @@ screen_wait_re '^ +test +.*running'
 screen_wait " | "
 screen_keys L
 screen_wait "Run logoff on this VM?"
+screen_type yes
 screen_keys Enter
 screen_wait_line "0xA0040505" "VM_E_ADDITIONS_FEATURE_NOT_AVAIL"
 screen_wait_re '\[#+\]'

@@ -35,11 +35,18 @@ screen_wait "0 markiert"
 screen_expect_absent "F1 Help"
 screen_expect_absent "F10 Quit"
 
-# The confirmation asks in German; j (ja) answers yes.
+# The confirmation asks in German and wants the word: j alone (cursor down
+# elsewhere) does nothing; "ja" and Enter answer yes.
 screen_keys L
 screen_wait "Bestätigen"
 screen_wait "logoff auf dieser VM ausführen?"
+screen_wait "Geben Sie ja ein und drücken Sie Enter"
 screen_keys j
+sleep 0.3
+screen_wait "logoff auf dieser VM ausführen?"
+screen_keys BSpace
+screen_type ja
+screen_keys Enter
 screen_wait_line "0xA0040505" "VM_E_ADDITIONS_FEATURE_NOT_AVAIL"
 screen_wait "1 fehlgeschlagen"
 

@@ -67,7 +67,8 @@ screen_type "te"
 screen_keys Enter
 screen_keys L
 screen_wait "Run logoff on this VM?"
-screen_keys y
+screen_type yes
+screen_keys Enter
 screen_wait_line "0xA0040505" "VM_E_ADDITIONS_FEATURE_NOT_AVAIL"
 # view and help are not recorded.
 screen_keys t
@@ -102,7 +103,8 @@ screen_keys F6
 # The macro's logoff asks first, like the key would.
 screen_wait "Run logoff on this VM?"
 screen_wait "PLAY demo"
-screen_keys y
+screen_type yes
+screen_keys Enter
 screen_wait "Macro demo has run to its end."
 screen_wait "2 failed"
 screen_expect_absent "PLAY demo"

@@ -26,7 +26,8 @@ screen_keys Enter
 screen_wait "2 marked"
 screen_keys L
 screen_wait "Run logoff on these 2 VMs?"
-screen_keys y
+screen_type yes
+screen_keys Enter
 screen_wait "Tasks: 2 running"
 
 # A wait typed at the action prompt does not freeze the screen.

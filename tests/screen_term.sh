@@ -94,7 +94,8 @@ screen_keys :
 screen_type "logoff web2"
 screen_keys Enter
 screen_wait "Run logoff on this VM?"
-screen_keys y
+screen_type yes
+screen_keys Enter
 screen_wait "Tasks: 1 running"
 screen_wait_re 'web2 +logoff +checking.* 0:01'
 sleep 0.3

@@ -150,8 +150,33 @@ struct gos_confirm {
     bool changed;        /* the targets changed since the dialog opened */
     bool named;          /* the command names its VMs: they cannot change */
     bool use_cursor;     /* the VM under the cursor is a target */
+    size_t running;      /* targets that are running: the action runs on them */
+    size_t refused[GOS_VM_N_STATES + 1];  /* ... the others by state; [GOS_VM_N_STATES]: not in the inventory */
+    GString *answer;     /* what has been typed */
+    bool wrong;          /* Enter came with something else than the word */
     WINDOW *win;
 };
+
+/* Counts what the targets will do: run, or be refused and why. */
+static void count_states(gos_confirm *c, gos_session *s)
+{
+    gos_inventory *inv = gos_session_inventory(s);
+    c->running = 0;
+    memset(c->refused, 0, sizeof c->refused);
+    for (guint i = 0; i < c->keys->len; i++) {
+        const char *key = g_ptr_array_index(c->keys, i);
+        const char *nl = strchr(key, '\n');
+        char *host = nl ? g_strndup(key, (gsize)(nl - key)) : NULL;
+        const gos_vm *vm = nl ? gos_inventory_find(inv, host, nl + 1) : gos_inventory_find(inv, NULL, key);
+        g_free(host);
+        if (!vm)
+            c->refused[GOS_VM_N_STATES]++;
+        else if (vm->state == GOS_VM_RUNNING)
+            c->running++;
+        else if ((unsigned)vm->state < GOS_VM_N_STATES)
+            c->refused[vm->state]++;
+    }
+}
 
 static void read_targets(gos_session *s, bool use_cursor, GPtrArray **keys, GPtrArray **names)
 {
@@ -200,6 +225,8 @@ gos_confirm *gos_confirm_new(gos_session *s, const gos_cmd *cmd, bool use_cursor
         read_named(s, &c->cmd, &c->keys, &c->names);
     else
         read_targets(s, c->use_cursor, &c->keys, &c->names);
+    c->answer = g_string_new(NULL);
+    count_states(c, s);
     return c;
 }
 
@@ -210,29 +237,62 @@ void gos_confirm_free(gos_confirm *c)
     gos_cmd_clear(&c->cmd);
     g_ptr_array_free(c->keys, TRUE);
     g_ptr_array_free(c->names, TRUE);
+    if (c->answer)
+        g_string_free(c->answer, TRUE);
     if (c->win)
         delwin(c->win);
     g_free(c);
 }
 
+/* The word that says yes: typed, then Enter. One key would be too easy to
+ * hit by mistake (German habit would make it j, which moves the cursor), so
+ * no single key confirms. English "yes" is taken in every language. */
+static bool says(const char *typed, const char *word)
+{
+    char *a = g_utf8_casefold(typed, -1), *b = g_utf8_casefold(word, -1);
+    bool same = !strcmp(g_strstrip(a), b);
+    g_free(a);
+    g_free(b);
+    return same;
+}
+
 gos_dialog_state gos_confirm_key(gos_confirm *c, int key)
 {
-    (void)c;
     switch (key) {
-    case 'y':
-    case 'Y':
-    case 'j':   /* German keyboards and habits: "ja" */
-    case 'J':
-    case '\r':
-    case '\n':
-    case GOS_KEY_FN(KEY_ENTER):
-        return GOS_DIALOG_YES;
-    case 'n':
-    case 'N':
     case GOS_KEY_ESC:
     case GOS_KEY_CTRL('g'):
         return GOS_DIALOG_NO;
+    case '\r':
+    case '\n':
+    case GOS_KEY_FN(KEY_ENTER):
+        /* TRANSLATORS: the word the operator types to confirm a destructive action;
+         * lower case, without a key of its own ("yes" is always taken as well). */
+        if (says(c->answer->str, C_("confirm", "yes")) || says(c->answer->str, "yes"))
+            return GOS_DIALOG_YES;
+        /* TRANSLATORS: the word that says no in the confirmation ("n" and "no" are always taken). */
+        if (says(c->answer->str, C_("confirm", "no")) || says(c->answer->str, "no") || says(c->answer->str, "n"))
+            return GOS_DIALOG_NO;
+        c->wrong = true;
+        g_string_truncate(c->answer, 0);
+        return GOS_DIALOG_OPEN;
+    case 127:
+    case GOS_KEY_CTRL('h'):
+    case GOS_KEY_FN(KEY_BACKSPACE):
+        if (c->answer->len) {
+            const char *end = c->answer->str + c->answer->len;
+            const char *prev = g_utf8_find_prev_char(c->answer->str, end);
+            g_string_truncate(c->answer, prev ? (gsize)(prev - c->answer->str) : 0);
+        }
+        return GOS_DIALOG_OPEN;
+    case 'n':
+    case 'N':
+        /* No at once: answering no cannot hurt. */
+        if (c->answer->len == 0)
+            return GOS_DIALOG_NO;
+        /* fall through */
     default:
+        if (!GOS_KEY_IS_FN(key) && key > 0x20 && g_unichar_isprint((gunichar)key) && c->answer->len < 32)
+            g_string_append_unichar(c->answer, (gunichar)key);
         return GOS_DIALOG_OPEN;
     }
 }
@@ -256,6 +316,8 @@ bool gos_confirm_recheck(gos_confirm *c, gos_session *s)
     c->keys = keys;
     c->names = names;
     c->changed = true;
+    g_string_truncate(c->answer, 0);
+    count_states(c, s);
     return true;
 }
 
@@ -285,13 +347,44 @@ void gos_confirm_draw(gos_confirm *c, int rows, int cols)
         gos_lines_text(l, GOS_ROLE_WARN, 2, _("The VMs changed while this question was open: check them again."));
         gos_lines_blank(l);
     }
+    if (n > 1 || c->running != n) {
+        /* TRANSLATORS: how many of the VMs in the confirmation run, so that the action can act on them. */
+        char *r = g_strdup_printf(ngettext("%zu of them is running.", "%zu of them are running.", c->running),
+                                  c->running);
+        gos_lines_text(l, c->running ? GOS_ROLE_NORMAL : GOS_ROLE_WARN, 2, r);
+        g_free(r);
+        GString *why = g_string_new(NULL);
+        for (int st = 0; st <= GOS_VM_N_STATES; st++) {
+            if (!c->refused[st])
+                continue;
+            if (why->len)
+                g_string_append(why, ", ");
+            if (st == GOS_VM_N_STATES)
+                /* TRANSLATORS: part of "Refused: 2 shut off, 1 not in the inventory". */
+                g_string_append_printf(why, _("%zu not in the inventory"), c->refused[st]);
+            else
+                g_string_append_printf(why, "%zu %s", c->refused[st], gos_vm_state_label((gos_vm_state)st));
+        }
+        if (why->len) {
+            /* TRANSLATORS: %s: counts by state ("2 shut off, 1 paused"); those VMs will be refused. */
+            char *m = g_strdup_printf(_("Refused, since they do not run: %s."), why->str);
+            gos_lines_text(l, GOS_ROLE_WARN, 2, m);
+            g_free(m);
+        }
+        g_string_free(why, TRUE);
+    }
     const char *name = c->cmd.action ? c->cmd.action->name : "?";
     /* TRANSLATORS: %1$s: an action name (e.g. logoff); %2$zu: the number of VMs. */
     char *q = g_strdup_printf(ngettext("Run %1$s on this VM?", "Run %1$s on these %2$zu VMs?", n), name, n);
     gos_lines_text(l, GOS_ROLE_NORMAL, 2, q);
     g_free(q);
-    /* TRANSLATORS: the keys that answer the confirmation. */
-    gos_lines_text(l, GOS_ROLE_DIM, 2, _("y or Enter: yes    n or Esc: no"));
+    /* TRANSLATORS: %1$s: the confirmation word (yes); what to type. */
+    char *how = g_strdup_printf(_("Type %1$s and press Enter to run it; Esc or n cancels."), C_("confirm", "yes"));
+    gos_lines_text(l, c->wrong ? GOS_ROLE_WARN : GOS_ROLE_DIM, 2, how);
+    g_free(how);
+    char *typed = g_strdup_printf("> %s%s", c->answer->str, gos_draw_unicode() ? "\u2581" : "_");
+    gos_lines_text(l, GOS_ROLE_NORMAL, 2, typed);
+    g_free(typed);
 
     int height = (int)gos_lines_count(l) + 2;
     if (height > rows - 2)

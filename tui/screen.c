@@ -125,9 +125,10 @@ static void draw_small(console *c)
 static void draw_hints(console *c)
 {
     if (c->confirm) {
-        const char *keys[] = { "y", "n" };
-        /* TRANSLATORS: hint-bar labels while the confirmation is open. */
-        const char *labels[] = { _("Yes"), _("No") };
+        char enter[32], esc[32];
+        const char *keys[] = { gos_key_name('\r', enter, sizeof enter), gos_key_name(GOS_KEY_ESC, esc, sizeof esc) };
+        /* TRANSLATORS: hint-bar labels while the confirmation is open (Enter after the typed word). */
+        const char *labels[] = { _("Confirm"), _("Cancel") };
         gos_frame_hints_pairs(c->hints, keys, labels, 2);
     } else if (c->prompt) {
         char enter[32], esc[32];

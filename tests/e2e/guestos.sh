@@ -131,7 +131,8 @@ screen_keys Enter
 screen_wait_line "$b" "carol"
 screen_keys L
 screen_wait "$b"
-screen_keys y
+screen_type yes
+screen_keys Enter
 screen_wait_line "100%" "logoff"
 screen_wait "0x00000000 S_OK"
 ok "the task panel shows the logoff's bar at 100% and S_OK"
