@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The task engine: IVMTask objects, the bounded worker pool, and the audit trail of every task. */
+/* IVMTask objects: their state, cancel and wait, and the audit trail of every step. */
 #include <config.h>
 
 #include <stdlib.h>
@@ -10,34 +10,13 @@
 #include "core/bus.h"
 #include "base/i18n.h"
 #include "core/task.h"
-
-struct gos_engine {
-    gos_audit *audit;
-    gos_bus *bus;
-    gos_operator op;
-    int64_t default_deadline_ms;
-    GThreadPool *tasks;      /* runs tasks, at most max_workers at once */
-    GThreadPool *service;    /* inventory refreshes and other short jobs */
-    GMutex lock;
-    char *audit_problem;     /* why new tasks are refused, or NULL */
-    uint64_t seq;
-};
-
-struct gos_task {
-    gint refs;
-    GMutex lock;
-    GCond cond;
-    gos_engine *engine;
-    gos_task_spec spec;      /* strings owned */
-    gos_task_info info;      /* the live state, guarded by lock */
-    bool finished;           /* gos_task_finish was called */
-};
+#include "core/task_impl.h"
 
 /* --- audit ---------------------------------------------------------------- */
 
 /* Appends one event for task. Caller holds no lock. Returns 0 or -1, and on
  * failure marks the engine so that no new task starts. */
-static int task_audit(gos_task *t, gos_audit_kind kind)
+int gos_task_audit(gos_task *t, gos_audit_kind kind)
 {
     gos_engine *e = t->engine;
     gos_audit_event ev = { 0 };
@@ -87,159 +66,11 @@ static int task_audit(gos_task *t, gos_audit_kind kind)
     return rc;
 }
 
-static void task_post(gos_task *t)
+void gos_task_post(gos_task *t)
 {
     gos_msg *m = gos_msg_new(GOS_MSG_TASK);
     m->task = gos_task_ref(t);
     gos_bus_post(t->engine->bus, m);
-}
-
-/* --- the pools ------------------------------------------------------------ */
-
-typedef struct {
-    void (*fn)(void *data);
-    void *data;
-} service_job;
-
-static void service_main(gpointer item, gpointer user)
-{
-    service_job *job = item;
-    job->fn(job->data);
-    g_free(job);
-}
-
-static void task_main(gpointer item, gpointer user)
-{
-    gos_task *t = item;
-
-    g_mutex_lock(&t->lock);
-    bool cancelled = t->info.cancel_requested;
-    t->info.started = true;
-    t->info.started_ms = gos_now_ms();
-    int64_t deadline = t->spec.deadline_ms > 0 ? t->spec.deadline_ms : t->engine->default_deadline_ms;
-    t->info.deadline_at_ms = t->info.started_ms + deadline;
-    g_mutex_unlock(&t->lock);
-
-    /* Fail closed: nothing touches a guest before "submitted" and "started"
-     * are committed. */
-    if (task_audit(t, GOS_AUDIT_SUBMITTED) < 0 || task_audit(t, GOS_AUDIT_STARTED) < 0) {
-        g_mutex_lock(&t->engine->lock);
-        char *why = g_strdup(t->engine->audit_problem);
-        g_mutex_unlock(&t->engine->lock);
-        gos_task_finish(t, GOS_DISP_E_EXCEPTION, GOS_RESULT_DISK, 0, why);
-        g_free(why);
-    } else if (cancelled) {
-        gos_task_finish(t, GOS_E_ABORT, GOS_RESULT_CANCELLED, 0, _("Cancelled before it started."));
-    } else {
-        t->spec.run(t, t->spec.job);
-        if (!t->finished)
-            gos_task_finish(t, GOS_DISP_E_EXCEPTION, GOS_RESULT_UNEXPECTED, 0,
-                            _("The task ended without an outcome."));
-    }
-    gos_task_unref(t);
-}
-
-gos_engine *gos_engine_new(gos_audit *audit, gos_bus *bus, const gos_operator *op,
-                           int max_workers, int64_t default_deadline_ms, char **err)
-{
-    GError *gerr = NULL;
-    gos_engine *e = g_new0(gos_engine, 1);
-    e->audit = audit;
-    e->bus = bus;
-    e->op.uid = op->uid;
-    e->op.pid = op->pid;
-    e->op.user = g_strdup(op->user);
-    e->op.tty = g_strdup(op->tty);
-    e->op.ssh = g_strdup(op->ssh);
-    e->default_deadline_ms = default_deadline_ms > 0 ? default_deadline_ms : 120000;
-    g_mutex_init(&e->lock);
-    e->tasks = g_thread_pool_new(task_main, e, max_workers > 0 ? max_workers : 4, FALSE, &gerr);
-    if (e->tasks)
-        e->service = g_thread_pool_new(service_main, e, 2, FALSE, &gerr);
-    if (!e->tasks || !e->service) {
-        if (err)
-            *err = g_strdup_printf(_("Cannot start worker threads: %s"), gerr->message);
-        g_error_free(gerr);
-        gos_engine_free(e);
-        return NULL;
-    }
-    return e;
-}
-
-void gos_engine_free(gos_engine *e)
-{
-    if (!e)
-        return;
-    if (e->tasks)
-        g_thread_pool_free(e->tasks, FALSE, TRUE);
-    if (e->service)
-        g_thread_pool_free(e->service, FALSE, TRUE);
-    gos_operator_clear(&e->op);
-    g_free(e->audit_problem);
-    g_mutex_clear(&e->lock);
-    g_free(e);
-}
-
-const char *gos_engine_audit_problem(gos_engine *e)
-{
-    g_mutex_lock(&e->lock);
-    const char *p = e->audit_problem;
-    g_mutex_unlock(&e->lock);
-    return p;
-}
-
-void gos_engine_run(gos_engine *e, void (*fn)(void *data), void *data)
-{
-    service_job *job = g_new0(service_job, 1);
-    job->fn = fn;
-    job->data = data;
-    g_thread_pool_push(e->service, job, NULL);
-}
-
-gos_task *gos_engine_submit(gos_engine *e, const gos_task_spec *spec, char **err)
-{
-    const char *problem = gos_engine_audit_problem(e);
-    if (problem) {
-        if (err)
-            *err = g_strdup(problem);
-        return NULL;
-    }
-
-    gos_task *t = g_new0(gos_task, 1);
-    t->refs = 1;
-    g_mutex_init(&t->lock);
-    g_cond_init(&t->cond);
-    t->engine = e;
-    t->spec = *spec;
-    t->spec.action = g_strdup(spec->action);
-    t->spec.description = g_strdup(spec->description);
-    t->spec.host = g_strdup(spec->host);
-    t->spec.vm = g_strdup(spec->vm);
-    t->spec.vm_uuid = t->spec.vm_name = NULL;   /* kept in info */
-    t->spec.origin = g_strdup(spec->origin);
-
-    gos_task_info *i = &t->info;
-    char *uuid = g_uuid_string_random();
-    g_strlcpy(i->id, uuid, sizeof i->id);
-    g_free(uuid);
-    g_mutex_lock(&e->lock);
-    i->seq = ++e->seq;
-    g_mutex_unlock(&e->lock);
-    i->description = g_strdup(spec->description);
-    i->action = g_strdup(spec->action);
-    i->host = g_strdup(spec->host);
-    i->vm = g_strdup(spec->vm);
-    i->vm_uuid = g_strdup(spec->vm_uuid);
-    i->vm_name = g_strdup(spec->vm_name);
-    i->origin = g_strdup(spec->origin);
-    i->phase = g_strdup("queued");
-    i->cancelable = true;
-    i->result = GOS_RESULT_SUCCESS;
-    i->error = GOS_S_OK;
-    i->submitted_ms = gos_now_ms();
-
-    g_thread_pool_push(e->tasks, gos_task_ref(t), NULL);
-    return t;
 }
 
 /* --- IVMTask --------------------------------------------------------------- */
@@ -291,13 +122,18 @@ gos_hr gos_task_cancel(gos_task *t)
 {
     gos_hr hr = GOS_S_OK;
     g_mutex_lock(&t->lock);
-    if (t->info.complete || !t->info.cancelable)
+    if (t->info.complete || t->finished || !t->info.cancelable)
         hr = GOS_E_FAIL;
     else
         t->info.cancel_requested = true;
+    bool queued = !t->info.started;
     g_mutex_unlock(&t->lock);
-    if (hr == GOS_S_OK)
-        task_post(t);
+    if (hr == GOS_S_OK) {
+        gos_task_post(t);
+        /* One that waits for a slot ends now, not when its turn comes. */
+        if (queued)
+            gos_engine_cancel_queued(t->engine, t);
+    }
     return hr;
 }
 
@@ -359,15 +195,22 @@ void gos_task_info_clear(gos_task_info *i)
 
 /* --- worker side ---------------------------------------------------------- */
 
+bool gos_task_finished(gos_task *t) { LOCKED_GET(bool, t->finished); }
+
 int gos_task_progress(gos_task *t, const char *phase, int percent)
 {
     g_mutex_lock(&t->lock);
+    if (t->finished) {
+        /* Ended meanwhile (its deadline): the task must stop here. */
+        g_mutex_unlock(&t->lock);
+        return -1;
+    }
     g_free(t->info.phase);
     t->info.phase = g_strdup(phase);
     t->info.percent = CLAMP(percent, 0, 100);
     g_mutex_unlock(&t->lock);
-    int rc = task_audit(t, GOS_AUDIT_PROGRESS);
-    task_post(t);
+    int rc = gos_task_audit(t, GOS_AUDIT_PROGRESS);
+    gos_task_post(t);
     return rc;
 }
 
@@ -423,18 +266,23 @@ void gos_task_finish(gos_task *t, gos_hr error, gos_task_result result, int virt
     t->info.message = g_strdup(message);
     g_free(t->info.error_description);
     t->info.error_description = g_strdup(gos_hr_describe(error));
-    g_free(t->info.phase);
-    t->info.phase = g_strdup("done");
-    t->info.percent = 100;
+    /* The phase it ended in stays: a failure is not "done", and only a
+     * success completed 100%. */
+    if (error == GOS_S_OK) {
+        t->info.percent = 100;
+        g_free(t->info.phase);
+        t->info.phase = g_strdup("done");
+    }
     t->info.ended_ms = gos_now_ms();
     g_mutex_unlock(&t->lock);
 
     /* The completed row is committed before anyone is told the task ended. */
-    task_audit(t, GOS_AUDIT_COMPLETED);
+    gos_task_audit(t, GOS_AUDIT_COMPLETED);
 
     g_mutex_lock(&t->lock);
     t->info.complete = true;
     g_cond_broadcast(&t->cond);
     g_mutex_unlock(&t->lock);
-    task_post(t);
+    gos_task_post(t);
+    gos_engine_task_done(t->engine, t);
 }

@@ -64,19 +64,37 @@ typedef struct gos_task_info {
 
 /* --- the engine ------------------------------------------------------- */
 
-/* Creates the worker pool (max_workers threads at most) that posts task
- * updates to bus and appends audit events to audit (borrowed, must outlive
- * the engine). Returns NULL with *err set on failure. */
+/* Tasks running at once over all hosts when max_workers is 0. */
+#define GOS_ENGINE_MAX_TASKS 100
+
+/* Creates the engine: a pool of max_workers threads (0: GOS_ENGINE_MAX_TASKS)
+ * that run tasks, at most 5 of one host at once (gos_engine_set_per_host),
+ * post updates to bus and append audit events to audit (borrowed, must
+ * outlive the engine). Returns NULL with *err set on failure. */
 gos_engine *gos_engine_new(gos_audit *audit, gos_bus *bus, const gos_operator *op,
                            int max_workers, int64_t default_deadline_ms, char **err);
 
-/* Waits for running tasks to end, then frees. Accepts NULL. */
+/* How many tasks of one host run at once (the others wait in its queue). */
+void gos_engine_set_per_host(gos_engine *engine, int per_host);
+
+/* Closes, then waits for the running tasks to end (or their deadlines), then
+ * frees. Accepts NULL. */
 void gos_engine_free(gos_engine *engine);
 
-/* Queues a task. Refuses (returns NULL, *err set) when the audit store has
- * become unwritable: no new task starts then. The returned reference belongs
- * to the caller (gos_task_unref). */
+/* Records the task's "submitted" event, then queues the task. Refuses
+ * (returns NULL, *err set; the job stays the caller's) when the audit store
+ * cannot record it or refused an event before, or the engine is closed: no
+ * task runs that the log has not heard of. The returned reference belongs to
+ * the caller (gos_task_unref). */
 gos_task *gos_engine_submit(gos_engine *engine, const gos_task_spec *spec, char **err);
+
+/* Refuses new tasks from now on (why: a translated clause, "guestos was asked
+ * to quit"), and ends the queued ones as cancelled, with their events; the
+ * running ones go on. */
+void gos_engine_close(gos_engine *engine, const char *why);
+
+/* Tasks running now, and (queued) waiting for a slot. */
+size_t gos_engine_running(gos_engine *engine, size_t *queued);
 
 /* NULL while the audit store is writable, else why it is not (borrowed until
  * the next call). */

@@ -81,7 +81,7 @@ screen_wait "Run logoff on this VM?"
 screen_type yes
 screen_keys Enter
 screen_wait_line "0xA0040505" "VM_E_ADDITIONS_FEATURE_NOT_AVAIL"
-screen_wait_re '\[#+\]'
+screen_wait_re '\[#+\.*\]'
 quit_console
 
 echo "PASS: screen_basic"

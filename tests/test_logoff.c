@@ -190,21 +190,17 @@ START_TEST(test_unwritable_audit_starts_nothing)
     gos_engine *e = gos_engine_new(ro, bus, &op, 1, 5000, &err);
     gos_task_spec spec = { .action = "logoff", .description = "x", .host = "test:///default", .vm = "test",
                            .origin = "cli", .run = gos_logoff_run, .job = NULL };
+    /* The request cannot be put on record, so it is refused: it never runs. */
     gos_task *t = gos_engine_submit(e, &spec, &err);
-    ck_assert_ptr_nonnull(t);
-    gos_task_wait(t, 10000);
-    gos_task_info i;
-    gos_task_snapshot(t, &i);
-    ck_assert(i.complete);
-    ck_assert_uint_eq(i.error, GOS_DISP_E_EXCEPTION);
-    ck_assert(!i.has_call_hr);   /* the logoff never ran */
-    ck_assert_ptr_nonnull(strstr(i.message, "audit"));
-    gos_task_info_clear(&i);
+    ck_assert_ptr_null(t);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, "audit") || strstr(err, "No new task"), "%s", err);
+    g_free(err);
+    err = NULL;
     ck_assert_ptr_nonnull(gos_engine_audit_problem(e));
     ck_assert_ptr_null(gos_engine_submit(e, &spec, &err));
     ck_assert_ptr_nonnull(err);
     g_free(err);
-    gos_task_unref(t);
     gos_engine_free(e);
     gos_msg *m;
     while ((m = gos_bus_pop(bus)))

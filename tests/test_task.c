@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "core/bus.h"
 #include "core/task.h"
 #include "tests/testutil.h"
@@ -85,6 +87,24 @@ static void job_free(void *data)
     job *j = data;
     g_mutex_clear(&j->gate);
     g_free(j);
+}
+
+static gos_task *submit_to(const char *host, int64_t deadline_ms, int phases, int sleep_ms, gint *running,
+                           gint *peak)
+{
+    job *j = g_new0(job, 1);
+    g_mutex_init(&j->gate);
+    j->phases = phases;
+    j->sleep_ms = sleep_ms;
+    j->running = running;
+    j->peak = peak;
+    gos_task_spec spec = { .action = "test", .description = "a test task", .host = host, .vm = "test",
+                           .origin = "cli", .deadline_ms = deadline_ms, .run = job_run, .job = j,
+                           .job_free = job_free };
+    char *err = NULL;
+    gos_task *t = gos_engine_submit(engine, &spec, &err);
+    ck_assert_msg(t != NULL, "submit: %s", err ? err : "");
+    return t;
 }
 
 static gos_task *submit(int phases, int sleep_ms, gint *running, gint *peak)
@@ -223,6 +243,143 @@ START_TEST(test_audited_and_posted)
 }
 END_TEST
 
+/* Events of task id, by kind, in order: "submitted started progress ... completed". */
+static int kinds_cb(const gos_audit_task *task, void *opaque)
+{
+    (void)task;
+    (void)opaque;
+    return 0;
+}
+
+static char *event_kinds(const char *task_id)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(gos_audit_get_path(audit), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT kind FROM events WHERE task_id = ? ORDER BY id", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_STATIC);
+    GString *out = g_string_new(NULL);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        g_string_append_printf(out, "%s%s", out->len ? " " : "", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return g_string_free(out, FALSE);
+}
+
+/* A confirmed request is on record before it can run: its submitted event is
+ * committed when gos_engine_submit returns, queued behind a busy worker. */
+START_TEST(test_recorded_before_queued)
+{
+    gos_engine_free(engine);
+    char *err = NULL;
+    engine = gos_engine_new(audit, bus, &op, 1, 5000, &err);
+    gos_task *a = submit(3, 100, NULL, NULL);
+    gos_task *b = submit(1, 1, NULL, NULL);
+    char *k = event_kinds(gos_task_get_id(b));
+    ck_assert_str_eq(k, "submitted");
+    g_free(k);
+    gos_task_wait(b, 10000);
+    k = event_kinds(gos_task_get_id(b));
+    ck_assert_msg(g_str_has_prefix(k, "submitted started") && g_str_has_suffix(k, "completed"), "%s", k);
+    g_free(k);
+    (void)kinds_cb;
+    gos_task_wait(a, 10000);
+    gos_task_unref(a);
+    gos_task_unref(b);
+}
+END_TEST
+
+/* The deadline ends a task at its time, even while its worker is stuck in a
+ * call, and counts from submission: a task whose deadline passes while it
+ * waits for a slot never starts. */
+START_TEST(test_deadline_enforced)
+{
+    gos_engine_free(engine);
+    char *err = NULL;
+    engine = gos_engine_new(audit, bus, &op, 1, 5000, &err);
+    /* One phase of 3 s: a call that does not come back in time. */
+    gos_task *a = submit_to("test:///default", 1000, 1, 3000, NULL, NULL);
+    gos_task *b = submit_to("test:///default", 1000, 1, 1, NULL, NULL);
+    gint64 t0 = g_get_monotonic_time();
+    ck_assert_uint_eq(gos_task_wait(a, 10000), GOS_S_OK);
+    gint64 took_ms = (g_get_monotonic_time() - t0) / 1000;
+    ck_assert_msg(took_ms < 2500, "the deadline of 1 s ended the task after %lld ms", (long long)took_ms);
+    ck_assert_uint_eq(gos_task_get_error(a), GOS_VM_E_TIMED_OUT);
+    ck_assert_int_eq(gos_task_get_result(a), GOS_RESULT_TIMEOUT);
+    gos_task_wait(b, 10000);
+    ck_assert_uint_eq(gos_task_get_error(b), GOS_VM_E_TIMED_OUT);
+    gos_task_info i;
+    gos_task_snapshot(b, &i);
+    ck_assert(!i.started);
+    ck_assert_msg(strstr(i.message, "before the task could start"), "%s", i.message);
+    gos_task_info_clear(&i);
+    /* The stuck worker's own finish changes nothing: one end in the log. */
+    g_usleep(3000 * 1000);
+    char *k = event_kinds(gos_task_get_id(a));
+    ck_assert_msg(g_str_has_suffix(k, "completed") && !strstr(k, "completed completed"), "%s", k);
+    ck_assert_int_eq(gos_task_get_result(a), GOS_RESULT_TIMEOUT);
+    g_free(k);
+    gos_task_unref(a);
+    gos_task_unref(b);
+}
+END_TEST
+
+/* Tasks of one host run at most per_host at once; another host's do not wait for them. */
+START_TEST(test_per_host_limit)
+{
+    gos_engine_free(engine);
+    char *err = NULL;
+    engine = gos_engine_new(audit, bus, &op, 16, 10000, &err);
+    gos_engine_set_per_host(engine, 2);
+    gint running = 0, peak = 0, running2 = 0, peak2 = 0;
+    gos_task *t[6], *u;
+    for (int i = 0; i < 6; i++)
+        t[i] = submit_to("test:///a", 0, 2, 50, &running, &peak);
+    u = submit_to("test:///b", 0, 1, 1, &running2, &peak2);
+    /* The other host's task ends while the first host's queue is still long. */
+    gos_task_wait(u, 10000);
+    size_t queued = 0;
+    gos_engine_running(engine, &queued);
+    ck_assert_uint_ge(queued, 1);
+    for (int i = 0; i < 6; i++) {
+        gos_task_wait(t[i], 10000);
+        gos_task_unref(t[i]);
+    }
+    gos_task_unref(u);
+    ck_assert_int_eq(peak, 2);
+}
+END_TEST
+
+/* Closing ends the queued tasks as cancelled, each with its event, and refuses new ones. */
+START_TEST(test_close_cancels_queued)
+{
+    gos_engine_free(engine);
+    char *err = NULL;
+    engine = gos_engine_new(audit, bus, &op, 1, 10000, &err);
+    gos_task *a = submit(2, 200, NULL, NULL);
+    gos_task *b = submit(1, 1, NULL, NULL);
+    gos_engine_close(engine, "the test says so");
+    gos_task_wait(b, 10000);
+    ck_assert_int_eq(gos_task_get_result(b), GOS_RESULT_CANCELLED);
+    char *k = event_kinds(gos_task_get_id(b));
+    ck_assert_str_eq(k, "submitted completed");
+    g_free(k);
+    job *j = g_new0(job, 1);
+    g_mutex_init(&j->gate);
+    gos_task_spec spec = { .action = "test", .description = "late", .host = "test:///default", .vm = "test",
+                           .origin = "cli", .run = job_run, .job = j, .job_free = job_free };
+    ck_assert_ptr_null(gos_engine_submit(engine, &spec, &err));
+    ck_assert_msg(strstr(err, "the test says so"), "%s", err);
+    g_free(err);
+    job_free(j);
+    gos_task_wait(a, 10000);
+    ck_assert_int_eq(gos_task_get_result(a), GOS_RESULT_SUCCESS);
+    gos_task_unref(a);
+    gos_task_unref(b);
+}
+END_TEST
+
 START_TEST(test_result_names)
 {
     ck_assert_str_eq(gos_result_name(GOS_RESULT_SUCCESS), "Success");
@@ -245,6 +402,10 @@ int main(void)
     tcase_add_test(tc, test_pool_bound);
     tcase_add_test(tc, test_audited_and_posted);
     tcase_add_test(tc, test_result_names);
+    tcase_add_test(tc, test_recorded_before_queued);
+    tcase_add_test(tc, test_deadline_enforced);
+    tcase_add_test(tc, test_per_host_limit);
+    tcase_add_test(tc, test_close_cancels_queued);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
