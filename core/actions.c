@@ -69,11 +69,55 @@ static unsigned need_list(gos_session *s, int argc, char *const *argv)
 
 /* --- the handlers ------------------------------------------------------------------ */
 
+/* `quit` leaves at once when no task is under way. Otherwise the console asks
+ * whether to wait for them or to cancel what can stop, and stays up meanwhile
+ * (leaving the terminal would hide the tasks while they end); elsewhere no
+ * more lines run and the tasks end on their own. `quit wait` and `quit
+ * cancel` say it beforehand. */
 static int act_quit(gos_act_ctx *c, int argc, char **argv, char **err)
 {
-    ARG_UNUSED;
-    gos_session_request_quit(c->s);
-    return 0;
+    const char *how = argc ? argv[0] : NULL;
+    if (how && strcmp(how, "wait") && strcmp(how, "cancel")) {
+        if (err)
+            *err = g_strdup_printf(_("'%s' is not a way to quit: use wait or cancel."), how);
+        return -1;
+    }
+    size_t running = 0;
+    gos_session_task_totals(c->s, &running, NULL, NULL);
+    if (running == 0) {
+        gos_session_request_quit(c->s);
+        return 0;
+    }
+    if (!how) {
+        size_t queued = 0;
+        gos_engine_running(gos_session_engine(c->s), &queued);
+        /* TRANSLATORS: %1$zu tasks have not ended; %2$zu of them wait in a queue. */
+        char *q = g_strdup_printf(ngettext("%1$zu task has not ended yet (%2$zu of them queued).",
+                                           "%1$zu tasks have not ended yet (%2$zu of them queued).", running),
+                                  running, queued);
+        static const char *const keys[] = { "w", "c" };
+        /* TRANSLATORS: the answers of the question asked when quitting with tasks under way. */
+        const char *labels[] = { _("Wait for them to end, then quit"),
+                                 _("Cancel the queued ones and those that can stop, then quit") };
+        static const char *const lines[] = { "quit wait", "quit cancel" };
+        bool asked = gos_exec_choose(c->x, q, 2, keys, labels, lines);
+        g_free(q);
+        if (asked)
+            return GOS_DIRTY_STATUS;
+        gos_session_request_quit(c->s);
+        return 0;
+    }
+    /* What plays or waits stops: this wait is the last thing to do. */
+    gos_exec_stop(c->x);
+    if (!strcmp(how, "cancel")) {
+        gos_engine_close(gos_session_engine(c->s), _("guestos was asked to quit"));
+        gos_submit_cancel_all(c->s);
+    }
+    if (c->caps & GOS_FE_TERMINAL)
+        gos_session_set_status(c->s, "%s", _("Quitting once every task has ended; Esc stays."));
+    gos_exec_wait_tasks(c->x, -1);
+    gos_exec_quit_after(c->x);
+    return GOS_ACT_WAIT | GOS_DIRTY_STATUS | GOS_DIRTY_TASKS;
 }
 
 static int act_refresh(gos_act_ctx *c, int argc, char **argv, char **err)
@@ -407,8 +451,8 @@ static int act_record(gos_act_ctx *c, int argc, char **argv, char **err)
 
 /* The one table. Names are stable: key bindings, macros and batch files use them. */
 static const gos_action actions[] = {
-    { "quit", act_quit, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE | GOS_ACT_UNSEEN, 0, 0, "",
-      N_("Leave guestos (running tasks finish first)"), NULL },
+    { "quit", act_quit, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE | GOS_ACT_UNSEEN, 0, 1, "[wait|cancel]",
+      N_("Leave guestos; with tasks under way, wait for them or cancel what can stop first"), NULL },
     { "help", act_help, GOS_ACT_NO_RECORD | GOS_ACT_PASSIVE, 0, 0, "", N_("Show or hide the keys and actions"), NULL },
     { "refresh", act_refresh, GOS_ACT_SETTLES, 0, 0, "", N_("Reload the inventory and probe the guest agents"), NULL },
     { "connect", act_connect, GOS_ACT_SETTLES, 1, 1, "URI", N_("Connect to one more libvirt host"), NULL },

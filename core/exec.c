@@ -300,9 +300,12 @@ static bool wait_over(gos_exec *x, long *wait_ms)
         size_t running = 0;
         gos_session_task_totals(x->s, &running, NULL, NULL);
         if (running == 0) {
-            if (terminal(x) && !it->from_script)
+            bool quit = it->quit_after;
+            if (terminal(x) && !it->from_script && !quit)
                 gos_session_set_status(x->s, "%s", _("Every task has ended."));
             succeed_cur(x, GOS_DIRTY_TASKS, NULL);
+            if (quit)
+                gos_session_request_quit(x->s);
             return true;
         }
         if (it->deadline_us && now >= it->deadline_us) {
@@ -315,7 +318,9 @@ static bool wait_over(gos_exec *x, long *wait_ms)
         }
         if (terminal(x) && !it->announced) {
             const char *m = gos_exec_macro(x);
-            if (m)
+            if (it->quit_after)
+                gos_session_set_status(x->s, "%s", _("Quitting once every task has ended; Esc stays."));
+            else if (m)
                 /* TRANSLATORS: %s: a macro name. */
                 gos_session_set_status(x->s, _("Macro %s waits until every task has ended; Esc stops it."), m);
             else
@@ -453,9 +458,12 @@ int gos_exec_push(gos_exec *x, gos_cmd *cmd)
     x->held = x->cur;
     x->cur = it;
     prepare(x, true);
-    /* Passive actions neither wait nor ask: drop it if one tried. */
-    gos_exec_end_cur(x);
-    x->cur = x->held;
+    /* A passive line does not wait beside another; one that stopped what
+     * held the queue (quit wait) holds it now. */
+    if (x->cur && (x->held || x->frames->len))
+        gos_exec_end_cur(x);
+    if (x->held)
+        x->cur = x->held;
     x->held = NULL;
     return 0;
 }

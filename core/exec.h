@@ -70,6 +70,10 @@ typedef struct gos_frontend {
     void (*emit)(void *data, gos_emit what);
     /* Called about every 250 ms while gos_exec_run blocks, and whenever updates arrived. */
     void (*idle)(void *data);
+    /* A question with a few answers, each an action line: the front end pushes
+     * the line of the answer chosen (gos_exec_push_line), or none; nothing waits. */
+    void (*choose)(void *data, gos_exec *x, const char *question, size_t n, const char *const *keys,
+                   const char *const *labels, const char *const *lines);
     /* The name of a key bound to action, for sentences ("press R again"); false: none. */
     bool (*key_for)(void *data, const char *action, char *buf, size_t len);
 } gos_frontend;
@@ -163,6 +167,14 @@ int gos_exec_call_macro(gos_exec *x, const char *name, char **err);
 /* `record [NAME]`: starts recording the lines the operator runs, or stops and
  * saves (*said: the sentence for the status line). */
 int gos_exec_record(gos_exec *x, const char *name, char **said, char **err);
+
+/* Asks the person at the terminal to choose (see gos_frontend.choose); false
+ * when the front end cannot ask. */
+bool gos_exec_choose(gos_exec *x, const char *question, size_t n, const char *const *keys,
+                     const char *const *labels, const char *const *lines);
+
+/* The waiting line, once its wait is over, asks the session to quit. */
+void gos_exec_quit_after(gos_exec *x);
 
 /* Stops the macro playing and any wait; the tasks go on. False when there was nothing to stop. */
 bool gos_exec_stop(gos_exec *x);

@@ -162,6 +162,21 @@ bool gos_exec_stop(gos_exec *x)
     return any;
 }
 
+bool gos_exec_choose(gos_exec *x, const char *question, size_t n, const char *const *keys,
+                     const char *const *labels, const char *const *lines)
+{
+    if (!x->fe.choose || !terminal(x))
+        return false;
+    x->fe.choose(x->fe.data, x, question, n, keys, labels, lines);
+    return true;
+}
+
+void gos_exec_quit_after(gos_exec *x)
+{
+    if (x->cur)
+        x->cur->quit_after = true;
+}
+
 void gos_exec_emit(gos_exec *x, gos_emit what)
 {
     if (x->fe.emit)

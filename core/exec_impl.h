@@ -34,6 +34,7 @@ typedef struct item {
     long wait_secs;          /* the `wait` argument, -1 none */
     char *wait_host;         /* the `connect` URI */
     bool announced;          /* the status line says that it waits for tasks */
+    bool quit_after;         /* its wait over, the session quits */
 } item;
 
 typedef struct frame {

@@ -175,6 +175,17 @@ void gos_session_refresh(gos_session *s)
 }
 
 
+int gos_submit_cancel_all(gos_session *s)
+{
+    int n = 0;
+    for (guint i = (guint)s->tasks_done; i < s->tasks->len; i++) {
+        gos_task *t = g_ptr_array_index(s->tasks, i);
+        if (!gos_task_is_complete(t) && gos_task_cancel(t) == GOS_S_OK)
+            n++;
+    }
+    return n;
+}
+
 /* How many VMs of the inventory answer to key (a name or a UUID). */
 static size_t matches(gos_inventory *inv, const char *key)
 {

@@ -23,6 +23,9 @@ int gos_submit_logoff(gos_session *s, int argc, char *const *argv, bool use_curs
  * there is no target. Returns how many were asked. */
 int gos_submit_cancel(gos_session *s, bool use_cursor);
 
+/* Asks every task of the session that has not ended to stop; returns how many took it. */
+int gos_submit_cancel_all(gos_session *s);
+
 /* Makes cmd, an action on targets that names none, name them (by name, or by
  * UUID where the name is not unique), so that it acts on exactly those and a
  * recording keeps them. Leaves cmd alone when the targets are more than it

@@ -3,6 +3,8 @@
 #include <config.h>
 
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,3 +82,59 @@ void gos_cli_print_json(json_object *o)
 
 /* One JSON object for a task that ended; the names are those of `guestos
  * audit --format json`, so that one parser reads both. */
+
+/* --- signals of the commands ------------------------------------------------------- */
+
+static volatile sig_atomic_t cli_signal;
+
+static void on_cli_signal(int sig)
+{
+    if (cli_signal) {
+        /* The second time: leave now, as the default would. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    cli_signal = sig;
+}
+
+void gos_cli_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_cli_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    /* A reader that went away is seen as EPIPE, in time to record the end. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int gos_cli_signal(void) { return cli_signal; }
+
+bool gos_cli_interrupted(gos_cli *cli, gos_session *s)
+{
+    static bool done;
+    if (done)
+        return true;
+    bool pipe_gone = ferror(stdout) && errno == EPIPE;
+    if (!cli_signal && !pipe_gone)
+        return false;
+    if (!cli_signal)
+        cli_signal = SIGPIPE;
+    done = true;
+    /* TRANSLATORS: %s: the signal's name (Terminated, Broken pipe). */
+    char *why = g_strdup_printf(_("guestos got %s"), strsignal(cli_signal));
+    gos_engine_close(gos_session_engine(s), why);
+    gos_session_request_quit(s);
+    size_t running = 0;
+    gos_session_task_totals(s, &running, NULL, NULL);
+    fprintf(stderr, ngettext("%s: %s: no new task starts; %zu task runs to its end (send the signal again to leave "
+                             "at once).\n",
+                             "%s: %s: no new task starts; %zu tasks run to their end (send the signal again to leave "
+                             "at once).\n", running),
+            cli->prog, strsignal(cli_signal), running);
+    g_free(why);
+    return true;
+}

@@ -15,6 +15,8 @@
 #define GOS_EXIT_FAILED  1
 #define GOS_EXIT_USAGE   2
 
+typedef struct gos_session gos_session;
+
 /* Options shared by every command. */
 typedef struct gos_cli {
     char **uris;          /* NULL-terminated */
@@ -41,6 +43,16 @@ void gos_cli_print_vms(gos_session *s);
 
 /* Prints o as one JSON line and releases it. */
 void gos_cli_print_json(json_object *o);
+
+/* Signals of the commands: SIGTERM, SIGHUP and SIGINT once stop new lines and
+ * tasks (the queued ones end as cancelled, the running ones end), twice leave
+ * at once (what runs then shows as interrupted); SIGPIPE is the reader gone. */
+void gos_cli_signals_install(void);
+/* The signal that came (first), 0 none. */
+int gos_cli_signal(void);
+/* Stops starting anything when a signal came or stdout's reader is gone:
+ * closes the engine, asks the session to quit. Returns true when it did. */
+bool gos_cli_interrupted(gos_cli *cli, gos_session *s);
 
 /* Prints one line on stderr ("guestos: message") and returns GOS_EXIT_USAGE. */
 int gos_cli_fail(const gos_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -112,6 +112,7 @@ static void fe_emit(void *data, gos_emit what)
 static void fe_idle(void *data)
 {
     batch *b = data;
+    gos_cli_interrupted(b->cli, b->s);
     gos_reporter_scan(&b->rep);
 }
 
@@ -222,6 +223,7 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
 
     batch b = { .cli = cli, .s = s, .sc = sc, .file = g_strdup(sc->file), .json = json };
     gos_reporter_init(&b.rep, s, json);
+    b.rep.cli = cli;
     const char *said = gos_session_status(s);   /* tasks an earlier run left unfinished */
     if (said && *said)
         fprintf(stderr, "%s: %s\n", cli->prog, said);
@@ -247,6 +249,8 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
         rc = GOS_EXIT_FAILED;
     if (rc == GOS_EXIT_OK && b.rep.failed)
         rc = GOS_EXIT_FAILED;
+    if (gos_cli_signal())
+        rc = 128 + gos_cli_signal();
     batch_summary(&b, rc);
     gos_reporter_clear(&b.rep);
     g_free(b.failed_why);

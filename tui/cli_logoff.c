@@ -101,6 +101,7 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
     }
     gos_reporter rep;
     gos_reporter_init(&rep, s, false);
+    rep.cli = cli;
     gos_reporter_wait(&rep, -1);
     /* Fail closed, and say why: an outcome the audit log could not record is a
      * database error (unless the refusal was printed above already). */
@@ -109,6 +110,8 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
         rc = gos_cli_fail(cli, "%s", audit);
     if (rc == GOS_EXIT_OK && rep.failed)
         rc = GOS_EXIT_FAILED;
+    if (gos_cli_signal())
+        rc = 128 + gos_cli_signal();
     gos_reporter_clear(&rep);
     gos_session_free(s);
     if (ctl)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,16 @@ static void fe_confirm(void *data, gos_exec *x, const gos_cmd *cmd)
     console *c = data;
     gos_confirm_free(c->confirm);
     c->confirm = gos_confirm_new(c->s, cmd, (gos_exec_caps(x) & GOS_FE_CURSOR) != 0);
+    c->dirty |= DIRTY_DIALOG | DIRTY_HINTS;
+}
+
+static void fe_choose(void *data, gos_exec *x, const char *question, size_t n, const char *const *keys,
+                      const char *const *labels, const char *const *lines)
+{
+    (void)x;
+    console *c = data;
+    gos_choice_free(c->choice);
+    c->choice = gos_choice_new(question, n, keys, labels, lines);
     c->dirty |= DIRTY_DIALOG | DIRTY_HINTS;
 }
 
@@ -174,6 +185,19 @@ static void on_key(console *c, int key)
             on_binding(c, b);
         return;
     }
+    if (c->choice) {
+        int i = gos_choice_key(c->choice, key);
+        if (i == -2)
+            return;
+        char *line = g_strdup(gos_choice_line(c->choice, i));
+        gos_choice_free(c->choice);
+        c->choice = NULL;
+        c->dirty |= DIRTY_EVERY;
+        if (line)
+            push_line(c, line);
+        g_free(line);
+        return;
+    }
     if (c->confirm) {
         gos_dialog_state st = gos_confirm_key(c->confirm, key);
         if (st == GOS_DIALOG_OPEN)
@@ -273,8 +297,10 @@ static int loop(console *c)
         }
         if (n > 0 && (fds[2].revents & POLLIN))
             gos_term_drain();
-        if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(fds[0].revents & POLLIN)) {
-            /* The terminal went away (SSH dropped): nobody is left to see the screen. */
+        if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+            /* The terminal went away (SSH dropped, with or without a SIGHUP):
+             * nobody is left to see the screen, and poll would wake at once
+             * for ever. */
             return 128 + SIGHUP;
         }
         if (n > 0 && (fds[0].revents & POLLIN))
@@ -329,6 +355,7 @@ int gos_console_run(gos_session *s, char **err)
         .data = &c,
         .confirm = fe_confirm,
         .ask = fe_ask,
+        .choose = fe_choose,
         .done = fe_done,
         .key_for = fe_key_for,
     };
@@ -357,6 +384,7 @@ int gos_console_run(gos_session *s, char **err)
     char *exit_note = gos_exec_finish_recording(c.x);
     gos_exec_free(c.x);
     gos_confirm_free(c.confirm);
+    gos_choice_free(c.choice);
     gos_prompt_free(c.prompt);
     gos_session_set_audit_view(s, NULL, NULL);
     gos_audit_pager_free(c.audit);

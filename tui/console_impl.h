@@ -55,6 +55,7 @@ typedef struct console {
     prompt_kind prompt_kind;
     const gos_binding *prompt_binding;
     gos_confirm *confirm;
+    gos_choice *choice;
     bool audit_problem_shown;   /* the engine's audit problem is on the status line */
     int loop_errno;             /* why the loop failed */
 } console;

@@ -407,3 +407,97 @@ void gos_confirm_draw(gos_confirm *c, int rows, int cols)
     wnoutrefresh(c->win);
     gos_lines_free(l);
 }
+
+/* --- a question with a few answers -------------------------------------------------- */
+
+struct gos_choice {
+    char *question;
+    GPtrArray *keys, *labels, *lines;
+    WINDOW *win;
+};
+
+gos_choice *gos_choice_new(const char *question, size_t n, const char *const *keys, const char *const *labels,
+                           const char *const *lines)
+{
+    gos_choice *c = g_new0(gos_choice, 1);
+    c->question = g_strdup(question);
+    c->keys = g_ptr_array_new_with_free_func(g_free);
+    c->labels = g_ptr_array_new_with_free_func(g_free);
+    c->lines = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < n; i++) {
+        g_ptr_array_add(c->keys, g_strdup(keys[i]));
+        g_ptr_array_add(c->labels, g_strdup(labels[i]));
+        g_ptr_array_add(c->lines, g_strdup(lines[i]));
+    }
+    return c;
+}
+
+void gos_choice_free(gos_choice *c)
+{
+    if (!c)
+        return;
+    g_free(c->question);
+    g_ptr_array_free(c->keys, TRUE);
+    g_ptr_array_free(c->labels, TRUE);
+    g_ptr_array_free(c->lines, TRUE);
+    if (c->win)
+        delwin(c->win);
+    g_free(c);
+}
+
+int gos_choice_key(gos_choice *c, int key)
+{
+    if (key == GOS_KEY_ESC || key == GOS_KEY_CTRL('g'))
+        return -1;
+    for (guint i = 0; i < c->keys->len; i++) {
+        const char *k = g_ptr_array_index(c->keys, i);
+        if (!GOS_KEY_IS_FN(key) && k[0] && !k[1] && g_ascii_tolower(k[0]) == g_ascii_tolower((char)key))
+            return (int)i;
+    }
+    return -2;
+}
+
+const char *gos_choice_line(gos_choice *c, int i)
+{
+    return i >= 0 && (guint)i < c->lines->len ? g_ptr_array_index(c->lines, i) : NULL;
+}
+
+void gos_choice_draw(gos_choice *c, int rows, int cols)
+{
+    int width = cols - 4 < 72 ? cols - 4 : 72;
+    if (width < 20 || rows < 8)
+        return;
+    gos_lines *l = gos_lines_new(width - 2);
+    gos_lines_text(l, GOS_ROLE_HEADER, 2, c->question);
+    gos_lines_blank(l);
+    for (guint i = 0; i < c->keys->len; i++) {
+        char *line = g_strdup_printf("%s  %s", (char *)g_ptr_array_index(c->keys, i),
+                                     (char *)g_ptr_array_index(c->labels, i));
+        gos_lines_text(l, GOS_ROLE_NORMAL, 4, line);
+        g_free(line);
+    }
+    char esc[32];
+    /* TRANSLATORS: the answer that closes a question and changes nothing. */
+    char *stay = g_strdup_printf("%s  %s", gos_key_name(GOS_KEY_ESC, esc, sizeof esc), _("Stay, and change nothing"));
+    gos_lines_text(l, GOS_ROLE_DIM, 4, stay);
+    g_free(stay);
+    int height = (int)gos_lines_count(l) + 2;
+    if (height > rows - 2)
+        height = rows - 2;
+    if (c->win)
+        delwin(c->win);
+    c->win = newwin(height, width, (rows - height) / 2, (cols - width) / 2);
+    if (!c->win) {
+        gos_lines_free(l);
+        return;
+    }
+    int top = 0;
+    gos_lines_draw(l, c->win, 1, height - 2, &top);
+    gos_draw_box(c->win, gos_draw_attr(GOS_ROLE_WARN));
+    /* TRANSLATORS: the title of a question with a few answers. */
+    char *title = g_strdup_printf(" %s ", _("Question"));
+    gos_draw_text(c->win, 0, 2, width - 4, gos_draw_attr(GOS_ROLE_WARN) | A_BOLD, title, false);
+    g_free(title);
+    wnoutrefresh(c->win);
+    gos_lines_free(l);
+}

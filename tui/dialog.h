@@ -55,4 +55,21 @@ bool gos_confirm_recheck(gos_confirm *c, gos_session *s);
  * and queues it with wnoutrefresh. */
 void gos_confirm_draw(gos_confirm *c, int rows, int cols);
 
+/* --- a question with a few answers, one key each ------------------------- */
+
+typedef struct gos_choice gos_choice;
+
+/* Copies everything. keys are single characters ("w"). */
+gos_choice *gos_choice_new(const char *question, size_t n, const char *const *keys, const char *const *labels,
+                           const char *const *lines);
+void gos_choice_free(gos_choice *c);   /* accepts NULL */
+
+/* The index of the answer a key chose, -1 for Esc (none), -2 while still open. */
+int gos_choice_key(gos_choice *c, int key);
+
+/* The action line of answer i (borrowed). */
+const char *gos_choice_line(gos_choice *c, int i);
+
+void gos_choice_draw(gos_choice *c, int rows, int cols);
+
 #endif

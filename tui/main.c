@@ -147,6 +147,9 @@ int main(int argc, char **argv)
     }
     if ((rc = load_config(&cli, config, config != NULL, uris)) != 0)
         goto out;
+    /* The console takes its own signals; the commands end what they started. */
+    if (optind < argc)
+        gos_cli_signals_install();
     g_ptr_array_add(uris, NULL);
     cli.n_uris = uris->len - 1;
     cli.uris = (char **)uris->pdata;
@@ -170,6 +173,22 @@ int main(int argc, char **argv)
         if (rc < 0) {
             rc = gos_cli_fail(&cli, "%s", err);
             free(err);
+        }
+        /* Left by a signal or a lost terminal with tasks under way: none
+         * starts any more, and the running ones end (their deadline bounds
+         * them) with the terminal already given back and a line that says so. */
+        size_t running = 0;
+        gos_session_task_totals(s, &running, NULL, NULL);
+        if (running) {
+            gos_engine_close(gos_session_engine(s), _("the console was closed"));
+            gos_session_task_totals(s, &running, NULL, NULL);
+            if (running)
+                fprintf(stderr, ngettext("guestos: %zu task is still running; it ends within its deadline. Send the "
+                                         "signal again to leave at once: it will show as interrupted.\n",
+                                         "guestos: %zu tasks are still running; they end within their deadline. Send "
+                                         "the signal again to leave at once: they will show as interrupted.\n",
+                                         running),
+                        running);
         }
         gos_session_free(s);
     } else if (!strcmp(argv[0], "list")) {

@@ -97,6 +97,8 @@ bool gos_reporter_wait(gos_reporter *r, long timeout_ms)
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
         gos_session_pump(r->s);
+        if (r->cli)
+            gos_cli_interrupted(r->cli, r->s);
         if (gos_reporter_scan(r))
             return true;
         gint64 now = g_get_monotonic_time();

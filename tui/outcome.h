@@ -11,8 +11,11 @@
 #include "core/session.h"
 
 /* Prints the outcome of each task once, as it ends, and counts how they ended. */
+typedef struct gos_cli gos_cli;
+
 typedef struct gos_reporter {
     gos_session *s;
+    gos_cli *cli;            /* when set, a signal or a gone reader stops new work (gos_cli_interrupted) */
     bool json;
     GByteArray *printed;     /* one byte per task index: 1 once printed */
     size_t scan_from;        /* every task before this one is printed */

@@ -216,6 +216,8 @@ void gos_console_draw(console *c)
         /* Over everything else, whatever was redrawn beneath it. */
         gos_confirm_draw(c->confirm, c->rows, c->cols);
     }
+    if (c->choice)
+        gos_choice_draw(c->choice, c->rows, c->cols);
     /* The status line goes last: with a prompt open, its cursor is the one shown. */
     if (all || (d & GOS_DIRTY_STATUS) || c->prompt) {
         if (c->prompt)
