@@ -59,7 +59,7 @@ START_TEST(test_syntax_errors_name_place)
         { "select web*\nfrobnicate\n", "b.gos:2:1: unknown action 'frobnicate'" },
         { "refresh\n  connect\n", "b.gos:2:3: connect takes URI" },
         { "search \"open\n", "b.gos:1:8: unterminated quote" },
-        { "quit now\n", "b.gos:1:1: quit takes no arguments" },
+        { "refresh now\n", "b.gos:1:1: refresh takes no arguments" },
         { "select a\"b\n", "b.gos:1:9: a quote inside a word" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {

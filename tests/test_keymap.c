@@ -215,7 +215,7 @@ START_TEST(test_config_bad)
         { "[keys]\nF13x = help\n", "k.conf:2:", "F13x" },
         { "[keys]\n\nM-x = help\n", "k.conf:3:", "M-x" },
         { "[keys]\nF5 = frobnicate\n", "k.conf:2:", "frobnicate" },
-        { "[keys]\nF5 = quit now\n", "k.conf:2:", "quit" },
+        { "[keys]\nF5 = refresh now\n", "k.conf:2:", "refresh" },
         { "[keys]\nF5 = search \"open\n", "k.conf:2:", "quote" },
         { "[keys]\nF5 = macro ../etc/passwd\n", "k.conf:2:", "../etc/passwd" },
         { "[keys]\nF5 = macro\n", "k.conf:2:", "macro" },
