@@ -196,7 +196,7 @@ void gos_audit_free(gos_audit *audit)
 static int open_store(const char *path, bool readonly, int version, gos_audit **out, char **err)
 {
     gos_audit *a = NULL;
-    char *def = NULL, *why = NULL;
+    char *def = NULL;
     int flags, rc, have = 0, app_id = 0;
     bool has_objects = false;
 
@@ -242,16 +242,8 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
      * migration's replay table never holds a row. */
     exec_simple(a->db, "PRAGMA temp_store = MEMORY");
 
-    rc = gos_audit_schema_probe(a->db, &have, &app_id, &has_objects, &why);
-    if ((rc & 0xff) == SQLITE_NOTADB) {
-        gos_audit_set_err(err, _("The file %s is not an SQLite database, so it cannot hold the audit log."),
-                          path);
+    if (gos_audit_schema_probe(a->db, path, &have, &app_id, &has_objects, err) < 0)
         goto fail;
-    }
-    if (rc != SQLITE_OK) {
-        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path, why ? why : "?");
-        goto fail;
-    }
     if ((have == 0 && has_objects) || (have > 0 && app_id != GOS_AUDIT_APPLICATION_ID)) {
         gos_audit_set_err(err, _("The SQLite database %s does not belong to guestos, so it was left untouched."),
                           path);
@@ -298,7 +290,6 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
         goto fail;
 
     g_free(def);
-    g_free(why);
     *out = a;
     return 0;
 
@@ -309,7 +300,6 @@ fail:
         sqlite3_db_config(a->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     gos_audit_free(a);
     g_free(def);
-    g_free(why);
     return -1;
 }
 

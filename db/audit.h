@@ -130,13 +130,14 @@ typedef int (*gos_audit_task_cb)(const gos_audit_task *task, void *opaque);
 int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                     size_t limit, gos_audit_task_cb cb, void *opaque, char **err);
 
-/* The audit view's query: like gos_audit_query, in either direction (oldest_first: keys
- * above after_key, ascending), and it gives up once budget_ms have passed (0 = no
- * limit) or gos_audit_interrupt is called. Returns 0 when it ran to its end, 1 when it
- * gave up (cb may have seen some of the tasks: drop them), -1 with *err on error. */
+/* The audit pager's query: like gos_audit_query, in either direction (oldest_first:
+ * keys above after_key, ascending), and it gives up once budget_ms have passed (0 = no
+ * limit) or gos_audit_interrupt is called. Returns 0 when it ran to its end or gave up,
+ * with *gave_up saying which (when it gave up, cb may have seen some of the tasks: drop
+ * them); gave_up NULL makes giving up a failure. Returns -1 with *err set on error. */
 int gos_audit_query_page(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                          bool oldest_first, size_t limit, int budget_ms,
-                         gos_audit_task_cb cb, void *opaque, char **err);
+                         gos_audit_task_cb cb, void *opaque, bool *gave_up, char **err);
 
 /* Makes a gos_audit_query_page running on audit in another thread give up soon. Safe
  * from any thread; it affects only the query under way or the next one to start. */

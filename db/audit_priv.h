@@ -75,10 +75,11 @@ void gos_audit_cells_from_stmt(sqlite3_stmt *st, int first, gos_audit_cell *cell
  * For tests that play an attacker who knows the algorithm. Returns 0, or -1 when no such row. */
 int gos_audit_priv_row_hash(sqlite3 *db, int64_t id, char out[65]);
 
-/* Reads user_version and application_id, and whether the schema holds any object.
- * On failure returns SQLite's code and, when why is not NULL, sets *why to the
- * reason in words (g_free). */
-int gos_audit_schema_probe(sqlite3 *db, int *version, int *app_id, bool *has_objects, char **why);
+/* Reads user_version and application_id, and whether the schema holds any object, in
+ * one read transaction. Returns 0, or -1 with *err set to a sentence that names path
+ * (one of its own when the file is not an SQLite database). */
+int gos_audit_schema_probe(sqlite3 *db, const char *path, int *version, int *app_id,
+                           bool *has_objects, char **err);
 
 /* Runs the migration steps from `from` up to `target` in one IMMEDIATE transaction. */
 int gos_audit_schema_migrate(sqlite3 *db, int target, char **err);

@@ -245,16 +245,16 @@ void gos_audit_interrupt(gos_audit *audit)
 }
 
 /*
- * The audit view reads one page at a time from its own read-only handle.
- * Most pages come in a few milliseconds at a million tasks; a filter that no
- * index serves (text, or a rare match in a time range) walks many keys. The
- * budget lets the view try on its own thread first and hand the same query
- * to a worker when it is slow, and interrupt lets it drop a query whose
- * answer nobody waits for any more.
+ * The audit pager (db/pager.c) reads one page at a time from its own
+ * read-only handle. Most pages come in a few milliseconds at a million
+ * tasks; a filter that no index serves (text, or a rare match in a time
+ * range) walks many keys. The budget lets the pager try on its owner's
+ * thread first and hand the same query to a worker when it is slow, and
+ * interrupt lets it drop a query whose answer nobody waits for any more.
  */
 int gos_audit_query_page(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                          bool oldest_first, size_t limit, int budget_ms,
-                         gos_audit_task_cb cb, void *opaque, char **err)
+                         gos_audit_task_cb cb, void *opaque, bool *gave_up, char **err)
 {
     sqlite3_stmt *st = NULL;
     gos_audit_task task;
@@ -279,13 +279,20 @@ int gos_audit_query_page(gos_audit *audit, const gos_audit_filter *filter, int64
         }
     }
     if ((rc & 0xff) == SQLITE_INTERRUPT) {
-        ret = 1;
+        if (!gave_up) {
+            gos_audit_set_err(err, _("Reading the audit log was interrupted."));
+            goto cleanup;
+        }
+        *gave_up = true;
+        ret = 0;
         goto cleanup;
     }
     if (rc != SQLITE_DONE) {
         gos_audit_set_err(err, _("Cannot read the audit log: %s."), sqlite3_errmsg(audit->db));
         goto cleanup;
     }
+    if (gave_up)
+        *gave_up = false;
     ret = 0;
 
 cleanup:
@@ -296,12 +303,10 @@ cleanup:
     return ret;
 }
 
-/* The plain query is a page query, newest first, with no time budget. */
+/* The plain query is a page query, newest first, with no time budget: giving up
+ * (only an interrupt can make it) is a failure. */
 int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                     size_t limit, gos_audit_task_cb cb, void *opaque, char **err)
 {
-    int rc = gos_audit_query_page(audit, filter, after_key, false, limit, 0, cb, opaque, err);
-    if (rc == 1)
-        gos_audit_set_err(err, _("Reading the audit log was interrupted."));
-    return rc == 0 ? 0 : -1;
+    return gos_audit_query_page(audit, filter, after_key, false, limit, 0, cb, opaque, NULL, err);
 }

@@ -225,36 +225,43 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 
 /* Why the last call on db failed, for a person: the system's words when a
  * system call failed ("No space left on device"), else SQLite's. */
-static char *failure_words(sqlite3 *db)
+static const char *failure_words(sqlite3 *db)
 {
     int sys = sqlite3_system_errno(db);
 
-    return g_strdup(sys ? g_strerror(sys) : sqlite3_errmsg(db));
+    return sys ? g_strerror(sys) : sqlite3_errmsg(db);
 }
 
-int gos_audit_schema_probe(sqlite3 *db, int *version, int *app_id, bool *has_objects, char **why)
+int gos_audit_schema_probe(sqlite3 *db, const char *path, int *version, int *app_id,
+                           bool *has_objects, char **err)
 {
-    int rc, n = 0;
+    int rc, n = 0, v = 0, id = 0;
 
     /* One read transaction: read one by one, another process's migration
      * could commit in between and the file would look half-made (foreign). */
     rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = pragma_int(db, "PRAGMA user_version", version);
+        rc = pragma_int(db, "PRAGMA user_version", &v);
     if (rc == SQLITE_OK)
-        rc = pragma_int(db, "PRAGMA application_id", app_id);
+        rc = pragma_int(db, "PRAGMA application_id", &id);
     if (rc == SQLITE_OK)
         rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &n);
-    if (rc == SQLITE_OK)
-        *has_objects = n > 0;
     /* The words before ending the transaction: a COMMIT after a failed read
      * would put "cannot commit - no transaction is active" in their place
      * (a full tmpfs cannot even map the -shm file, and said only that). */
-    if (rc != SQLITE_OK && why)
-        *why = failure_words(db);
+    if ((rc & 0xff) == SQLITE_NOTADB)
+        gos_audit_set_err(err, _("The file %s is not an SQLite database, so it cannot hold the audit log."),
+                          path);
+    else if (rc != SQLITE_OK)
+        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path, failure_words(db));
     if (!sqlite3_get_autocommit(db))
         sqlite3_exec(db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-    return rc;
+    if (rc != SQLITE_OK)
+        return -1;
+    *version = v;
+    *app_id = id;
+    *has_objects = n > 0;
+    return 0;
 }
 
 int gos_audit_schema_migrate(sqlite3 *db, int target, char **err)

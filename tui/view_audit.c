@@ -224,6 +224,16 @@ static void keep_rows(GArray *rows, size_t n)
         g_array_set_size(rows, (guint)n);
 }
 
+/* One page query: 0 done, 1 gave up, -1 failed (*err set). */
+static int query(gos_audit *audit, const gos_audit_filter *f, int64_t after, bool oldest_first,
+                 size_t limit, int budget_ms, GArray *rows, char **err)
+{
+    bool gave_up = false;
+    if (gos_audit_query_page(audit, f, after, oldest_first, limit, budget_ms, collect, rows, &gave_up, err) < 0)
+        return -1;
+    return gave_up ? 1 : 0;
+}
+
 /* Runs rq against audit. Returns 0 with *out filled, 1 when the budget ran out
  * or the query was interrupted, -1 with (*out)->error set. */
 static int run_request(gos_audit *audit, const request *rq, int budget_ms, result **out)
@@ -243,7 +253,7 @@ static int run_request(gos_audit *audit, const request *rq, int budget_ms, resul
     switch (rq->kind) {
     case LOAD_NEWER:
         /* The page before: keys above the first, oldest first, turned round. */
-        r = gos_audit_query_page(audit, &f, rq->edge, true, page + 1, budget_ms, collect, res->rows, &err);
+        r = query(audit, &f, rq->edge, true, page + 1, budget_ms, res->rows, &err);
         if (r != 0)
             break;
         if (res->rows->len >= page) {
@@ -255,14 +265,14 @@ static int run_request(gos_audit *audit, const request *rq, int budget_ms, resul
         }
         /* Fewer than a page above: the newest page is the one to show. */
         g_array_set_size(res->rows, 0);
-        r = gos_audit_query_page(audit, &f, 0, false, page + 1, budget_ms, collect, res->rows, &err);
+        r = query(audit, &f, 0, false, page + 1, budget_ms, res->rows, &err);
         if (r == 0) {
             res->older = res->rows->len > page;
             keep_rows(res->rows, page);
         }
         break;
     case LOAD_END:
-        r = gos_audit_query_page(audit, &f, 0, true, page + 1, budget_ms, collect, res->rows, &err);
+        r = query(audit, &f, 0, true, page + 1, budget_ms, res->rows, &err);
         if (r == 0) {
             res->newer = res->rows->len > page;
             keep_rows(res->rows, page);
@@ -270,7 +280,7 @@ static int run_request(gos_audit *audit, const request *rq, int budget_ms, resul
         }
         break;
     case LOAD_OLDER:
-        r = gos_audit_query_page(audit, &f, rq->edge, false, page + 1, budget_ms, collect, res->rows, &err);
+        r = query(audit, &f, rq->edge, false, page + 1, budget_ms, res->rows, &err);
         if (r == 0) {
             res->newer = true;
             res->older = res->rows->len > page;
@@ -281,7 +291,7 @@ static int run_request(gos_audit *audit, const request *rq, int budget_ms, resul
     case LOAD_RELOAD:
     default: {
         int64_t anchor = rq->kind == LOAD_HOME ? 0 : rq->anchor;
-        r = gos_audit_query_page(audit, &f, anchor, false, page + 1, budget_ms, collect, res->rows, &err);
+        r = query(audit, &f, anchor, false, page + 1, budget_ms, res->rows, &err);
         if (r == 0) {
             res->newer = anchor != 0;
             res->older = res->rows->len > page;
