@@ -61,7 +61,9 @@ typedef struct console {
 
     size_t vm_top;
     gos_list_pos tasks_pos;
-    gos_audit_pager *audit;
+    gos_pager *audit;           /* the audit view's page */
+    unsigned audit_filter_gen;  /* the session's audit filter the pager has */
+    int audit_pipe[2];          /* the pager's worker wakes the loop through this */
     gos_page_pos detail_pos, help_pos;
 
     gos_prompt *prompt;
@@ -141,6 +143,70 @@ static void drain_pipe(void)
     while (read(sig_pipe[0], buf, sizeof buf) > 0)
         ;
 }
+
+/* --- the audit view's pager --------------------------------------------------- */
+
+/* Called on the pager's worker thread: the loop polls the other end. */
+static void audit_wake(void *data)
+{
+    console *c = data;
+    ssize_t r = write(c->audit_pipe[1], "", 1);
+    (void)r;   /* full (EAGAIN): a wakeup is pending already */
+}
+
+/* A pager from the session's newest task, with the session's audit filter. */
+static gos_pager *audit_new(console *c)
+{
+    gos_pager *p = gos_pager_new(gos_session_audit(c->s), c->audit_pipe[1] >= 0 ? audit_wake : NULL, c);
+    const char *const *words = gos_session_audit_filter(c->s, &c->audit_filter_gen);
+    gos_pager_set_filter(p, (int)g_strv_length((char **)words), (char *const *)words, NULL);
+    return p;
+}
+
+/* Has the pager read what is stale (a new filter, new tasks, another page size)
+ * before the audit view is drawn: the drawing itself never reads. */
+static void audit_sync(console *c)
+{
+    if (gos_session_view(c->s) != GOS_VIEW_AUDIT || c->small || !c->main)
+        return;
+    unsigned gen = 0;
+    const char *const *words = gos_session_audit_filter(c->s, &gen);
+    if (gen != c->audit_filter_gen) {
+        gos_pager_set_filter(c->audit, (int)g_strv_length((char **)words), (char *const *)words, NULL);
+        c->audit_filter_gen = gen;
+    }
+    if (c->dirty & (GOS_DIRTY_AUDIT | GOS_DIRTY_TASKS))
+        gos_pager_reload(c->audit);
+    gos_pager_set_page_rows(c->audit, gos_view_audit_page_rows(c->main));
+    if (gos_pager_sync(c->audit))
+        c->dirty |= DIRTY_MAIN;
+}
+
+/* Actions the audit view takes itself: audit-detail opens or closes every field of
+ * the task under the cursor, back closes it, and there the page keys scroll it. */
+static bool audit_action(console *c, const char *action)
+{
+    bool detail = gos_pager_detail(c->audit);
+    if (!strcmp(action, "audit-detail")) {
+        gos_pager_set_detail(c->audit, !detail);
+        return true;
+    }
+    if (!strcmp(action, "back") && detail) {
+        gos_pager_set_detail(c->audit, false);
+        return true;
+    }
+    if (detail && (!strcmp(action, "page-up") || !strcmp(action, "page-down"))) {
+        gos_pager_detail_scroll(c->audit, !strcmp(action, "page-up") ? -10 : 10);
+        return true;
+    }
+    return false;
+}
+
+/* The console's scroll steps are the pager's moves. */
+G_STATIC_ASSERT((int)GOS_SCROLL_UP == (int)GOS_PAGER_UP && (int)GOS_SCROLL_DOWN == (int)GOS_PAGER_DOWN &&
+                (int)GOS_SCROLL_PAGE_UP == (int)GOS_PAGER_PAGE_UP &&
+                (int)GOS_SCROLL_PAGE_DOWN == (int)GOS_PAGER_PAGE_DOWN &&
+                (int)GOS_SCROLL_HOME == (int)GOS_PAGER_HOME && (int)GOS_SCROLL_END == (int)GOS_PAGER_END);
 
 /* --- stderr while the screen is ours ----------------------------------------- */
 
@@ -569,7 +635,7 @@ static int run_cmd(console *c, gos_cmd *cmd, bool from_play)
         return do_record(c, cmd);
     if (!from_play && (!strcmp(cmd->action->name, "macro") || !strcmp(cmd->action->name, "wait")))
         return start_play(c, cmd);
-    if (!from_play && v == GOS_VIEW_AUDIT && gos_view_audit_action(c->s, c->audit, cmd->action->name)) {
+    if (!from_play && v == GOS_VIEW_AUDIT && audit_action(c, cmd->action->name)) {
         gos_cmd_clear(cmd);
         c->dirty |= DIRTY_MAIN;
         return 0;
@@ -577,7 +643,7 @@ static int run_cmd(console *c, gos_cmd *cmd, bool from_play)
     if (scroll >= 0 && v != GOS_VIEW_VMS) {
         switch (v) {
         case GOS_VIEW_TASKS: gos_view_tasks_scroll(c->s, &c->tasks_pos, (gos_scroll)scroll); break;
-        case GOS_VIEW_AUDIT: gos_view_audit_scroll(c->s, c->audit, (gos_scroll)scroll); break;
+        case GOS_VIEW_AUDIT: gos_pager_move(c->audit, (gos_pager_move_kind)scroll); break;
         case GOS_VIEW_DETAIL: gos_page_scroll(&c->detail_pos, (gos_scroll)scroll); break;
         case GOS_VIEW_HELP: gos_page_scroll(&c->help_pos, (gos_scroll)scroll); break;
         default: break;
@@ -862,8 +928,6 @@ static void draw(console *c)
         main_dirty |= (d & (GOS_DIRTY_TASKS | DIRTY_TICK)) != 0;
         break;
     case GOS_VIEW_AUDIT:
-        if (d & (GOS_DIRTY_AUDIT | GOS_DIRTY_TASKS))
-            gos_audit_pager_reload(c->audit);
         main_dirty |= (d & (GOS_DIRTY_AUDIT | GOS_DIRTY_TASKS)) != 0;
         break;
     case GOS_VIEW_HELP:
@@ -873,7 +937,7 @@ static void draw(console *c)
         switch (v) {
         case GOS_VIEW_VMS: gos_view_vms_draw(c->main, c->s, &c->vm_top); break;
         case GOS_VIEW_TASKS: gos_view_tasks_draw(c->main, c->s, &c->tasks_pos); break;
-        case GOS_VIEW_AUDIT: gos_view_audit_draw(c->main, c->s, c->audit); break;
+        case GOS_VIEW_AUDIT: gos_view_audit_draw(c->main, c->audit); break;
         case GOS_VIEW_DETAIL: gos_view_detail_draw(c->main, c->s, &c->detail_pos); break;
         case GOS_VIEW_HELP: gos_view_help_draw(c->main, c->s, &c->help_pos); break;
         }
@@ -915,8 +979,8 @@ static void follow_view(console *c)
         c->help_pos.top = 0;
     if (v == GOS_VIEW_AUDIT) {
         /* Enter the audit log at its newest page. */
-        gos_audit_pager_free(c->audit);
-        c->audit = gos_audit_pager_new();
+        gos_pager_free(c->audit);
+        c->audit = audit_new(c);
     }
     c->last_view = v;
     c->dirty = DIRTY_EVERY;
@@ -941,8 +1005,10 @@ static int loop(console *c)
         follow_view(c);
         if (c->confirm && (c->dirty & GOS_DIRTY_VMS) && gos_confirm_recheck(c->confirm, c->s))
             c->dirty |= DIRTY_DIALOG;
-        if (c->dirty)
+        if (c->dirty) {
+            audit_sync(c);
             draw(c);
+        }
 
         /* Only running tasks need a clock, and core only while some agent
          * is due for a probe: idle, the loop sleeps until a key, an update
@@ -970,7 +1036,7 @@ static int loop(console *c)
         fds[1] = (struct pollfd){ .fd = gos_session_fd(c->s), .events = POLLIN };
         fds[2] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
         /* The audit view's worker answers a slow query through this one. */
-        fds[3] = (struct pollfd){ .fd = gos_audit_pager_fd(c->audit), .events = POLLIN };
+        fds[3] = (struct pollfd){ .fd = c->audit_pipe[0], .events = POLLIN };
         int n = poll(fds, 4, timeout);
         if (n < 0 && errno != EINTR) {
             c->loop_errno = errno;
@@ -985,8 +1051,13 @@ static int loop(console *c)
         if (n > 0 && (fds[0].revents & POLLIN))
             drain_keys(c);
 
-        if (n > 0 && (fds[3].revents & POLLIN) && gos_audit_pager_collect(c->s, c->audit))
-            c->dirty |= DIRTY_MAIN;
+        if (n > 0 && (fds[3].revents & POLLIN)) {
+            char buf[64];
+            while (read(c->audit_pipe[0], buf, sizeof buf) > 0)
+                ;
+            if (gos_pager_collect(c->audit))
+                c->dirty |= DIRTY_MAIN;
+        }
         c->dirty |= gos_session_pump(c->s);
         /* Fail closed, and say why: once the audit log cannot be written no
          * task starts, and the status line tells the operator so. */
@@ -1064,7 +1135,16 @@ int gos_console_run(gos_session *s, char **err)
         keypad(c.input, TRUE);
         nodelay(c.input, TRUE);
     }
-    c.audit = gos_audit_pager_new();
+    c.audit_pipe[0] = c.audit_pipe[1] = -1;
+    if (pipe(c.audit_pipe) == 0) {
+        for (int i = 0; i < 2; i++) {
+            fcntl(c.audit_pipe[i], F_SETFL, fcntl(c.audit_pipe[i], F_GETFL) | O_NONBLOCK);
+            fcntl(c.audit_pipe[i], F_SETFD, FD_CLOEXEC);
+        }
+    } else {
+        c.audit_pipe[0] = c.audit_pipe[1] = -1;
+    }
+    c.audit = audit_new(&c);
     c.last_view = gos_session_view(s);
     read_size(&c);
     layout(&c);
@@ -1086,7 +1166,10 @@ int gos_console_run(gos_session *s, char **err)
     gos_macro_player_free(c.play);
     gos_confirm_free(c.confirm);
     gos_prompt_free(c.prompt);
-    gos_audit_pager_free(c.audit);
+    gos_pager_free(c.audit);
+    for (int i = 0; i < 2; i++)
+        if (c.audit_pipe[i] >= 0)
+            close(c.audit_pipe[i]);
     g_free(c.error_status);
     drop_windows(&c);
     if (c.input)
