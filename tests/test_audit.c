@@ -20,6 +20,7 @@
 #include <json.h>
 #include <sqlite3.h>
 
+#include "base/time.h"
 #include "db/audit.h"
 #include "db/audit_priv.h"
 #include "tests/testutil.h"
@@ -2146,6 +2147,34 @@ START_TEST(test_export_write_error)
 }
 END_TEST
 
+/* The exports' times: UTC, zero-padded, milliseconds when asked, and back again. */
+START_TEST(test_iso_times)
+{
+    static const struct { int64_t ms; const char *with, *without; } cases[] = {
+        { 1, "1970-01-01T00:00:00.001Z", "1970-01-01T00:00:00Z" },
+        { 1700000000123, "2023-11-14T22:13:20.123Z", "2023-11-14T22:13:20Z" },
+        { 1709251199999, "2024-02-29T23:59:59.999Z", "2024-02-29T23:59:59Z" },
+        { 1704067200000, "2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00Z" },
+        { 253402300799000, "9999-12-31T23:59:59.000Z", "9999-12-31T23:59:59Z" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *w = gos_time_iso(cases[i].ms, true), *wo = gos_time_iso(cases[i].ms, false);
+        int64_t back = 0;
+
+        ck_assert_str_eq(w, cases[i].with);
+        ck_assert_str_eq(wo, cases[i].without);
+        ck_assert_int_eq(gos_time_parse(w, &back), 0);
+        ck_assert_int_eq(back, cases[i].ms);
+        g_free(w);
+        g_free(wo);
+    }
+    ck_assert_ptr_null(gos_time_iso(0, true));
+    ck_assert_ptr_null(gos_time_iso(-5, false));
+    ck_assert_ptr_null(gos_time_iso(253402300800000, true));     /* past what GDateTime holds */
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
     Suite *s = suite_create("audit");
@@ -2218,6 +2247,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_export_table);
     tcase_add_test(tc, test_export_order_and_filter);
     tcase_add_test(tc, test_export_write_error);
+    tcase_add_test(tc, test_iso_times);
     suite_add_tcase(s, tc);
     return s;
 }
