@@ -225,7 +225,9 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
     a->path = g_strdup(path);
     a->readonly = readonly;
     a->node = g_strdup(g_get_host_name());
-    flags = SQLITE_OPEN_FULLMUTEX |
+    /* No mutex of SQLite's own: a->lock serialises every use of the connection
+     * already, and SQLite's would be taken again by each column read. */
+    flags = SQLITE_OPEN_NOMUTEX |
             (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     rc = sqlite3_open_v2(path, &a->db, flags, NULL);
     if (rc != SQLITE_OK) {
