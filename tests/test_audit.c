@@ -2019,7 +2019,7 @@ START_TEST(test_export_json_escaping)
     ck_assert_ptr_nonnull(strstr(json, "a\\u0001b\\u001f\\u007f\\t\\n\\\"\\\\ "));
     ck_assert_ptr_nonnull(strstr(json, "\xC3\xBC\xE2\x82\xAC\xF0\x9F\x98\x80"));   /* raw UTF-8 */
     ck_assert_ptr_nonnull(strstr(json, "\\u2028"));
-    ck_assert_ptr_nonnull(strstr(json, "\\ufffd end"));
+    ck_assert_ptr_nonnull(strstr(json, "\xEF\xBF\xBD end"));             /* not UTF-8: U+FFFD */
     ck_assert_ptr_null(strchr(json, '\x01'));
 
     root = json_tokener_parse(json);
@@ -2068,6 +2068,68 @@ START_TEST(test_export_json_escaping)
         ck_assert_str_eq(json, "[]\n");
         free(json);
     }
+    gos_audit_free(a);
+}
+END_TEST
+
+/* One object serves every task of an export: values that change type or length
+ * from one task to the next come out as each task has them. */
+START_TEST(test_export_json_rows)
+{
+    gos_audit *a = open_ok(dbpath);
+    static const char *const messages[] = { "a rather long message to begin with", "", NULL, "x", "" };
+    static const char *const vms[] = { "web1", NULL, "db1", "mail", NULL };
+    json_object *root;
+    char *json;
+
+    for (int i = 0; i < 5; i++) {
+        char id[8];
+        gos_audit_event e;
+
+        g_snprintf(id, sizeof id, "r%d", i);
+        e = ev_make(GOS_AUDIT_SUBMITTED, id);
+        e.ts_ms = 1700000000000 + i;
+        e.message = messages[i];
+        e.vm_name = vms[i];
+        e.percent = i % 2 ? -1 : 10 * i;
+        e.has_call_hr = i != 2;
+        e.call_hr = i == 3 ? 0xA0040505u : 0;
+        add(a, &e);
+    }
+    json = export_str(a, NULL, GOS_AUDIT_JSON);
+    root = json_tokener_parse(json);
+    ck_assert_msg(root != NULL, "invalid JSON: %s", json);
+    ck_assert_uint_eq(json_object_array_length(root), 5);
+    for (int i = 0; i < 5; i++) {
+        json_object *o = json_object_array_get_idx(root, i), *v;
+        char id[8];
+
+        g_snprintf(id, sizeof id, "r%d", i);
+        ck_assert_str_eq(json_str(o, "task_id"), id);
+        if (messages[i])
+            ck_assert_str_eq(json_str(o, "message"), messages[i]);
+        else
+            ck_assert(json_is_null(o, "message"));
+        if (vms[i])
+            ck_assert_str_eq(json_str(o, "vm_name"), vms[i]);
+        else
+            ck_assert(json_is_null(o, "vm_name"));
+        ck_assert(json_object_object_get_ex(o, "percent", &v));
+        if (i % 2)
+            ck_assert_ptr_null(v);
+        else
+            ck_assert_int_eq(json_object_get_int(v), 10 * i);
+        if (i == 2)
+            ck_assert(json_is_null(o, "call_hresult") && json_is_null(o, "call_hresult_name"));
+        else
+            ck_assert_str_eq(json_str(o, "call_hresult"), i == 3 ? "0xA0040505" : "0x00000000");
+        ck_assert_int_eq(json_object_object_length(o), 24);
+    }
+    /* The keys in the documented order, one object a line, as scripts read them. */
+    ck_assert_ptr_nonnull(strstr(json, "[\n  { \"task_id\": \"r0\", \"host\": \"test:///default\", \"vm_uuid\": "));
+    ck_assert_ptr_nonnull(strstr(json, " }\n]\n"));
+    json_object_put(root);
+    free(json);
     gos_audit_free(a);
 }
 END_TEST
@@ -2244,6 +2306,7 @@ static Suite *audit_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_export_csv_hostile);
     tcase_add_test(tc, test_export_json_escaping);
+    tcase_add_test(tc, test_export_json_rows);
     tcase_add_test(tc, test_export_table);
     tcase_add_test(tc, test_export_order_and_filter);
     tcase_add_test(tc, test_export_write_error);
