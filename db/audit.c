@@ -137,14 +137,19 @@ static void set_busy_timeout(gos_audit *a, int ms)
     sqlite3_busy_handler(a->db, ms > 0 ? busy_wait : NULL, a);
 }
 
-static char *build_insert_sql(void)
+/* The INSERT of one event: its 26 columns, users_format (not in a store below
+ * version 3), prev_hash and hash, in that order of parameters. */
+static char *build_insert_sql(bool with_format)
 {
     GString *sql = g_string_new("INSERT INTO events (");
+    size_t n = GOS_AUDIT_EVENT_NCOLS + (with_format ? 1 : 0);
 
     for (size_t i = 0; i < GOS_AUDIT_EVENT_NCOLS; i++)
         g_string_append_printf(sql, "%s, ", gos_audit_event_columns[i]);
+    if (with_format)
+        g_string_append(sql, GOS_AUDIT_USERS_FORMAT_COLUMN ", ");
     g_string_append(sql, "prev_hash, hash) VALUES (");
-    for (size_t i = 0; i < GOS_AUDIT_EVENT_NCOLS + 2; i++)
+    for (size_t i = 0; i < n + 2; i++)
         g_string_append(sql, i ? ", ?" : "?");
     g_string_append(sql, ")");
     return g_string_free(sql, FALSE);
@@ -152,7 +157,7 @@ static char *build_insert_sql(void)
 
 static int prepare_statements(gos_audit *a, char **err)
 {
-    char *insert = build_insert_sql();
+    char *insert = build_insert_sql(true);
     int rc;
 
     rc = sqlite3_prepare_v2(a->db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
@@ -323,8 +328,10 @@ int gos_audit_open_version(const char *path, int version, gos_audit **out, char 
     if (open_store(path, false, version, &a, err) < 0)
         return -1;
     if (version < GOS_AUDIT_SCHEMA_VERSION) {
-        /* Append works on version 1: it needs only events. */
-        insert = build_insert_sql();
+        /* Append works on versions 1 and 2: it needs only events, and writes
+         * users as those versions did. */
+        a->legacy_users = true;
+        insert = build_insert_sql(false);
         sqlite3_prepare_v2(a->db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
                            -1, &a->st_last, NULL);
         sqlite3_prepare_v2(a->db, insert, -1, &a->st_insert, NULL);
@@ -444,12 +451,14 @@ static void bind_cell(sqlite3_stmt *st, int idx, const gos_audit_cell *c)
 int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_if_open,
                          int64_t *id_out, bool *skipped, char **err)
 {
-    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS] = { 0 };
+    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS + 1] = { 0 };
     char call_hex[11], error_hex[11], hash[65], prev[65];
     const char *kind = gos_audit_kind_name(ev->kind);
+    char *(*users_text)(const char *const *) = a->legacy_users ? gos_audit_users_joined : gos_audit_users_json;
+    char *before = NULL, *after = NULL;
     bool own_txn;
     int64_t id = 1;
-    int rc, n = 0;
+    int rc, n = 0, ret = -1;
     char *msg = NULL;
 
     if (a->readonly) {
@@ -475,6 +484,8 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
         append_error(err, sqlite3_extended_errcode(a->db), sqlite3_errmsg(a->db));
         return -1;
     }
+    before = users_text(ev->users_before);
+    after = users_text(ev->users_after);
 
     if (only_if_open) {
         sqlite3_bind_text(a->st_end_kind, 1, ev->task_id, -1, SQLITE_STATIC);
@@ -483,7 +494,8 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
             sqlite3_reset(a->st_end_kind);
             *skipped = true;
             exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_append; RELEASE gos_append");
-            return 0;
+            ret = 0;
+            goto cleanup;
         }
         sqlite3_reset(a->st_end_kind);
         sqlite3_clear_bindings(a->st_end_kind);
@@ -541,15 +553,17 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
     }
     cell_int(&cells[n++], ev->virt_code);
     cell_text(&cells[n++], ev->message);
-    cell_text(&cells[n++], ev->users_before);
-    cell_text(&cells[n++], ev->users_after);
+    cell_text(&cells[n++], before);
+    cell_text(&cells[n++], after);
     g_assert(n == GOS_AUDIT_EVENT_NCOLS);
+    if (!a->legacy_users)
+        cell_int(&cells[n++], GOS_AUDIT_USERS_JSON);
 
-    gos_audit_hash_cells(prev, cells, GOS_AUDIT_EVENT_NCOLS, hash);
-    for (int i = 0; i < GOS_AUDIT_EVENT_NCOLS; i++)
+    gos_audit_hash_cells(prev, cells, (size_t)n, hash);
+    for (int i = 0; i < n; i++)
         bind_cell(a->st_insert, i + 1, &cells[i]);
-    sqlite3_bind_text(a->st_insert, GOS_AUDIT_EVENT_NCOLS + 1, prev, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a->st_insert, GOS_AUDIT_EVENT_NCOLS + 2, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a->st_insert, n + 1, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a->st_insert, n + 2, hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(a->st_insert);
     sqlite3_reset(a->st_insert);
     sqlite3_clear_bindings(a->st_insert);
@@ -561,7 +575,8 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
         goto sql_fail;
     if (id_out)
         *id_out = id;
-    return 0;
+    ret = 0;
+    goto cleanup;
 
 sql_fail:
     /* Keep SQLite's code and words before the rollback overwrites them. */
@@ -570,7 +585,10 @@ sql_fail:
     exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_append; RELEASE gos_append");
     append_error(err, rc, msg);
     g_free(msg);
-    return -1;
+cleanup:
+    g_free(before);
+    g_free(after);
+    return ret;
 }
 
 int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_out, char **err)

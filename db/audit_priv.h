@@ -13,7 +13,7 @@
 #include "db/audit.h"
 
 /* The newest schema this build knows (PRAGMA user_version). */
-#define GOS_AUDIT_SCHEMA_VERSION 2
+#define GOS_AUDIT_SCHEMA_VERSION 3
 
 /* PRAGMA application_id of a guestos audit database: "gosa". */
 #define GOS_AUDIT_APPLICATION_ID 0x676f7361
@@ -29,6 +29,7 @@ struct gos_audit {
     GMutex lock;                 /* serialises every use of db and the statements */
     sqlite3 *db;
     bool readonly;
+    bool legacy_users;           /* a store below version 3 (tests only): users as comma text */
     char *path;
     char *node;                  /* this machine's host name, stamped on each event */
     sqlite3_stmt *st_last;       /* id and hash of the newest event */
@@ -60,6 +61,16 @@ typedef struct gos_audit_cell {
 /* The stored columns of events in hashing (and INSERT/SELECT) order; prev_hash and hash follow. */
 #define GOS_AUDIT_EVENT_NCOLS 26
 extern const char *const gos_audit_event_columns[GOS_AUDIT_EVENT_NCOLS];
+
+/*
+ * Version 3's column, after hash: how users_before and users_after are written.
+ * NULL: comma-separated text (events from versions 1 and 2); 1: JSON arrays. A
+ * row's hash covers the 26 columns above, and users_format as a 27th cell when
+ * it is not NULL, so an old row and a new one both verify and flipping the
+ * format of either breaks its hash.
+ */
+#define GOS_AUDIT_USERS_FORMAT_COLUMN "users_format"
+#define GOS_AUDIT_USERS_JSON 1
 
 /* The kind as stored ("submitted", ...), or NULL when out of range. */
 const char *gos_audit_kind_name(gos_audit_kind kind);
@@ -96,6 +107,14 @@ void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *task);
  * the time the write lock is held, append nothing and set *skipped. */
 int gos_audit_append_locked(gos_audit *audit, const gos_audit_event *ev, bool only_if_open,
                             int64_t *id_out, bool *skipped, char **err);
+
+/* A users list as version 3 stores it: compact JSON array text ("[\"a\",\"b\"]");
+ * NULL for NULL. g_free the result. */
+char *gos_audit_users_json(const char *const *users);
+
+/* The same as versions 1 and 2 stored it, joined with commas (ambiguous: the
+ * reason for version 3; only test stores of those versions are written so). */
+char *gos_audit_users_joined(const char *const *users);
 
 /* Sets *err (when err is not NULL) to a newly allocated sentence; frees with free(). */
 void gos_audit_set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -42,7 +42,7 @@ static const char *result_name(int result, char buf[16])
 
 /* Column widths of the table, in terminal cells. The message runs to the end of the line. */
 enum { W_TASK = 8, W_TIME = 20, W_HOST = 22, W_VM = 18, W_ACTION = 8, W_USER = 10,
-       W_ORIGIN = 12, W_HR = 43, W_RESULT = 15 };
+       W_ORIGIN = 12, W_HR = 43, W_RESULT = 15, W_USERS = 20 };
 
 /* The next character of s for a terminal: its length in bytes, its width in
  * cells, or -1 when it must be shown as '?' (base/text.h decides which). */
@@ -65,10 +65,27 @@ static int next_cell_char(const char *p, int *len)
  */
 static void put_cell(FILE *out, const char *s, int width, bool utf8)
 {
+    static const char blanks[] = "                                            ";
     int used = 0, total = 0, len, w, room;
+    size_t n = 0;
 
     if (!s || !*s)
         s = "-";
+    /* Printable ASCII, most of what the log holds, is one cell a byte. */
+    while ((unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f)
+        n++;
+    if (!s[n]) {
+        bool cut = width > 0 && n > (size_t)width;
+
+        fwrite(s, 1, cut ? (size_t)width - 1 : n, out);
+        if (cut)
+            fputs(utf8 ? "\xE2\x80\xA6" : "~", out);
+        for (used = cut ? width : (int)n; used < width; used += w) {
+            w = MIN(width - used, (int)sizeof blanks - 1);
+            fwrite(blanks, 1, (size_t)w, out);
+        }
+        return;
+    }
     for (const char *p = s; *p; p += len) {
         w = next_cell_char(p, &len);
         total += w < 0 ? 1 : w;
@@ -122,8 +139,20 @@ static void table_header(FILE *out, bool utf8)
     put_cell(out, _("CALL"), W_HR, utf8);          fputs("  ", out);
     put_cell(out, _("RESULT"), W_RESULT, utf8);    fputs("  ", out);
     put_cell(out, _("ERROR"), W_HR, utf8);         fputs("  ", out);
+    put_cell(out, _("USERS BEFORE"), W_USERS, utf8); fputs("  ", out);
+    put_cell(out, _("USERS AFTER"), W_USERS, utf8); fputs("  ", out);
     put_cell(out, _("MESSAGE"), 0, utf8);
     fputc('\n', out);
+}
+
+/* The names joined for people ("alice, \"a,b\""); "none" for none, "-" not known. */
+static void put_users_cell(FILE *out, const char *json, bool utf8)
+{
+    char *text = gos_audit_users_json_text(json);
+
+    /* TRANSLATORS: `guestos audit`: the guest was known to have no user logged on. */
+    put_cell(out, text && !*text ? _("none") : text, W_USERS, utf8);
+    g_free(text);
 }
 
 static void table_row(FILE *out, const gos_audit_task *t, bool utf8)
@@ -142,6 +171,8 @@ static void table_row(FILE *out, const gos_audit_task *t, bool utf8)
     put_hr_cell(out, t->has_call_hr, t->call_hr, W_HR, utf8); fputs("  ", out);
     put_cell(out, result_name(t->task_result, num), W_RESULT, utf8); fputs("  ", out);
     put_hr_cell(out, t->has_task_error, t->task_error, W_HR, utf8); fputs("  ", out);
+    put_users_cell(out, t->users_before_json, utf8);            fputs("  ", out);
+    put_users_cell(out, t->users_after_json, utf8);             fputs("  ", out);
     put_cell(out, t->message, 0, utf8);
     fputc('\n', out);
 }
@@ -225,8 +256,9 @@ static void csv_row(FILE *out, const gos_audit_task *t)
     csv_hr(out, t->has_task_error, t->task_error);
     csv_int(out, t->virt_code != 0, t->virt_code);
     csv_field(out, t->message, false);
-    csv_field(out, t->users_before, false);
-    csv_field(out, t->users_after, false);
+    /* The JSON array, as the summary holds it: one field, whatever the names hold. */
+    csv_field(out, t->users_before_json, false);
+    csv_field(out, t->users_after_json, false);
     fputs("\r\n", out);
 }
 
@@ -297,11 +329,10 @@ static bool is_ascii(const char *s, size_t len)
     return (acc & UINT64_C(0x8080808080808080)) == 0;
 }
 
-/* Makes o (a JSON string, or NULL) hold text s; returns o, or a new string. Bytes
- * that are not UTF-8 become U+FFFD, so the output is always valid JSON. */
-static json_object *string_in(json_object *o, const char *s)
+/* Makes o (a JSON string, or NULL) hold the len bytes of s; returns o, or a new
+ * string. Bytes that are not UTF-8 become U+FFFD, so the output is always valid JSON. */
+static json_object *string_in(json_object *o, const char *s, size_t len)
 {
-    size_t len = strlen(s);
     char *valid = NULL;
 
     if (!is_ascii(s, len) && !g_utf8_validate_len(s, len, NULL)) {
@@ -320,7 +351,7 @@ static json_object *string_in(json_object *o, const char *s)
 /* Untrusted text as a JSON string, or null for NULL. */
 static void set_text(json_slot *e, const char *s)
 {
-    json_object *cur = slot_value(*e), *v = s ? string_in(cur, s) : NULL;
+    json_object *cur = slot_value(*e), *v = s ? string_in(cur, s, strlen(s)) : NULL;
 
     if (v && v == cur)
         *e = lh_entry_next(*e);
@@ -351,31 +382,94 @@ static void set_hr(json_slot *e, bool has, uint32_t hr)
     set_text(e, has ? gos_hr_name(hr) : NULL);
 }
 
-/* "alice,bob" -> ["alice", "bob"]; "" -> []; NULL -> null. */
-static void set_users(json_slot *e, const char *users)
+/* Fills array a with the names of json when it has the form guestos writes for
+ * plain names, ["alice","bob"]: no escape, no control character, nothing between
+ * the tokens. json-c's tokener, which sets up a C locale for every parse, takes
+ * the rest. False when json has another form (a may have been changed). */
+static bool fill_plain_users(json_object *a, const char *json)
 {
-    json_object *a;
+    const char *p = json + 1;
+    size_t n = 0;
 
-    if (!users) {
+    if (json[0] != '[')
+        return false;
+    while (*p != ']') {
+        const char *name;
+        json_object *old, *v;
+
+        if (n > 0 && *p++ != ',')
+            return false;
+        if (*p++ != '"')
+            return false;
+        for (name = p; (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\'; p++)
+            ;
+        if (*p != '"')
+            return false;
+        old = n < json_object_array_length(a) ? json_object_array_get_idx(a, n) : NULL;
+        v = string_in(old, name, (size_t)(p - name));
+        if (v != old)
+            json_object_array_put_idx(a, n, v);
+        n++;
+        p++;
+    }
+    if (p[1] != '\0')
+        return false;
+    if (json_object_array_length(a) > n)
+        json_object_array_del_idx(a, n, json_object_array_length(a) - n);
+    return true;
+}
+
+/* A users array of the summary as a JSON array; null when not known. Names that
+ * are not UTF-8 are made so; an element that is not a string (only a forged
+ * summary has one) becomes its JSON text, and a value that is not an array, null. */
+static void set_users(json_slot *e, json_tokener *tok, const char *json)
+{
+    json_object *cur = slot_value(*e), *a;
+    size_t len;
+
+    if (!json) {
         slot_set(e, NULL);
         return;
     }
-    a = json_object_new_array();
-    for (const char *p = users; *users;) {
-        const char *comma = strchr(p, ',');
-        char *name = g_strndup(p, comma ? (size_t)(comma - p) : strlen(p));
+    a = cur && json_object_is_type(cur, json_type_array) ? cur : json_object_new_array();
+    if (fill_plain_users(a, json)) {
+        if (a == cur)
+            *e = lh_entry_next(*e);
+        else
+            slot_set(e, a);
+        return;
+    }
+    if (a != cur)
+        json_object_put(a);
+    len = strlen(json);
+    json_tokener_reset(tok);
+    a = json_tokener_parse_ex(tok, json, (int)len);
+    if (a && (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len ||
+              !json_object_is_type(a, json_type_array))) {
+        json_object_put(a);
+        a = NULL;
+    }
+    for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+        json_object *name = json_object_array_get_idx(a, i);
+        const char *text;
 
-        json_object_array_add(a, string_in(NULL, name));
-        g_free(name);
-        if (!comma)
-            break;
-        p = comma + 1;
+        if (json_object_is_type(name, json_type_string)) {
+            size_t n = (size_t)json_object_get_string_len(name);
+
+            text = json_object_get_string(name);
+            if (is_ascii(text, n) || g_utf8_validate_len(text, n, NULL))
+                continue;
+            json_object_array_put_idx(a, i, string_in(NULL, text, n));
+        } else {
+            text = json_object_to_json_string_ext(name, JSON_C_TO_STRING_PLAIN);
+            json_object_array_put_idx(a, i, string_in(NULL, text, strlen(text)));
+        }
     }
     slot_set(e, a);
 }
 
 /* Sets every value of o for task t, in json_keys order. */
-static void json_task_set(json_object *o, const gos_audit_task *t)
+static void json_task_set(json_object *o, json_tokener *tok, const gos_audit_task *t)
 {
     json_slot e = lh_table_head(json_object_get_object(o));
     char when[40], ended[40], num[16];
@@ -402,8 +496,8 @@ static void json_task_set(json_object *o, const gos_audit_task *t)
     set_hr(&e, t->has_task_error, t->task_error);               /* task_error, task_error_name */
     set_int(&e, t->virt_code != 0, t->virt_code);
     set_text(&e, t->message);
-    set_users(&e, t->users_before);
-    set_users(&e, t->users_after);
+    set_users(&e, tok, t->users_before_json);
+    set_users(&e, tok, t->users_after_json);
     g_assert(e == NULL);                                        /* every key, none twice */
 }
 
@@ -442,12 +536,12 @@ static void write_js_safe(FILE *out, const char *s, size_t len)
     }
 }
 
-static void json_row(FILE *out, json_object *o, const gos_audit_task *t)
+static void json_row(FILE *out, json_object *o, json_tokener *tok, const gos_audit_task *t)
 {
     size_t len = 0;
     const char *text;
 
-    json_task_set(o, t);
+    json_task_set(o, tok, t);
     text = json_object_to_json_string_length(o, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     fputs("  ", out);
     write_js_safe(out, text, len);
@@ -457,6 +551,7 @@ int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit
 {
     sqlite3_stmt *st = NULL;
     json_object *obj = NULL;
+    json_tokener *tok = NULL;
     gos_audit_task t;
     int64_t rows = 0;
     bool utf8 = g_get_charset(NULL);
@@ -486,8 +581,12 @@ int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit
         csv_header(out);
     else
         fputc('[', out);
-    if (fmt == GOS_AUDIT_JSON)
+    if (fmt == GOS_AUDIT_JSON) {
         obj = json_task_new();
+        tok = json_tokener_new();
+        /* RFC 8259 only: json-c would take a trailing comma, for one. */
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         gos_audit_task_from_stmt(st, &t);
         if (fmt == GOS_AUDIT_TABLE) {
@@ -496,7 +595,7 @@ int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit
             csv_row(out, &t);
         } else {
             fputs(rows ? ",\n" : "\n", out);
-            json_row(out, obj, &t);
+            json_row(out, obj, tok, &t);
         }
         rows++;
         if (ferror(out))
@@ -519,6 +618,8 @@ int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit
 
 cleanup:
     json_object_put(obj);
+    if (tok)
+        json_tokener_free(tok);
     sqlite3_finalize(st);
     sqlite3_exec(audit->db, "COMMIT", NULL, NULL, NULL);
 unlock:

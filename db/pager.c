@@ -35,7 +35,7 @@
 /* The strings of a gos_audit_task, which a page row owns. */
 #define TASK_STRINGS(X) \
     X(task_id) X(host) X(vm_uuid) X(vm_name) X(action) X(op_user) X(op_tty) X(op_ssh) \
-    X(origin) X(phase) X(message) X(users_before) X(users_after)
+    X(origin) X(phase) X(message) X(users_before_json) X(users_after_json)
 
 /* What a page load is for. */
 typedef enum {

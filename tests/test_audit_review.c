@@ -294,7 +294,7 @@ START_TEST(test_page_budget)
     ck_assert_int_eq(sqlite3_exec(db,
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
         " INSERT INTO tasks(key, task_id, submitted_at, vm_name, message, users_before)"
-        " SELECT i, 'x' || i, i, 'vm-' || (i % 1000), 'All users were logged off.', 'alice,bob' FROM n",
+        " SELECT i, 'x' || i, i, 'vm-' || (i % 1000), 'All users were logged off.', '[\"alice\",\"bob\"]' FROM n",
         NULL, NULL, &err), SQLITE_OK);
     int64_t t0 = g_get_monotonic_time();
     ck_assert_int_eq(get_page(a, &none, 0, false, 20, 1, &p), 1);

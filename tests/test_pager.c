@@ -636,7 +636,15 @@ START_TEST(test_detail)
     gos_pager *p = gos_pager_new(a, NULL, NULL);
 
     fill_range(a, 1, 3);
+    {
+        /* The detail shows the users: a page row keeps its own copy of them. */
+        gos_audit_event e = { .kind = GOS_AUDIT_COMPLETED, .task_id = "t0003", .percent = -1,
+                              .users_before = (const char *const[]){ "a,b", "c", NULL } };
+        ck_assert_int_eq(gos_audit_append(a, &e, NULL, NULL), 0);
+    }
     gos_pager_sync(p);
+    ck_assert_str_eq(gos_pager_current(p)->users_before_json, "[\"a,b\",\"c\"]");
+    ck_assert_ptr_null(gos_pager_current(p)->users_after_json);
     ck_assert(!gos_pager_detail(p));
     gos_pager_set_detail(p, true);
     ck_assert(gos_pager_detail(p));

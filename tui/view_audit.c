@@ -151,12 +151,16 @@ static void build_detail(gos_lines *l, const gos_audit_task *r)
         g_snprintf(num, sizeof num, "%d", r->virt_code);
     gos_lines_pair(l, VALUE_X, _("libvirt error"), GOS_ROLE_NORMAL, r->virt_code ? num : _("none"));
     gos_lines_pair(l, VALUE_X, _("Message"), GOS_ROLE_NORMAL, or_dash(r->message));
-    const char *before = r->users_before ? (*r->users_before ? r->users_before : _("none")) : _("unknown");
-    const char *after = r->users_after ? (*r->users_after ? r->users_after : _("none")) : _("unknown");
+    /* One name per user, a name with a comma in quotes: "alice, \"a,b\"". */
+    char *ub = gos_audit_users_json_text(r->users_before_json), *ua = gos_audit_users_json_text(r->users_after_json);
+    const char *before = ub ? (*ub ? ub : _("none")) : _("unknown");
+    const char *after = ua ? (*ua ? ua : _("none")) : _("unknown");
     /* TRANSLATORS: the users logged on before and after the task. */
     char *users = g_strdup_printf(_("before: %s; after: %s"), before, after);
     gos_lines_pair(l, VALUE_X, _("Users"), GOS_ROLE_NORMAL, users);
     g_free(users);
+    g_free(ub);
+    g_free(ua);
 }
 
 /* The few lines under the list: who, and what came of it. */
