@@ -32,46 +32,6 @@
 /* How long a page may take on the owner's thread before it goes to the worker. */
 #define SYNC_BUDGET_MS 40
 
-/* The strings of a gos_audit_task, which a page row owns. */
-#define TASK_STRINGS(X) \
-    X(task_id) X(host) X(vm_uuid) X(vm_name) X(action) X(op_user) X(op_tty) X(op_ssh) \
-    X(origin) X(phase) X(message) X(users_before_json) X(users_after_json)
-
-/* What a page load is for. */
-typedef enum {
-    LOAD_RELOAD = 0,   /* the same page again (new rows, a new page size) */
-    LOAD_HOME,         /* the newest page */
-    LOAD_OLDER,        /* the page after the last row */
-    LOAD_NEWER,        /* the page before the first row */
-    LOAD_END,          /* the oldest page */
-} load_kind;
-
-/* Where the cursor goes once the page is there. */
-typedef enum {
-    CUR_KEEP = 0,      /* on the same task when it is on the page, else the same line */
-    CUR_FIRST,
-    CUR_LAST,
-} cursor_rule;
-
-typedef struct request {
-    unsigned gen;
-    char **words;          /* the filter words (owned) */
-    load_kind kind;
-    int64_t anchor;        /* LOAD_RELOAD: keys below it; 0 = from the newest */
-    int64_t edge;          /* LOAD_OLDER: the last key; LOAD_NEWER: the first key */
-    size_t page;
-    cursor_rule cursor;
-    size_t cursor_line;
-    int64_t cursor_key;
-} request;
-
-typedef struct result {
-    GArray *rows;          /* gos_audit_task with owned strings, newest first, at most page */
-    bool newer, older;     /* tasks before the first row / after the last exist */
-    int64_t anchor;        /* the RELOAD anchor that shows this same page */
-    char *error;
-} result;
-
 struct gos_pager {
     /* the page */
     GArray *rows;
@@ -103,254 +63,35 @@ struct gos_pager {
     gint64 busy_since;
     void (*wake)(void *data);
     void *wake_data;
-
-    /* the worker */
-    GThread *thread;
-    gos_audit *wh;         /* the worker's handle, opened before the thread starts */
-    GMutex lock;
-    GCond cond;
-    request *pending;      /* guarded by lock */
-    result *done;          /* guarded by lock, with the request it answers */
-    request *done_rq;
-    bool quit;             /* guarded by lock */
-    unsigned dropped;      /* guarded by lock: questions dropped for newer ones */
-    gint exited;           /* set atomically as the worker returns */
+    gos_pager_worker *worker;   /* started on first need */
 };
-
-/* --- rows ------------------------------------------------------------------ */
-
-static void task_clear(gpointer data)
-{
-    gos_audit_task *t = data;
-#define FREE_STRING(f) g_free((char *)t->f);
-    TASK_STRINGS(FREE_STRING)
-#undef FREE_STRING
-}
-
-static GArray *rows_new(void)
-{
-    GArray *rows = g_array_new(FALSE, TRUE, sizeof(gos_audit_task));
-    g_array_set_clear_func(rows, task_clear);
-    return rows;
-}
-
-/* gos_audit_query_page's callback: a copy of each task, which outlives the statement. */
-static int collect_row(const gos_audit_task *t, void *opaque)
-{
-    GArray *rows = opaque;
-    gos_audit_task copy = *t;
-#define DUP_STRING(f) copy.f = g_strdup(t->f);
-    TASK_STRINGS(DUP_STRING)
-#undef DUP_STRING
-    g_array_append_val(rows, copy);
-    return 0;
-}
-
-static void request_free(request *rq)
-{
-    if (!rq)
-        return;
-    g_strfreev(rq->words);
-    g_free(rq);
-}
-
-static void result_free(result *res)
-{
-    if (!res)
-        return;
-    if (res->rows)
-        g_array_free(res->rows, TRUE);
-    g_free(res->error);
-    g_free(res);
-}
 
 static int64_t row_key(GArray *rows, guint i)
 {
     return g_array_index(rows, gos_audit_task, i).key;
 }
 
-/* --- one page: the queries ------------------------------------------------- */
-
-/* Turns the rows of an oldest-first query round, newest first. */
-static void reverse_rows(GArray *rows)
-{
-    for (guint i = 0, j = rows->len ? rows->len - 1 : 0; i < j; i++, j--) {
-        gos_audit_task tmp = g_array_index(rows, gos_audit_task, i);
-        g_array_index(rows, gos_audit_task, i) = g_array_index(rows, gos_audit_task, j);
-        g_array_index(rows, gos_audit_task, j) = tmp;
-    }
-}
-
-/* Drops the rows past n (they are the "one more" that says a page follows). */
-static void keep_rows(GArray *rows, size_t n)
-{
-    if (rows->len > n)
-        g_array_set_size(rows, (guint)n);
-}
-
-/* One page query into rows: 0 done, 1 gave up, -1 failed (*err set). */
-static int query(gos_audit *audit, const gos_audit_filter *f, int64_t after, bool oldest_first,
-                 size_t limit, int budget_ms, GArray *rows, char **err)
-{
-    bool gave_up = false;
-    if (gos_audit_query_page(audit, f, after, oldest_first, limit, budget_ms, collect_row, rows,
-                             &gave_up, err) < 0)
-        return -1;
-    return gave_up ? 1 : 0;
-}
-
-/* Runs rq against audit. Returns 0 with *out filled, 1 when the budget ran out
- * or the query was interrupted, -1 with (*out)->error set. */
-static int run_request(gos_audit *audit, const request *rq, int budget_ms, result **out)
-{
-    result *res = g_new0(result, 1);
-    gos_audit_filter f;
-    char *err = NULL;
-    size_t page = rq->page > 0 ? rq->page : 1;
-    int r;
-
-    *out = res;
-    res->rows = rows_new();
-    if (gos_audit_filter_parse((int)g_strv_length(rq->words), rq->words, &f, &err) < 0) {
-        res->error = err;
-        return -1;
-    }
-    switch (rq->kind) {
-    case LOAD_NEWER:
-        /* The page before: keys above the first, oldest first, turned round. */
-        r = query(audit, &f, rq->edge, true, page + 1, budget_ms, res->rows, &err);
-        if (r != 0)
-            break;
-        if (res->rows->len >= page) {
-            res->newer = res->rows->len > page;
-            keep_rows(res->rows, page);
-            reverse_rows(res->rows);
-            res->older = true;
-            break;
-        }
-        /* Fewer than a page above: the newest page is the one to show. */
-        g_array_set_size(res->rows, 0);
-        r = query(audit, &f, 0, false, page + 1, budget_ms, res->rows, &err);
-        if (r == 0) {
-            res->older = res->rows->len > page;
-            keep_rows(res->rows, page);
-        }
-        break;
-    case LOAD_END:
-        r = query(audit, &f, 0, true, page + 1, budget_ms, res->rows, &err);
-        if (r == 0) {
-            res->newer = res->rows->len > page;
-            keep_rows(res->rows, page);
-            reverse_rows(res->rows);
-        }
-        break;
-    case LOAD_OLDER:
-        r = query(audit, &f, rq->edge, false, page + 1, budget_ms, res->rows, &err);
-        if (r == 0) {
-            res->newer = true;
-            res->older = res->rows->len > page;
-            keep_rows(res->rows, page);
-        }
-        break;
-    case LOAD_HOME:
-    case LOAD_RELOAD:
-    default: {
-        int64_t anchor = rq->kind == LOAD_HOME ? 0 : rq->anchor;
-        r = query(audit, &f, anchor, false, page + 1, budget_ms, res->rows, &err);
-        if (r == 0) {
-            res->newer = anchor != 0;
-            res->older = res->rows->len > page;
-            keep_rows(res->rows, page);
-        }
-        break;
-    }
-    }
-    if (r < 0) {
-        res->error = err ? err : g_strdup(_("The audit store could not be read."));
-        return -1;
-    }
-    if (r == 0 && res->rows->len > 0)
-        res->anchor = res->newer ? row_key(res->rows, 0) + 1 : 0;
-    return r;
-}
-
-/* --- the worker ------------------------------------------------------------ */
-
-static gpointer worker_main(gpointer data)
-{
-    gos_pager *p = data;
-
-    g_mutex_lock(&p->lock);
-    for (;;) {
-        while (!p->pending && !p->quit)
-            g_cond_wait(&p->cond, &p->lock);
-        if (p->quit)
-            break;
-        request *rq = p->pending;
-        p->pending = NULL;
-        g_mutex_unlock(&p->lock);
-
-        result *res = NULL;
-        int r = run_request(p->wh, rq, 0, &res);
-
-        g_mutex_lock(&p->lock);
-        if (r == 1) {
-            /* Interrupted. When no newer question came, the interrupt was
-             * meant for the query before this one: ask again. */
-            result_free(res);
-            if (!p->pending && !p->quit) {
-                p->pending = rq;
-            } else {
-                request_free(rq);
-                p->dropped++;
-            }
-            continue;
-        }
-        result_free(p->done);
-        request_free(p->done_rq);
-        p->done = res;
-        p->done_rq = rq;
-        if (p->wake) {
-            /* Not under the lock: the owner may take the answer at once. */
-            g_mutex_unlock(&p->lock);
-            p->wake(p->wake_data);
-            g_mutex_lock(&p->lock);
-        }
-    }
-    g_mutex_unlock(&p->lock);
-    g_atomic_int_set(&p->exited, 1);
-    return NULL;
-}
-
-/* Starts the worker and its connection on first need. False when it cannot. */
+/* Starts the worker on first need. False when it cannot. */
 static bool worker_start(gos_pager *p)
 {
-    if (p->thread)
+    if (p->worker)
         return true;
     if (!p->async_ok)
         return false;
-    char *err = NULL;
-    if (gos_audit_open_readonly(p->path, &p->wh, &err) < 0) {
-        free(err);
+    p->worker = gos_pager_worker_new(p->path, p->wake, p->wake_data);
+    if (!p->worker)
         p->async_ok = false;
-        return false;
-    }
-    p->thread = g_thread_try_new("audit-pager", worker_main, p, NULL);
-    if (!p->thread) {
-        gos_audit_free(p->wh);
-        p->wh = NULL;
-        p->async_ok = false;
-        return false;
-    }
-    return true;
+    return p->worker != NULL;
 }
+
+
 
 /* --- the pager ------------------------------------------------------------- */
 
 gos_pager *gos_pager_new(gos_audit *shared, void (*wake)(void *data), void *data)
 {
     gos_pager *p = g_new0(gos_pager, 1);
-    p->rows = rows_new();
+    p->rows = gos_pager_rows_new();
     p->page = 10;
     p->shared = shared;
     p->budget_ms = SYNC_BUDGET_MS;
@@ -358,8 +99,6 @@ gos_pager *gos_pager_new(gos_audit *shared, void (*wake)(void *data), void *data
     p->wake_data = data;
     p->words = g_new0(char *, 1);
     p->filter_text = g_strdup("");
-    g_mutex_init(&p->lock);
-    g_cond_init(&p->cond);
     return p;
 }
 
@@ -367,27 +106,9 @@ void gos_pager_free(gos_pager *p)
 {
     if (!p)
         return;
-    if (p->thread) {
-        g_mutex_lock(&p->lock);
-        p->quit = true;
-        g_cond_signal(&p->cond);
-        g_mutex_unlock(&p->lock);
-        /* Again until it is out: an interrupt that comes just before its query
-         * starts is cleared by that query, which would then run to its end. */
-        while (!g_atomic_int_get(&p->exited)) {
-            gos_audit_interrupt(p->wh);
-            g_usleep(1000);
-        }
-        g_thread_join(p->thread);
-    }
-    request_free(p->pending);
-    request_free(p->done_rq);
-    result_free(p->done);
-    gos_audit_free(p->wh);
+    gos_pager_worker_free(p->worker);
     if (p->ui_owned)
         gos_audit_free(p->ui);
-    g_mutex_clear(&p->lock);
-    g_cond_clear(&p->cond);
     g_array_free(p->rows, TRUE);
     g_free(p->error);
     g_strfreev(p->words);
@@ -463,7 +184,7 @@ static gos_audit *ui_handle(gos_pager *p)
     return p->ui;
 }
 
-static void apply(gos_pager *p, const request *rq, result *res)
+static void apply(gos_pager *p, const gos_pager_request *rq, gos_pager_result *res)
 {
     g_clear_pointer(&p->error, g_free);
     p->loaded = true;
@@ -475,8 +196,8 @@ static void apply(gos_pager *p, const request *rq, result *res)
         return;
     }
     /* Nothing older or newer than the page: stay where we are. */
-    if ((rq->kind == LOAD_OLDER || rq->kind == LOAD_NEWER) && res->rows->len == 0) {
-        if (rq->kind == LOAD_OLDER)
+    if ((rq->kind == GOS_PAGER_LOAD_OLDER || rq->kind == GOS_PAGER_LOAD_NEWER) && res->rows->len == 0) {
+        if (rq->kind == GOS_PAGER_LOAD_OLDER)
             p->older = false;
         else
             p->newer = false;
@@ -489,13 +210,13 @@ static void apply(gos_pager *p, const request *rq, result *res)
     p->anchor = res->anchor;
     size_t n = p->rows->len;
     switch (rq->cursor) {
-    case CUR_FIRST:
+    case GOS_PAGER_CUR_FIRST:
         p->cursor = 0;
         break;
-    case CUR_LAST:
+    case GOS_PAGER_CUR_LAST:
         p->cursor = n ? n - 1 : 0;
         break;
-    case CUR_KEEP:
+    case GOS_PAGER_CUR_KEEP:
         p->cursor = rq->cursor_line;
         for (size_t i = 0; i < n && rq->cursor_key; i++) {
             if (row_key(p->rows, (guint)i) == rq->cursor_key) {
@@ -510,12 +231,12 @@ static void apply(gos_pager *p, const request *rq, result *res)
 }
 
 /* Reads a page: here under the budget, else on the worker. */
-static void load(gos_pager *p, load_kind kind, cursor_rule cursor)
+static void load(gos_pager *p, gos_pager_load kind, gos_pager_cursor_rule cursor)
 {
     p->stale = false;
     p->again = false;
 
-    request *rq = g_new0(request, 1);
+    gos_pager_request *rq = g_new0(gos_pager_request, 1);
     rq->gen = ++p->gen;
     rq->words = g_strdupv(p->words);
     rq->kind = kind;
@@ -525,9 +246,9 @@ static void load(gos_pager *p, load_kind kind, cursor_rule cursor)
     rq->cursor_line = p->cursor;
     const gos_audit_task *cur = gos_pager_current(p);
     rq->cursor_key = cur ? cur->key : 0;
-    if (kind == LOAD_OLDER && p->rows->len)
+    if (kind == GOS_PAGER_LOAD_OLDER && p->rows->len)
         rq->edge = row_key(p->rows, p->rows->len - 1);
-    if (kind == LOAD_NEWER && p->rows->len)
+    if (kind == GOS_PAGER_LOAD_NEWER && p->rows->len)
         rq->edge = row_key(p->rows, 0);
 
     gos_audit *audit = ui_handle(p);
@@ -538,7 +259,7 @@ static void load(gos_pager *p, load_kind kind, cursor_rule cursor)
         p->newer = p->older = false;
         p->cursor = 0;
         p->loaded = true;
-        request_free(rq);
+        gos_pager_request_free(rq);
         return;
     }
     /* A filter that was slow once is slow again (every task update reloads
@@ -547,41 +268,30 @@ static void load(gos_pager *p, load_kind kind, cursor_rule cursor)
         p->busy_since = g_get_monotonic_time();
     } else if (!p->busy) {
         gint64 t0 = g_get_monotonic_time();
-        result *res = NULL;
-        int r = run_request(audit, rq, p->async_ok ? p->budget_ms : 0, &res);
+        gos_pager_result *res = NULL;
+        int r = gos_pager_run(audit, rq, p->async_ok ? p->budget_ms : 0, &res);
         if (r != 1) {
             p->query_us = g_get_monotonic_time() - t0;
             apply(p, rq, res);
-            result_free(res);
-            request_free(rq);
+            gos_pager_result_free(res);
+            gos_pager_request_free(rq);
             return;
         }
-        result_free(res);
+        gos_pager_result_free(res);
         p->slow = true;
         if (!worker_start(p)) {
             /* No worker: wait for the answer here. */
-            run_request(audit, rq, 0, &res);
+            gos_pager_run(audit, rq, 0, &res);
             p->query_us = g_get_monotonic_time() - t0;
             apply(p, rq, res);
-            result_free(res);
-            request_free(rq);
+            gos_pager_result_free(res);
+            gos_pager_request_free(rq);
             return;
         }
         p->busy_since = t0;
     }
-    /* The worker takes it; a question it is still answering is dropped
-     * (interrupted once the new one waits, so that it cannot be taken up again). */
-    bool was_busy = p->busy;
-    g_mutex_lock(&p->lock);
-    if (p->pending) {
-        request_free(p->pending);
-        p->dropped++;
-    }
-    p->pending = rq;
-    g_cond_signal(&p->cond);
-    g_mutex_unlock(&p->lock);
-    if (was_busy)
-        gos_audit_interrupt(p->wh);
+    /* The worker takes it; a question it is still answering is dropped. */
+    gos_pager_worker_ask(p->worker, rq, p->busy);
     p->busy = true;
 }
 
@@ -593,7 +303,7 @@ bool gos_pager_sync(gos_pager *p)
         p->anchor = 0;
         p->cursor = 0;
         p->detail = false;
-        load(p, LOAD_HOME, CUR_FIRST);
+        load(p, GOS_PAGER_LOAD_HOME, GOS_PAGER_CUR_FIRST);
         return true;
     }
     if (!p->stale)
@@ -602,19 +312,16 @@ bool gos_pager_sync(gos_pager *p)
         p->again = true;
         return false;
     }
-    load(p, LOAD_RELOAD, CUR_KEEP);
+    load(p, GOS_PAGER_LOAD_RELOAD, GOS_PAGER_CUR_KEEP);
     return true;
 }
 
 bool gos_pager_collect(gos_pager *p)
 {
-    g_mutex_lock(&p->lock);
-    result *res = p->done;
-    request *rq = p->done_rq;
-    p->done = NULL;
-    p->done_rq = NULL;
-    g_mutex_unlock(&p->lock);
-    if (!res)
+    gos_pager_request *rq;
+    gos_pager_result *res;
+
+    if (!p->worker || !gos_pager_worker_take(p->worker, &rq, &res))
         return false;
     bool fresh = p->busy && rq->gen == p->gen;
     if (fresh) {
@@ -625,13 +332,10 @@ bool gos_pager_collect(gos_pager *p)
         if (p->again)
             p->stale = true;
     }
-    if (!fresh) {
-        g_mutex_lock(&p->lock);
-        p->dropped++;
-        g_mutex_unlock(&p->lock);
-    }
-    result_free(res);
-    request_free(rq);
+    if (!fresh)
+        gos_pager_worker_note_dropped(p->worker);
+    gos_pager_result_free(res);
+    gos_pager_request_free(rq);
     return fresh;
 }
 
@@ -650,31 +354,31 @@ bool gos_pager_move(gos_pager *p, gos_pager_move_kind how)
         if (p->cursor > 0)
             p->cursor--;
         else if (p->newer)
-            load(p, LOAD_NEWER, CUR_LAST);
+            load(p, GOS_PAGER_LOAD_NEWER, GOS_PAGER_CUR_LAST);
         break;
     case GOS_PAGER_DOWN:
         if (p->cursor + 1 < n)
             p->cursor++;
         else if (p->older)
-            load(p, LOAD_OLDER, CUR_FIRST);
+            load(p, GOS_PAGER_LOAD_OLDER, GOS_PAGER_CUR_FIRST);
         break;
     case GOS_PAGER_PAGE_UP:
         if (p->newer)
-            load(p, LOAD_NEWER, CUR_KEEP);
+            load(p, GOS_PAGER_LOAD_NEWER, GOS_PAGER_CUR_KEEP);
         else
             p->cursor = 0;
         break;
     case GOS_PAGER_PAGE_DOWN:
         if (p->older)
-            load(p, LOAD_OLDER, CUR_KEEP);
+            load(p, GOS_PAGER_LOAD_OLDER, GOS_PAGER_CUR_KEEP);
         else
             p->cursor = n ? n - 1 : 0;
         break;
     case GOS_PAGER_HOME:
-        load(p, LOAD_HOME, CUR_FIRST);
+        load(p, GOS_PAGER_LOAD_HOME, GOS_PAGER_CUR_FIRST);
         break;
     case GOS_PAGER_END:
-        load(p, LOAD_END, CUR_LAST);
+        load(p, GOS_PAGER_LOAD_END, GOS_PAGER_CUR_LAST);
         break;
     }
     return true;
@@ -734,8 +438,5 @@ void gos_pager_priv_set_budget(gos_pager *p, int ms)
 
 unsigned gos_pager_priv_dropped(gos_pager *p)
 {
-    g_mutex_lock(&p->lock);
-    unsigned n = p->dropped;
-    g_mutex_unlock(&p->lock);
-    return n;
+    return p->worker ? gos_pager_worker_dropped(p->worker) : 0;
 }
