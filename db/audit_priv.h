@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <glib.h>
 #include <sqlite3.h>
@@ -115,6 +116,22 @@ char *gos_audit_users_json(const char *const *users);
 /* The same as versions 1 and 2 stored it, joined with commas (ambiguous: the
  * reason for version 3; only test stores of those versions are written so). */
 char *gos_audit_users_joined(const char *const *users);
+
+/* --- shared by the exports (export.c, export_json.c) --- */
+
+/* "2024-05-01T12:00:00.123Z" (with_ms) or "2024-05-01T12:00:00Z"; "-" when not known. */
+void gos_audit_export_time(int64_t ms, bool with_ms, char buf[40]);
+/* "0xA0040505". */
+void gos_audit_export_hr(uint32_t hr, char buf[11]);
+/* The result's stable name, or its number when it has none; NULL for GOS_RESULT_NONE. */
+const char *gos_audit_export_result(int result, char buf[16]);
+
+/* The JSON export's writer: one object per task, its brackets and commas the caller's. */
+typedef struct gos_audit_json gos_audit_json;
+gos_audit_json *gos_audit_json_new(void);
+void gos_audit_json_free(gos_audit_json *j);   /* accepts NULL */
+/* Writes t as one JSON object (indented, no newline). */
+void gos_audit_json_row(gos_audit_json *j, FILE *out, const gos_audit_task *t);
 
 /* Sets *err (when err is not NULL) to a newly allocated sentence; frees with free(). */
 void gos_audit_set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
