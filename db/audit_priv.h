@@ -113,6 +113,13 @@ int gos_audit_append_locked(gos_audit *audit, const gos_audit_event *ev, bool on
  * NULL for NULL. g_free the result. */
 char *gos_audit_users_json(const char *const *users);
 
+/* Reads json when it is an array in the form guestos writes for plain names,
+ * ["alice","bob"]: no escape, no control character, nothing between the tokens.
+ * Calls name for each (s is not NUL-terminated) and returns how many, or -1 when
+ * json has another form (name may have been called already). Any other form is
+ * json-c's to read. */
+int gos_audit_users_plain(const char *json, void (*name)(const char *s, size_t len, void *data), void *data);
+
 /* The same as versions 1 and 2 stored it, joined with commas (ambiguous: the
  * reason for version 3; only test stores of those versions are written so). */
 char *gos_audit_users_joined(const char *const *users);

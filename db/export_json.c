@@ -127,40 +127,35 @@ static void set_hr(json_slot *e, bool has, uint32_t hr)
     set_text(e, has ? gos_hr_name(hr) : NULL);
 }
 
-/* Fills array a with the names of json when it has the form guestos writes for
- * plain names, ["alice","bob"]: no escape, no control character, nothing between
- * the tokens. json-c's tokener, which sets up a C locale for every parse, takes
- * the rest. False when json has another form (a may have been changed). */
+/* gos_audit_users_plain's callback: the next name into the array, its string
+ * objects reused from the last task. */
+typedef struct {
+    json_object *a;
+    size_t n;
+} plain_fill;
+
+static void fill_name(const char *s, size_t len, void *data)
+{
+    plain_fill *f = data;
+    json_object *old = f->n < json_object_array_length(f->a) ? json_object_array_get_idx(f->a, f->n) : NULL;
+    json_object *v = string_in(old, s, len);
+
+    if (v != old)
+        json_object_array_put_idx(f->a, f->n, v);
+    f->n++;
+}
+
+/* Fills array a with the names of json when it has the plain form; false when not
+ * (a may have been changed). json-c's tokener, which sets up a C locale for every
+ * parse, takes the rest. */
 static bool fill_plain_users(json_object *a, const char *json)
 {
-    const char *p = json + 1;
-    size_t n = 0;
+    plain_fill f = { .a = a };
 
-    if (json[0] != '[')
+    if (gos_audit_users_plain(json, fill_name, &f) < 0)
         return false;
-    while (*p != ']') {
-        const char *name;
-        json_object *old, *v;
-
-        if (n > 0 && *p++ != ',')
-            return false;
-        if (*p++ != '"')
-            return false;
-        for (name = p; (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\'; p++)
-            ;
-        if (*p != '"')
-            return false;
-        old = n < json_object_array_length(a) ? json_object_array_get_idx(a, n) : NULL;
-        v = string_in(old, name, (size_t)(p - name));
-        if (v != old)
-            json_object_array_put_idx(a, n, v);
-        n++;
-        p++;
-    }
-    if (p[1] != '\0')
-        return false;
-    if (json_object_array_length(a) > n)
-        json_object_array_del_idx(a, n, json_object_array_length(a) - n);
+    if (json_object_array_length(a) > f.n)
+        json_object_array_del_idx(a, f.n, json_object_array_length(a) - f.n);
     return true;
 }
 

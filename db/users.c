@@ -37,6 +37,36 @@ char *gos_audit_users_joined(const char *const *users)
     return g_strjoinv(",", (char **)users);
 }
 
+int gos_audit_users_plain(const char *json, void (*name)(const char *s, size_t len, void *data), void *data)
+{
+    const char *p = json + 1;
+    int n = 0;
+
+    if (json[0] != '[')
+        return -1;
+    while (*p != ']') {
+        const char *start;
+
+        if (n > 0 && *p++ != ',')
+            return -1;
+        if (*p++ != '"')
+            return -1;
+        for (start = p; (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\'; p++)
+            ;
+        if (*p != '"')
+            return -1;
+        name(start, (size_t)(p - start), data);
+        n++;
+        p++;
+    }
+    return p[1] == '\0' ? n : -1;
+}
+
+static void add_name(const char *s, size_t len, void *data)
+{
+    g_ptr_array_add(data, g_strndup(s, len));
+}
+
 /* The JSON value of text, strictly (RFC 8259: no trailing comma, nothing after it); NULL when it is not one. */
 static json_object *parse_strict(const char *text)
 {
@@ -63,6 +93,18 @@ int gos_audit_users_parse(const char *json, char ***users, char **err)
     if (!json) {
         *users = NULL;
         return 0;
+    }
+    /* Nearly every list: no escape, no json-c tokener (which sets up a locale per parse). */
+    {
+        GPtrArray *plain = g_ptr_array_new_with_free_func(g_free);
+
+        if (gos_audit_users_plain(json, add_name, plain) >= 0) {
+            g_ptr_array_set_free_func(plain, NULL);
+            g_ptr_array_add(plain, NULL);
+            *users = (char **)g_ptr_array_free(plain, FALSE);
+            return 0;
+        }
+        g_ptr_array_unref(plain);
     }
     a = parse_strict(json);
     if (!a || !json_object_is_type(a, json_type_array)) {
