@@ -33,6 +33,8 @@ struct gos_audit {
     bool legacy_users;           /* a store below version 3 (tests only): users as comma text */
     char *path;
     char *node;                  /* this machine's host name, stamped on each event */
+#define GOS_AUDIT_TXN_STATEMENTS 4
+    sqlite3_stmt *st_txn[GOS_AUDIT_TXN_STATEMENTS];   /* BEGIN IMMEDIATE, COMMIT, SAVEPOINT, RELEASE */
     sqlite3_stmt *st_last;       /* id and hash of the newest event */
     sqlite3_stmt *st_insert;     /* one event with its hash */
     sqlite3_stmt *st_end_kind;   /* whether a task has ended, for recovery's re-check */
@@ -103,6 +105,11 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *filter, int64_
 
 /* Fills task with pointers into the current row of a gos_audit_task_stmt statement. */
 void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *task);
+
+/* Prepares what appending needs (append.c): the newest event's id and hash, the
+ * INSERT (with users_format, or as versions 1 and 2 had it), and the transaction
+ * statements. Returns SQLite's code. */
+int gos_audit_prepare_append(gos_audit *a, bool with_format);
 
 /* gos_audit_append with audit->lock held. only_if_open: when the task has ended by
  * the time the write lock is held, append nothing and set *skipped. */
