@@ -62,7 +62,7 @@ int gos_audit_prepare_append(gos_audit *a, bool with_format)
     for (int i = 0; rc == SQLITE_OK && i < GOS_AUDIT_TXN_STATEMENTS; i++)
         rc = sqlite3_prepare_v2(a->db, txn_sql[i], -1, &a->st_txn[i], NULL);
     g_free(insert);
-    return rc;
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 int gos_audit_batch_begin(gos_audit *audit, char **err)

@@ -139,7 +139,7 @@ static void set_busy_timeout(gos_audit *a, int ms)
 
 static int prepare_statements(gos_audit *a, char **err)
 {
-    int rc = gos_audit_prepare_append(a, true);
+    int rc = gos_audit_prepare_append(a, true) == 0 ? SQLITE_OK : SQLITE_ERROR;
 
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(a->db, "SELECT end_kind FROM tasks WHERE task_id = ?",

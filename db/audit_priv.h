@@ -108,7 +108,7 @@ void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *task);
 
 /* Prepares what appending needs (append.c): the newest event's id and hash, the
  * INSERT (with users_format, or as versions 1 and 2 had it), and the transaction
- * statements. Returns SQLite's code. */
+ * statements. Returns 0, or -1 (sqlite3_errmsg says why). */
 int gos_audit_prepare_append(gos_audit *a, bool with_format);
 
 /* gos_audit_append with audit->lock held. only_if_open: when the task has ended by
