@@ -22,19 +22,49 @@ static GDateTime *from_ms(int64_t ms, bool local, int *frac)
     return local ? g_date_time_new_from_unix_local(secs) : g_date_time_new_from_unix_utc(secs);
 }
 
+/* Two decimal digits of v (0..99) at p. */
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+/* The digits are put in place rather than printed: the exports write two of
+ * these per task, and g_date_time_format plus a printf took four times as long
+ * as the rest of a CSV row. */
 char *gos_time_iso(int64_t ms, bool with_ms)
 {
     if (ms <= 0)
         return NULL;
-    int frac;
+    int frac, y, mo, d;
     GDateTime *dt = from_ms(ms, false, &frac);
     if (!dt)
         return NULL;
-    char *day = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
+    g_date_time_get_ymd(dt, &y, &mo, &d);
+    /* "YYYY-MM-DDTHH:MM:SS.mmmZ"; GDateTime's years end at 9999. */
+    char b[sizeof "2026-11-30T10:00:00.123Z"];
+    put2(b, y / 100);
+    put2(b + 2, y % 100);
+    b[4] = '-';
+    put2(b + 5, mo);
+    b[7] = '-';
+    put2(b + 8, d);
+    b[10] = 'T';
+    put2(b + 11, g_date_time_get_hour(dt));
+    b[13] = ':';
+    put2(b + 14, g_date_time_get_minute(dt));
+    b[16] = ':';
+    put2(b + 17, g_date_time_get_second(dt));
     g_date_time_unref(dt);
-    char *out = with_ms ? g_strdup_printf("%s.%03dZ", day, frac) : g_strconcat(day, "Z", NULL);
-    g_free(day);
-    return out;
+    size_t n = 19;
+    if (with_ms) {
+        b[n++] = '.';
+        b[n++] = (char)('0' + frac / 100);
+        put2(b + n, frac % 100);
+        n += 2;
+    }
+    b[n++] = 'Z';
+    return g_strndup(b, n);
 }
 
 const char *gos_time_local(int64_t ms, char *buf, size_t len)

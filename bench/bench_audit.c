@@ -51,7 +51,8 @@ typedef struct {
     int kind;                    /* 0 success, 1 phase failure, 2 refused */
     int step, steps;
     int64_t t0;
-    char id[40], vm[16], uuid[40], user[16], users[48];
+    char id[40], vm[16], uuid[40], user[16], bob[8];
+    const char *users[4];        /* alice, bobN, svc-backup */
 } flight;
 
 static double now_s(void)
@@ -94,13 +95,18 @@ static void flight_start(flight *f, int64_t n, int64_t base)
     g_snprintf(f->vm, sizeof f->vm, "vm-%04d", vm);
     vm_uuid(vm, f->uuid);
     g_snprintf(f->user, sizeof f->user, "op%02d", (int)((h >> 8) % N_USERS));
-    g_snprintf(f->users, sizeof f->users, "alice,bob%d,svc-backup", (int)(h % 7));
+    g_snprintf(f->bob, sizeof f->bob, "bob%d", (int)(h % 7));
+    f->users[0] = "alice";
+    f->users[1] = f->bob;
+    f->users[2] = "svc-backup";
+    f->users[3] = NULL;
 }
 
 /* Appends the flight's next event; returns true when the task has ended. */
 static bool flight_step(gos_audit *a, flight *f)
 {
     static const char *const phases[] = { "resolve", "logoff", "verify" };
+    static const char *const none[] = { NULL }, *const bob2[] = { "bob2", NULL };
     gos_audit_event e = {
         .task_id = f->id, .op_uid = 1000, .op_user = f->user, .op_tty = "pts/3",
         .op_ssh = "192.0.2.10 50122 192.0.2.1 22", .op_pid = 4242, .origin = "interactive",
@@ -120,14 +126,14 @@ static bool flight_step(gos_audit *a, flight *f)
         e.percent = 100;
         if (f->kind == 0) {
             e.task_result = 0;
-            e.users_after = "";
+            e.users_after = none;
             e.message = "All users were logged off.";
         } else if (f->kind == 1) {
             e.task_result = 6;
             e.has_task_error = true;
             e.task_error = 0xA0040202u;
             e.virt_code = 86;
-            e.users_after = "bob2";
+            e.users_after = bob2;
             e.message = "Guest agent is not responding: QEMU guest agent is not connected";
         } else {
             e.task_result = 2;

@@ -17,6 +17,7 @@ typedef enum {
     GOS_MSG_VM_AGENT,      /* agent probe result: vms[0] (owned) */
     GOS_MSG_HOST_STATE,    /* host connected / failed / lost: host, text */
     GOS_MSG_DOMAIN_EVENT,  /* a domain event arrived for host: refresh it */
+    GOS_MSG_AUDIT,         /* the audit pager's worker has an answer */
 } gos_msg_kind;
 
 typedef struct gos_msg {

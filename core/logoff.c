@@ -107,16 +107,16 @@ static bool next_phase(run_ctx *c, const char *phase, int percent)
     return true;
 }
 
-static char *users_join(const gos_user *u, size_t n)
+/* The users' names, one per user (a name may hold a comma); g_strfreev. */
+static char **users_names(const gos_user *u, size_t n)
 {
-    GString *s = g_string_new(NULL);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            g_string_append_c(s, ',');
-        g_string_append(s, u[i].name);
-    }
-    return g_string_free(s, FALSE);
+    char **names = g_new0(char *, n + 1);
+    for (size_t i = 0; i < n; i++)
+        names[i] = g_strdup(u[i].name);
+    return names;
 }
+
+static const char *const no_users[] = { NULL };
 
 /* An agent call failed: which contract code that is depends on whether the
  * agent is connected (hung) or not (missing). */
@@ -385,11 +385,11 @@ void gos_logoff_run(gos_task *task, void *job)
         finish(&c, hr, code, msg);
         goto cleanup;
     }
-    char *before = users_join(c.users, c.n_users);
-    gos_task_set_users(task, before, NULL);
-    g_free(before);
+    char **before = users_names(c.users, c.n_users);
+    gos_task_set_users(task, (const char *const *)before, NULL);
+    g_strfreev(before);
     if (c.n_users == 0) {
-        gos_task_set_users(task, NULL, "");
+        gos_task_set_users(task, NULL, no_users);
         finish(&c, GOS_E_NO_SUCH_LOGON_SESSION, 0, _("No user is logged on to the guest."));
         goto cleanup;
     }
@@ -416,9 +416,9 @@ void gos_logoff_run(gos_task *task, void *job)
             finish(&c, hr, code, msg);
             goto cleanup;
         }
-        char *after = users_join(c.users, c.n_users);
-        gos_task_set_users(task, NULL, after);
-        g_free(after);
+        char **after = users_names(c.users, c.n_users);
+        gos_task_set_users(task, NULL, (const char *const *)after);
+        g_strfreev(after);
         if (c.n_users == 0) {
             finish(&c, GOS_S_OK, 0, _("All users were logged off."));
             goto cleanup;

@@ -29,16 +29,14 @@ json_object *gos_json_hr(gos_hr hr)
     return json_object_new_string(hex);
 }
 
-/* "alice,bob" -> ["alice", "bob"], as the audit export writes them. */
-json_object *gos_json_users(const char *users)
+/* The names as an array, as the audit export writes them. */
+json_object *gos_json_users(const char *const *users)
 {
     if (!users)
         return NULL;
     json_object *a = json_object_new_array();
-    char **names = *users ? g_strsplit(users, ",", -1) : g_new0(char *, 1);
-    for (char **n = names; *n; n++)
-        json_object_array_add(a, gos_json_text(*n));
-    g_strfreev(names);
+    for (size_t i = 0; users[i]; i++)
+        json_object_array_add(a, gos_json_text(users[i]));
     return a;
 }
 
@@ -130,8 +128,8 @@ json_object *gos_report_task(const gos_task_info *i, int line)
     json_object_object_add(o, "task_error_description", gos_json_text(i->error_description));
     json_object_object_add(o, "virt_code", i->virt_code ? json_object_new_int(i->virt_code) : NULL);
     json_object_object_add(o, "message", gos_json_text(i->message));
-    json_object_object_add(o, "users_before", gos_json_users(i->users_before));
-    json_object_object_add(o, "users_after", gos_json_users(i->users_after));
+    json_object_object_add(o, "users_before", gos_json_users((const char *const *)i->users_before));
+    json_object_object_add(o, "users_after", gos_json_users((const char *const *)i->users_after));
     return o;
 }
 

@@ -13,8 +13,8 @@
 json_object *gos_json_text(const char *text);
 /* "0xA0040505". */
 json_object *gos_json_hr(gos_hr hr);
-/* "alice,bob" as ["alice", "bob"]; NULL for NULL. */
-json_object *gos_json_users(const char *users);
+/* NULL-terminated names as ["alice", "bob"]; NULL (JSON null) for NULL. */
+json_object *gos_json_users(const char *const *users);
 
 /* One VM with the fields DESIGN.md section 6 lists; type, when not NULL,
  * adds "type": TYPE (the JSON lines of batch). */

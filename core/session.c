@@ -72,6 +72,9 @@ void gos_session_free(gos_session *s)
 {
     if (!s)
         return;
+    /* The pager's worker wakes through the bus, and reads the store. */
+    gos_pager_free(s->pager);
+    s->pager = NULL;
     /* Running tasks finish (and are audited) before anything goes away. */
     if (s->probes)
         /* Probes still queued are dropped (gos_probe_job_free), not run: at 10,000
@@ -169,7 +172,11 @@ static unsigned apply(gos_session *s, gos_msg *m)
     host_entry *h = m->host ? gos_session_find_host(s, m->host) : NULL;
     switch (m->kind) {
     case GOS_MSG_TASK:
+        /* New rows may have reached the audit log. */
+        gos_session_audit_stale(s);
         return GOS_DIRTY_TASKS;
+    case GOS_MSG_AUDIT:
+        return gos_session_audit_collect(s);
     case GOS_MSG_HOST_STATE:
         if (!h)
             return 0;
@@ -229,6 +236,8 @@ unsigned gos_session_pump(gos_session *s)
     }
     if (s->next_probe_ms && gos_now_ms() >= s->next_probe_ms)
         gos_session_schedule_probes(s, false);
+    /* What the audit view shows is read here, never while it is drawn. */
+    dirty |= gos_session_audit_sync(s);
     return dirty;
 }
 
@@ -326,7 +335,10 @@ void gos_session_set_view(gos_session *s, gos_view v)
 {
     if (v != s->view_mode)
         s->prev_view = s->view_mode;
+    bool entering_audit = v == GOS_VIEW_AUDIT && s->view_mode != GOS_VIEW_AUDIT;
     s->view_mode = v;
+    if (entering_audit)
+        gos_session_audit_enter(s);
 }
 
 gos_view gos_session_previous_view(gos_session *s) { return s->prev_view; }
@@ -403,6 +415,7 @@ void gos_session_set_audit_filter(gos_session *s, int argc, char *const *argv)
     g_strfreev(s->audit_filter);
     s->audit_filter = words;
     s->audit_filter_gen++;
+    gos_session_audit_filter_changed(s);
 }
 
 const char *const *gos_session_audit_filter(gos_session *s, unsigned *generation)

@@ -11,6 +11,7 @@
 #include "core/task.h"
 #include "core/vm.h"
 #include "db/audit.h"
+#include "db/pager.h"
 
 typedef struct gos_session gos_session;
 
@@ -82,13 +83,6 @@ typedef struct gos_list_pos {
 
 /* What the audit view does with its task detail. */
 typedef enum { GOS_DETAIL_TOGGLE = 0, GOS_DETAIL_CLOSE } gos_detail_op;
-
-/* The audit view's pager, as the session drives it. */
-typedef struct gos_audit_view_ops {
-    void (*scroll)(void *data, gos_scroll how);
-    /* Toggles or closes the task detail; true when it changed something. */
-    bool (*detail)(void *data, gos_detail_op op);
-} gos_audit_view_ops;
 
 /* Opens the audit store (failure ends the program: *err says why), starts
  * the worker pool and the libvirt event thread. Connects nothing yet. */
@@ -224,8 +218,16 @@ void gos_session_scroll(gos_session *s, gos_scroll how);
 /* The task list's position and the page of the detail or help view. */
 gos_list_pos *gos_session_task_pos(gos_session *s);
 gos_page_pos *gos_session_page_pos(gos_session *s, gos_view view);
-/* The audit view's pager (the console owns it for now). */
-void gos_session_set_audit_view(gos_session *s, const gos_audit_view_ops *ops, void *data);
+/* The audit view's page (db/pager.h): the drawing only reads it; the session
+ * reads the log for it in gos_session_pump and in the actions. NULL until the
+ * audit view is first opened. Borrowed. */
+gos_pager *gos_session_audit_pager(gos_session *s);
+/* Reads what the views show that is stale (the audit view's page), as the
+ * pump does; the console calls it before it draws. Returns GOS_DIRTY_* bits. */
+unsigned gos_session_sync(gos_session *s);
+/* How many tasks a page of the audit view shows (from the console's layout). */
+void gos_session_set_audit_rows(gos_session *s, int rows);
+/* Opens, closes or toggles the task detail of the audit view; true when it changed. */
 bool gos_session_audit_detail(gos_session *s, gos_detail_op op);
 void gos_session_request_quit(gos_session *s);
 

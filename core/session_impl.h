@@ -11,6 +11,7 @@
 #include "core/bus.h"
 #include "core/host.h"
 #include "core/session.h"
+#include "db/pager.h"
 
 /* How often running VMs with an agent channel are probed again. */
 #define PROBE_INTERVAL_MS 30000
@@ -76,8 +77,9 @@ struct gos_session {
     bool quit;
     gos_list_pos task_pos;
     gos_page_pos page_pos[GOS_VIEW_HELP + 1];
-    const gos_audit_view_ops *audit_ops;
-    void *audit_ops_data;
+    gos_pager *pager;        /* the audit view's page, while the view has been opened */
+    bool pager_stale;        /* tasks changed: the page is read again */
+    int audit_rows;          /* tasks a page shows, from the console's layout */
     char **audit_filter;     /* the audit view's filter words, or NULL */
     unsigned audit_filter_gen;
 };
@@ -121,6 +123,14 @@ void gos_session_view_follow_agent(gos_session *s, const gos_vm *vm);
 bool gos_session_vm_matches(gos_session *s, const gos_vm *vm);
 bool gos_session_filter_uses_agent(const gos_session *s);
 void gos_session_filter_clear(gos_session *s);
+
+/* auditview.c */
+void gos_session_audit_enter(gos_session *s);
+void gos_session_audit_filter_changed(gos_session *s);
+void gos_session_audit_stale(gos_session *s);
+unsigned gos_session_audit_collect(gos_session *s);
+unsigned gos_session_audit_sync(gos_session *s);
+void gos_session_audit_scroll(gos_session *s, gos_scroll how);
 
 /* submit.c */
 /* Moves tasks_done past the tasks that have completed. */

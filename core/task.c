@@ -49,8 +49,8 @@ int gos_task_audit(gos_task *t, gos_audit_kind kind)
     ev.task_error = i->error;
     ev.virt_code = i->virt_code;
     ev.message = kind == GOS_AUDIT_COMPLETED ? i->message : kind == GOS_AUDIT_SUBMITTED ? i->description : NULL;
-    ev.users_before = i->users_before;
-    ev.users_after = i->users_after;
+    ev.users_before = (const char *const *)i->users_before;
+    ev.users_after = (const char *const *)i->users_after;
     int rc = gos_audit_append(e->audit, &ev, NULL, &err);
     gos_task_info_clear(&snap);
 
@@ -168,8 +168,8 @@ void gos_task_snapshot(gos_task *t, gos_task_info *out)
     out->phase = g_strdup(i->phase);
     out->error_description = g_strdup(i->error_description);
     out->message = g_strdup(i->message);
-    out->users_before = g_strdup(i->users_before);
-    out->users_after = g_strdup(i->users_after);
+    out->users_before = g_strdupv(i->users_before);
+    out->users_after = g_strdupv(i->users_after);
     out->cancelable = i->cancelable && !i->complete;
     g_mutex_unlock(&t->lock);
 }
@@ -188,8 +188,8 @@ void gos_task_info_clear(gos_task_info *i)
     g_free(i->phase);
     g_free(i->error_description);
     g_free(i->message);
-    g_free(i->users_before);
-    g_free(i->users_after);
+    g_strfreev(i->users_before);
+    g_strfreev(i->users_after);
     memset(i, 0, sizeof *i);
 }
 
@@ -230,16 +230,16 @@ void gos_task_set_call(gos_task *t, gos_hr call_hr, const char *vm_uuid, const c
     g_mutex_unlock(&t->lock);
 }
 
-void gos_task_set_users(gos_task *t, const char *before, const char *after)
+void gos_task_set_users(gos_task *t, const char *const *before, const char *const *after)
 {
     g_mutex_lock(&t->lock);
     if (before) {
-        g_free(t->info.users_before);
-        t->info.users_before = g_strdup(before);
+        g_strfreev(t->info.users_before);
+        t->info.users_before = g_strdupv((char **)before);
     }
     if (after) {
-        g_free(t->info.users_after);
-        t->info.users_after = g_strdup(after);
+        g_strfreev(t->info.users_after);
+        t->info.users_after = g_strdupv((char **)after);
     }
     g_mutex_unlock(&t->lock);
 }

@@ -58,7 +58,7 @@ typedef struct gos_task_info {
     char *error_description;   /* localized */
     char *message;             /* detail, e.g. libvirt's message; may be NULL */
     int virt_code;
-    char *users_before, *users_after;
+    char **users_before, **users_after;   /* names (GStrv); NULL not known, empty known none */
     int64_t submitted_ms, started_ms, ended_ms, deadline_at_ms;
 } gos_task_info;
 
@@ -139,7 +139,9 @@ int gos_task_progress(gos_task *task, const char *phase, int percent);
 /* Records what the validating part of the call returned (the call HRESULT)
  * and which VM it resolved to. */
 void gos_task_set_call(gos_task *task, gos_hr call_hr, const char *vm_uuid, const char *vm_name);
-void gos_task_set_users(gos_task *task, const char *before, const char *after);
+/* The users logged on before and after (NULL-terminated names, copied; an empty
+ * list: known none). NULL leaves that side as it was. */
+void gos_task_set_users(gos_task *task, const char *const *before, const char *const *after);
 
 /* Ends the task: Error, Result, libvirt code, message (may be NULL). Appends
  * the completed event. */

@@ -54,8 +54,7 @@ void gos_session_scroll(gos_session *s, gos_scroll how)
         list_scroll(&s->task_pos, s->tasks->len, how);
         break;
     case GOS_VIEW_AUDIT:
-        if (s->audit_ops && s->audit_ops->scroll)
-            s->audit_ops->scroll(s->audit_ops_data, how);
+        gos_session_audit_scroll(s, how);
         break;
     case GOS_VIEW_DETAIL:
     case GOS_VIEW_HELP:
@@ -69,15 +68,4 @@ gos_list_pos *gos_session_task_pos(gos_session *s) { return &s->task_pos; }
 gos_page_pos *gos_session_page_pos(gos_session *s, gos_view view)
 {
     return &s->page_pos[(unsigned)view <= GOS_VIEW_HELP ? view : GOS_VIEW_HELP];
-}
-
-void gos_session_set_audit_view(gos_session *s, const gos_audit_view_ops *ops, void *data)
-{
-    s->audit_ops = ops;
-    s->audit_ops_data = data;
-}
-
-bool gos_session_audit_detail(gos_session *s, gos_detail_op op)
-{
-    return s->audit_ops && s->audit_ops->detail && s->audit_ops->detail(s->audit_ops_data, op);
 }

@@ -137,32 +137,13 @@ static void set_busy_timeout(gos_audit *a, int ms)
     sqlite3_busy_handler(a->db, ms > 0 ? busy_wait : NULL, a);
 }
 
-static char *build_insert_sql(void)
-{
-    GString *sql = g_string_new("INSERT INTO events (");
-
-    for (size_t i = 0; i < GOS_AUDIT_EVENT_NCOLS; i++)
-        g_string_append_printf(sql, "%s, ", gos_audit_event_columns[i]);
-    g_string_append(sql, "prev_hash, hash) VALUES (");
-    for (size_t i = 0; i < GOS_AUDIT_EVENT_NCOLS + 2; i++)
-        g_string_append(sql, i ? ", ?" : "?");
-    g_string_append(sql, ")");
-    return g_string_free(sql, FALSE);
-}
-
 static int prepare_statements(gos_audit *a, char **err)
 {
-    char *insert = build_insert_sql();
-    int rc;
+    int rc = gos_audit_prepare_append(a, true) == 0 ? SQLITE_OK : SQLITE_ERROR;
 
-    rc = sqlite3_prepare_v2(a->db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
-                            -1, &a->st_last, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(a->db, insert, -1, &a->st_insert, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(a->db, "SELECT end_kind FROM tasks WHERE task_id = ?",
                                 -1, &a->st_end_kind, NULL);
-    g_free(insert);
     if (rc != SQLITE_OK) {
         gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), a->path,
                           sqlite3_errmsg(a->db));
@@ -175,6 +156,8 @@ void gos_audit_free(gos_audit *audit)
 {
     if (!audit)
         return;
+    for (size_t i = 0; i < G_N_ELEMENTS(audit->st_txn); i++)
+        sqlite3_finalize(audit->st_txn[i]);
     sqlite3_finalize(audit->st_last);
     sqlite3_finalize(audit->st_insert);
     sqlite3_finalize(audit->st_end_kind);
@@ -196,7 +179,7 @@ void gos_audit_free(gos_audit *audit)
 static int open_store(const char *path, bool readonly, int version, gos_audit **out, char **err)
 {
     gos_audit *a = NULL;
-    char *def = NULL, *why = NULL;
+    char *def = NULL;
     int flags, rc, have = 0, app_id = 0;
     bool has_objects = false;
 
@@ -225,7 +208,9 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
     a->path = g_strdup(path);
     a->readonly = readonly;
     a->node = g_strdup(g_get_host_name());
-    flags = SQLITE_OPEN_FULLMUTEX |
+    /* No mutex of SQLite's own: a->lock serialises every use of the connection
+     * already, and SQLite's would be taken again by each column read. */
+    flags = SQLITE_OPEN_NOMUTEX |
             (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     rc = sqlite3_open_v2(path, &a->db, flags, NULL);
     if (rc != SQLITE_OK) {
@@ -242,16 +227,8 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
      * migration's replay table never holds a row. */
     exec_simple(a->db, "PRAGMA temp_store = MEMORY");
 
-    rc = gos_audit_schema_probe(a->db, &have, &app_id, &has_objects, &why);
-    if ((rc & 0xff) == SQLITE_NOTADB) {
-        gos_audit_set_err(err, _("The file %s is not an SQLite database, so it cannot hold the audit log."),
-                          path);
+    if (gos_audit_schema_probe(a->db, path, &have, &app_id, &has_objects, err) < 0)
         goto fail;
-    }
-    if (rc != SQLITE_OK) {
-        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path, why ? why : "?");
-        goto fail;
-    }
     if ((have == 0 && has_objects) || (have > 0 && app_id != GOS_AUDIT_APPLICATION_ID)) {
         gos_audit_set_err(err, _("The SQLite database %s does not belong to guestos, so it was left untouched."),
                           path);
@@ -298,7 +275,6 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
         goto fail;
 
     g_free(def);
-    g_free(why);
     *out = a;
     return 0;
 
@@ -309,7 +285,6 @@ fail:
         sqlite3_db_config(a->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     gos_audit_free(a);
     g_free(def);
-    g_free(why);
     return -1;
 }
 
@@ -326,17 +301,14 @@ int gos_audit_open_readonly(const char *path, gos_audit **out, char **err)
 int gos_audit_open_version(const char *path, int version, gos_audit **out, char **err)
 {
     gos_audit *a = NULL;
-    char *insert;
 
     if (open_store(path, false, version, &a, err) < 0)
         return -1;
     if (version < GOS_AUDIT_SCHEMA_VERSION) {
-        /* Append works on version 1: it needs only events. */
-        insert = build_insert_sql();
-        sqlite3_prepare_v2(a->db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
-                           -1, &a->st_last, NULL);
-        sqlite3_prepare_v2(a->db, insert, -1, &a->st_insert, NULL);
-        g_free(insert);
+        /* Append works on versions 1 and 2: it needs only events, and writes
+         * users as those versions did. */
+        a->legacy_users = true;
+        gos_audit_prepare_append(a, false);
     }
     *out = a;
     return 0;
@@ -359,239 +331,3 @@ void gos_audit_set_busy_timeout(gos_audit *audit, int ms)
     g_mutex_unlock(&audit->lock);
 }
 
-int gos_audit_batch_begin(gos_audit *audit, char **err)
-{
-    int rc;
-
-    g_mutex_lock(&audit->lock);
-    rc = exec_simple(audit->db, "BEGIN IMMEDIATE");
-    if (rc != SQLITE_OK)
-        gos_audit_set_err(err, _("Cannot record the audit event: %s."), sqlite3_errmsg(audit->db));
-    g_mutex_unlock(&audit->lock);
-    return rc == SQLITE_OK ? 0 : -1;
-}
-
-int gos_audit_batch_commit(gos_audit *audit, char **err)
-{
-    int rc;
-
-    g_mutex_lock(&audit->lock);
-    rc = exec_simple(audit->db, "COMMIT");
-    if (rc != SQLITE_OK) {
-        gos_audit_set_err(err, _("Cannot record the audit event: %s."), sqlite3_errmsg(audit->db));
-        exec_simple(audit->db, "ROLLBACK");
-    }
-    g_mutex_unlock(&audit->lock);
-    return rc == SQLITE_OK ? 0 : -1;
-}
-
-/* One whole sentence for a failed append; the event is never half-written.
- * Short, with the cause first: the console shows it on one status line. */
-static void append_error(char **err, int rc, const char *msg)
-{
-    switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        gos_audit_set_err(err, _("Another process kept the audit database locked."));
-        break;
-    case SQLITE_FULL:
-        gos_audit_set_err(err, _("The audit database or its disk is full."));
-        break;
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_CANTOPEN:
-        gos_audit_set_err(err, _("The audit database cannot be written."));
-        break;
-    default:
-        /* TRANSLATORS: %s is SQLite's own description of the failure. */
-        gos_audit_set_err(err, _("Cannot record the audit event: %s."), msg);
-        break;
-    }
-}
-
-static void cell_text(gos_audit_cell *c, const char *s)
-{
-    if (s) {
-        c->type = GOS_CELL_TEXT;
-        c->p = s;
-        c->len = strlen(s);
-    } else {
-        c->type = GOS_CELL_NULL;
-    }
-}
-
-static void cell_int(gos_audit_cell *c, int64_t v)
-{
-    c->type = GOS_CELL_INT;
-    c->i = v;
-}
-
-static void bind_cell(sqlite3_stmt *st, int idx, const gos_audit_cell *c)
-{
-    switch (c->type) {
-    case GOS_CELL_INT:
-        sqlite3_bind_int64(st, idx, c->i);
-        break;
-    case GOS_CELL_TEXT:
-        sqlite3_bind_text(st, idx, c->p, (int)c->len, SQLITE_STATIC);
-        break;
-    default:
-        sqlite3_bind_null(st, idx);
-        break;
-    }
-}
-
-/*
- * Appends with the lock held (declared in audit_priv.h). In its own IMMEDIATE transaction, or as a
- * savepoint inside a batch. The id and prev_hash are read under the write
- * lock, so appenders in any number of processes extend one chain.
- * only_if_open: append nothing (and set *skipped) when the task has ended
- * by the time the lock is held; recovery uses it so that two operators
- * recovering at once write one INTERRUPTED event, not two.
- */
-int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_if_open,
-                         int64_t *id_out, bool *skipped, char **err)
-{
-    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS] = { 0 };
-    char call_hex[11], error_hex[11], hash[65], prev[65];
-    const char *kind = gos_audit_kind_name(ev->kind);
-    bool own_txn;
-    int64_t id = 1;
-    int rc, n = 0;
-    char *msg = NULL;
-
-    if (a->readonly) {
-        gos_audit_set_err(err, _("The audit database was opened read-only, so the event was not recorded."));
-        return -1;
-    }
-    if (!ev->task_id || !*ev->task_id) {
-        gos_audit_set_err(err, _("The audit event has no task id, so it was not recorded."));
-        return -1;
-    }
-    if (!kind) {
-        gos_audit_set_err(err, _("The audit event has an unknown kind, so it was not recorded."));
-        return -1;
-    }
-    if (ev->percent < -1 || ev->percent > 100) {
-        gos_audit_set_err(err, _("The audit event's percentage is not between 0 and 100, so it was not recorded."));
-        return -1;
-    }
-
-    own_txn = sqlite3_get_autocommit(a->db) != 0;
-    rc = exec_simple(a->db, own_txn ? "BEGIN IMMEDIATE" : "SAVEPOINT gos_append");
-    if (rc != SQLITE_OK) {
-        append_error(err, sqlite3_extended_errcode(a->db), sqlite3_errmsg(a->db));
-        return -1;
-    }
-
-    if (only_if_open) {
-        sqlite3_bind_text(a->st_end_kind, 1, ev->task_id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(a->st_end_kind);
-        if (rc == SQLITE_ROW && sqlite3_column_type(a->st_end_kind, 0) != SQLITE_NULL) {
-            sqlite3_reset(a->st_end_kind);
-            *skipped = true;
-            exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_append; RELEASE gos_append");
-            return 0;
-        }
-        sqlite3_reset(a->st_end_kind);
-        sqlite3_clear_bindings(a->st_end_kind);
-    }
-
-    g_strlcpy(prev, GOS_AUDIT_GENESIS_HASH, sizeof prev);
-    rc = sqlite3_step(a->st_last);
-    if (rc == SQLITE_ROW) {
-        id = sqlite3_column_int64(a->st_last, 0) + 1;
-        if (sqlite3_column_text(a->st_last, 1))
-            g_strlcpy(prev, (const char *)sqlite3_column_text(a->st_last, 1), sizeof prev);
-        rc = SQLITE_DONE;
-    }
-    sqlite3_reset(a->st_last);
-    if (rc != SQLITE_DONE)
-        goto sql_fail;
-
-    /* Same order as gos_audit_event_columns. */
-    cell_int(&cells[n++], id);
-    cell_text(&cells[n++], kind);
-    cell_text(&cells[n++], ev->task_id);
-    cell_int(&cells[n++], ev->ts_ms ? ev->ts_ms : g_get_real_time() / 1000);
-    cell_int(&cells[n++], ev->op_uid);
-    cell_text(&cells[n++], ev->op_user);
-    cell_text(&cells[n++], ev->op_tty);
-    cell_text(&cells[n++], ev->op_ssh);
-    cell_int(&cells[n++], ev->op_pid ? ev->op_pid : (int64_t)getpid());
-    cell_text(&cells[n++], a->node);
-    cell_text(&cells[n++], ev->origin);
-    cell_text(&cells[n++], ev->host);
-    cell_text(&cells[n++], ev->vm_uuid);
-    cell_text(&cells[n++], ev->vm_name);
-    cell_text(&cells[n++], ev->action);
-    cell_text(&cells[n++], ev->phase);
-    if (ev->percent >= 0)
-        cell_int(&cells[n++], ev->percent);
-    else
-        cells[n++].type = GOS_CELL_NULL;
-    if (ev->has_call_hr) {
-        g_snprintf(call_hex, sizeof call_hex, "0x%08" G_GINT32_MODIFIER "X", ev->call_hr);
-        cell_int(&cells[n++], ev->call_hr);
-        cell_text(&cells[n++], call_hex);
-    } else {
-        cells[n++].type = GOS_CELL_NULL;
-        cells[n++].type = GOS_CELL_NULL;
-    }
-    cell_int(&cells[n++], ev->task_result);
-    if (ev->has_task_error) {
-        g_snprintf(error_hex, sizeof error_hex, "0x%08" G_GINT32_MODIFIER "X", ev->task_error);
-        cell_int(&cells[n++], ev->task_error);
-        cell_text(&cells[n++], error_hex);
-    } else {
-        cells[n++].type = GOS_CELL_NULL;
-        cells[n++].type = GOS_CELL_NULL;
-    }
-    cell_int(&cells[n++], ev->virt_code);
-    cell_text(&cells[n++], ev->message);
-    cell_text(&cells[n++], ev->users_before);
-    cell_text(&cells[n++], ev->users_after);
-    g_assert(n == GOS_AUDIT_EVENT_NCOLS);
-
-    gos_audit_hash_cells(prev, cells, GOS_AUDIT_EVENT_NCOLS, hash);
-    for (int i = 0; i < GOS_AUDIT_EVENT_NCOLS; i++)
-        bind_cell(a->st_insert, i + 1, &cells[i]);
-    sqlite3_bind_text(a->st_insert, GOS_AUDIT_EVENT_NCOLS + 1, prev, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a->st_insert, GOS_AUDIT_EVENT_NCOLS + 2, hash, -1, SQLITE_STATIC);
-    rc = sqlite3_step(a->st_insert);
-    sqlite3_reset(a->st_insert);
-    sqlite3_clear_bindings(a->st_insert);
-    if (rc != SQLITE_DONE)
-        goto sql_fail;
-
-    rc = exec_simple(a->db, own_txn ? "COMMIT" : "RELEASE gos_append");
-    if (rc != SQLITE_OK)
-        goto sql_fail;
-    if (id_out)
-        *id_out = id;
-    return 0;
-
-sql_fail:
-    /* Keep SQLite's code and words before the rollback overwrites them. */
-    rc = sqlite3_extended_errcode(a->db);
-    msg = g_strdup(sqlite3_errmsg(a->db));
-    exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_append; RELEASE gos_append");
-    append_error(err, rc, msg);
-    g_free(msg);
-    return -1;
-}
-
-int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_out, char **err)
-{
-    bool skipped = false;
-    int ret;
-
-    if (!audit || !ev) {
-        gos_audit_set_err(err, _("The audit event was not recorded because an argument is missing."));
-        return -1;
-    }
-    g_mutex_lock(&audit->lock);
-    ret = gos_audit_append_locked(audit, ev, false, id_out, &skipped, err);
-    g_mutex_unlock(&audit->lock);
-    return ret;
-}

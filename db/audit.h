@@ -48,8 +48,10 @@ typedef struct gos_audit_event {
     uint32_t task_error;
     int virt_code;                /* libvirt virErrorNumber, 0 = none */
     const char *message;          /* one sentence: what happened, libvirt's message */
-    const char *users_before;     /* comma-separated user names, NULL unknown */
-    const char *users_after;
+    /* Users logged on before and after: NULL-terminated names, one per user (any
+     * text, commas included); NULL when not known, an empty list when known none. */
+    const char *const *users_before;
+    const char *const *users_after;
 } gos_audit_event;
 
 /* One task as the review and export see it: the fold of its events. Owned by
@@ -73,7 +75,10 @@ typedef struct gos_audit_task {
     uint32_t task_error;
     int virt_code;
     const char *message;
-    const char *users_before, *users_after;
+    /* The users as the summary holds them: a JSON array of names ("[\"alice\",\"a,b\"]"),
+     * "[]" for known none, NULL when not known. Read them with gos_audit_users_parse
+     * (one name per user) or show them with gos_audit_users_json_text. */
+    const char *users_before_json, *users_after_json;
 } gos_audit_task;
 
 /* Filters shared by the TUI review and `guestos audit`. Zero/NULL fields match all. */
@@ -130,13 +135,14 @@ typedef int (*gos_audit_task_cb)(const gos_audit_task *task, void *opaque);
 int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                     size_t limit, gos_audit_task_cb cb, void *opaque, char **err);
 
-/* The audit view's query: like gos_audit_query, in either direction (oldest_first: keys
- * above after_key, ascending), and it gives up once budget_ms have passed (0 = no
- * limit) or gos_audit_interrupt is called. Returns 0 when it ran to its end, 1 when it
- * gave up (cb may have seen some of the tasks: drop them), -1 with *err on error. */
+/* The audit pager's query: like gos_audit_query, in either direction (oldest_first:
+ * keys above after_key, ascending), and it gives up once budget_ms have passed (0 = no
+ * limit) or gos_audit_interrupt is called. Returns 0 when it ran to its end or gave up,
+ * with *gave_up saying which (when it gave up, cb may have seen some of the tasks: drop
+ * them); gave_up NULL makes giving up a failure. Returns -1 with *err set on error. */
 int gos_audit_query_page(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                          bool oldest_first, size_t limit, int budget_ms,
-                         gos_audit_task_cb cb, void *opaque, char **err);
+                         gos_audit_task_cb cb, void *opaque, bool *gave_up, char **err);
 
 /* Makes a gos_audit_query_page running on audit in another thread give up soon. Safe
  * from any thread; it affects only the query under way or the next one to start. */
@@ -154,7 +160,24 @@ void gos_audit_interrupt(gos_audit *audit);
  */
 int gos_audit_filter_parse(int argc, char *const *argv, gos_audit_filter *f, char **err);
 
-/* Streams matching tasks, oldest first, in the format to out, in constant memory. */
+/* A users array of gos_audit_task as names: *users receives a NULL-terminated
+ * array (free with g_strfreev), or NULL when json is NULL (not known). Returns 0,
+ * or -1 with *err set when json is not a JSON array; *users is written only on success. */
+int gos_audit_users_parse(const char *json, char ***users, char **err);
+
+/* Names for people, joined with ", ": a name that holds a comma, a quote, a
+ * backslash or a blank, or is empty, stands in double quotes with its quotes and
+ * backslashes escaped ("alice, \"a,b\""). "" for an empty list, NULL for NULL;
+ * newly allocated (g_free). The names are not sanitised: that is the display's job. */
+char *gos_audit_users_text(const char *const *users);
+
+/* gos_audit_users_text of a users array of gos_audit_task; a value that is not
+ * an array comes back as it is. NULL for NULL; g_free the result. */
+char *gos_audit_users_json_text(const char *json);
+
+/* Streams matching tasks, oldest first, in the format to out, in constant memory.
+ * JSON gives users as arrays; CSV puts the JSON array text in its cell (one
+ * unambiguous field); the table joins the names as gos_audit_users_text does. */
 int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit_format fmt,
                      FILE *out, char **err);
 

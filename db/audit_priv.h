@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <glib.h>
 #include <sqlite3.h>
@@ -13,7 +14,7 @@
 #include "db/audit.h"
 
 /* The newest schema this build knows (PRAGMA user_version). */
-#define GOS_AUDIT_SCHEMA_VERSION 2
+#define GOS_AUDIT_SCHEMA_VERSION 3
 
 /* PRAGMA application_id of a guestos audit database: "gosa". */
 #define GOS_AUDIT_APPLICATION_ID 0x676f7361
@@ -29,8 +30,11 @@ struct gos_audit {
     GMutex lock;                 /* serialises every use of db and the statements */
     sqlite3 *db;
     bool readonly;
+    bool legacy_users;           /* a store below version 3 (tests only): users as comma text */
     char *path;
     char *node;                  /* this machine's host name, stamped on each event */
+#define GOS_AUDIT_TXN_STATEMENTS 4
+    sqlite3_stmt *st_txn[GOS_AUDIT_TXN_STATEMENTS];   /* BEGIN IMMEDIATE, COMMIT, SAVEPOINT, RELEASE */
     sqlite3_stmt *st_last;       /* id and hash of the newest event */
     sqlite3_stmt *st_insert;     /* one event with its hash */
     sqlite3_stmt *st_end_kind;   /* whether a task has ended, for recovery's re-check */
@@ -61,6 +65,16 @@ typedef struct gos_audit_cell {
 #define GOS_AUDIT_EVENT_NCOLS 26
 extern const char *const gos_audit_event_columns[GOS_AUDIT_EVENT_NCOLS];
 
+/*
+ * Version 3's column, after hash: how users_before and users_after are written.
+ * NULL: comma-separated text (events from versions 1 and 2); 1: JSON arrays. A
+ * row's hash covers the 26 columns above, and users_format as a 27th cell when
+ * it is not NULL, so an old row and a new one both verify and flipping the
+ * format of either breaks its hash.
+ */
+#define GOS_AUDIT_USERS_FORMAT_COLUMN "users_format"
+#define GOS_AUDIT_USERS_JSON 1
+
 /* The kind as stored ("submitted", ...), or NULL when out of range. */
 const char *gos_audit_kind_name(gos_audit_kind kind);
 
@@ -75,10 +89,11 @@ void gos_audit_cells_from_stmt(sqlite3_stmt *st, int first, gos_audit_cell *cell
  * For tests that play an attacker who knows the algorithm. Returns 0, or -1 when no such row. */
 int gos_audit_priv_row_hash(sqlite3 *db, int64_t id, char out[65]);
 
-/* Reads user_version and application_id, and whether the schema holds any object.
- * On failure returns SQLite's code and, when why is not NULL, sets *why to the
- * reason in words (g_free). */
-int gos_audit_schema_probe(sqlite3 *db, int *version, int *app_id, bool *has_objects, char **why);
+/* Reads user_version and application_id, and whether the schema holds any object, in
+ * one read transaction. Returns 0, or -1 with *err set to a sentence that names path
+ * (one of its own when the file is not an SQLite database). */
+int gos_audit_schema_probe(sqlite3 *db, const char *path, int *version, int *app_id,
+                           bool *has_objects, char **err);
 
 /* Runs the migration steps from `from` up to `target` in one IMMEDIATE transaction. */
 int gos_audit_schema_migrate(sqlite3 *db, int target, char **err);
@@ -91,10 +106,46 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *filter, int64_
 /* Fills task with pointers into the current row of a gos_audit_task_stmt statement. */
 void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *task);
 
+/* Prepares what appending needs (append.c): the newest event's id and hash, the
+ * INSERT (with users_format, or as versions 1 and 2 had it), and the transaction
+ * statements. Returns 0, or -1 (sqlite3_errmsg says why). */
+int gos_audit_prepare_append(gos_audit *a, bool with_format);
+
 /* gos_audit_append with audit->lock held. only_if_open: when the task has ended by
  * the time the write lock is held, append nothing and set *skipped. */
 int gos_audit_append_locked(gos_audit *audit, const gos_audit_event *ev, bool only_if_open,
                             int64_t *id_out, bool *skipped, char **err);
+
+/* A users list as version 3 stores it: compact JSON array text ("[\"a\",\"b\"]");
+ * NULL for NULL. g_free the result. */
+char *gos_audit_users_json(const char *const *users);
+
+/* Reads json when it is an array in the form guestos writes for plain names,
+ * ["alice","bob"]: no escape, no control character, nothing between the tokens.
+ * Calls name for each (s is not NUL-terminated) and returns how many, or -1 when
+ * json has another form (name may have been called already). Any other form is
+ * json-c's to read. */
+int gos_audit_users_plain(const char *json, void (*name)(const char *s, size_t len, void *data), void *data);
+
+/* The same as versions 1 and 2 stored it, joined with commas (ambiguous: the
+ * reason for version 3; only test stores of those versions are written so). */
+char *gos_audit_users_joined(const char *const *users);
+
+/* --- shared by the exports (export.c, export_json.c) --- */
+
+/* "2024-05-01T12:00:00.123Z" (with_ms) or "2024-05-01T12:00:00Z"; "-" when not known. */
+void gos_audit_export_time(int64_t ms, bool with_ms, char buf[40]);
+/* "0xA0040505". */
+void gos_audit_export_hr(uint32_t hr, char buf[11]);
+/* The result's stable name, or its number when it has none; NULL for GOS_RESULT_NONE. */
+const char *gos_audit_export_result(int result, char buf[16]);
+
+/* The JSON export's writer: one object per task, its brackets and commas the caller's. */
+typedef struct gos_audit_json gos_audit_json;
+gos_audit_json *gos_audit_json_new(void);
+void gos_audit_json_free(gos_audit_json *j);   /* accepts NULL */
+/* Writes t as one JSON object (indented, no newline). */
+void gos_audit_json_row(gos_audit_json *j, FILE *out, const gos_audit_task *t);
 
 /* Sets *err (when err is not NULL) to a newly allocated sentence; frees with free(). */
 void gos_audit_set_err(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -30,6 +30,10 @@ const char *const gos_audit_event_columns[GOS_AUDIT_EVENT_NCOLS] = {
  *
  * with every u64 big-endian. The tag keeps NULL apart from "" and 5 apart
  * from "5"; the length prefix keeps "ab","c" apart from "a","bc".
+ *
+ * The columns are the 26 above, then users_format when it is not NULL (rows
+ * written since schema version 3): 26 or 27, and the count is hashed too, so
+ * a row cannot pass for the other kind.
  */
 static void put_u64(GByteArray *buf, uint64_t v)
 {
@@ -140,34 +144,56 @@ void gos_audit_cells_from_stmt(sqlite3_stmt *st, int first, gos_audit_cell *cell
     }
 }
 
-/* "SELECT id, kind, ..., prev_hash, hash FROM events" + tail. Column names
- * are our constants, never values. */
-static char *select_events_sql(const char *tail)
+/* Where the statements of select_events_sql have prev_hash, hash and users_format. */
+#define COL_PREV GOS_AUDIT_EVENT_NCOLS
+#define COL_HASH (GOS_AUDIT_EVENT_NCOLS + 1)
+#define COL_FORMAT (GOS_AUDIT_EVENT_NCOLS + 2)
+
+/* "SELECT id, kind, ..., prev_hash, hash, users_format FROM events" + tail; a
+ * store below version 3 (built by tests) has no users_format: NULL stands in.
+ * Column names are our constants, never values. */
+static char *select_events_sql(const char *tail, bool has_format)
 {
     GString *sql = g_string_new("SELECT ");
 
     for (size_t i = 0; i < GOS_AUDIT_EVENT_NCOLS; i++)
         g_string_append_printf(sql, "%s, ", gos_audit_event_columns[i]);
-    g_string_append(sql, "prev_hash, hash FROM events ");
+    g_string_append_printf(sql, "prev_hash, hash, %s FROM events ",
+                           has_format ? GOS_AUDIT_USERS_FORMAT_COLUMN : "NULL");
     g_string_append(sql, tail);
     return g_string_free(sql, FALSE);
 }
 
+/* Reads the hashed cells of a stepped select_events_sql row: the 26 columns, and
+ * users_format as a 27th when it is not NULL. Returns how many. */
+static size_t row_cells(sqlite3_stmt *st, gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS + 1])
+{
+    gos_audit_cells_from_stmt(st, 0, cells, GOS_AUDIT_EVENT_NCOLS);
+    if (sqlite3_column_type(st, COL_FORMAT) == SQLITE_NULL)
+        return GOS_AUDIT_EVENT_NCOLS;
+    gos_audit_cells_from_stmt(st, COL_FORMAT, &cells[GOS_AUDIT_EVENT_NCOLS], 1);
+    return GOS_AUDIT_EVENT_NCOLS + 1;
+}
+
 int gos_audit_priv_row_hash(sqlite3 *db, int64_t id, char out[65])
 {
-    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS];
+    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS + 1];
     sqlite3_stmt *st = NULL;
-    char *sql = select_events_sql("WHERE id = ?");
+    char *sql = select_events_sql("WHERE id = ?", true);
     int ret = -1;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        goto cleanup;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        /* A store below version 3. */
+        g_free(sql);
+        sql = select_events_sql("WHERE id = ?", false);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+            goto cleanup;
+    }
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, GOS_AUDIT_EVENT_NCOLS) != SQLITE_TEXT)
+    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, COL_PREV) != SQLITE_TEXT)
         goto cleanup;
-    gos_audit_cells_from_stmt(st, 0, cells, GOS_AUDIT_EVENT_NCOLS);
-    gos_audit_hash_cells((const char *)sqlite3_column_text(st, GOS_AUDIT_EVENT_NCOLS),
-                         cells, GOS_AUDIT_EVENT_NCOLS, out);
+    size_t n = row_cells(st, cells);
+    gos_audit_hash_cells((const char *)sqlite3_column_text(st, COL_PREV), cells, n, out);
     ret = 0;
 
 cleanup:
@@ -269,7 +295,7 @@ static void classify(sqlite3 *db, gos_audit_verify_report *rep, int64_t id, cons
 
 int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err)
 {
-    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS];
+    gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS + 1];
     gos_audit_verify_report r = { .ok = true };
     char expect[65] = GOS_AUDIT_GENESIS_HASH;
     char computed[65];
@@ -290,22 +316,22 @@ int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err)
     if (sqlite3_exec(audit->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         goto sql_error;
     in_txn = true;
-    sql = select_events_sql("ORDER BY id");
+    sql = select_events_sql("ORDER BY id", !audit->legacy_users);
     if (sqlite3_prepare_v2(audit->db, sql, -1, &st, NULL) != SQLITE_OK)
         goto sql_error;
     sum = g_checksum_new(G_CHECKSUM_SHA256);
     buf = g_byte_array_sized_new(1024);
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *prev = (const char *)sqlite3_column_text(st, GOS_AUDIT_EVENT_NCOLS);
-        const char *stored = (const char *)sqlite3_column_text(st, GOS_AUDIT_EVENT_NCOLS + 1);
+        const char *prev = (const char *)sqlite3_column_text(st, COL_PREV);
+        const char *stored = (const char *)sqlite3_column_text(st, COL_HASH);
         int64_t id = sqlite3_column_int64(st, 0);
         bool content_ok, link_ok;
 
         r.rows++;
-        gos_audit_cells_from_stmt(st, 0, cells, GOS_AUDIT_EVENT_NCOLS);
+        size_t n = row_cells(st, cells);
         if (prev) {
-            hash_into(sum, buf, prev, cells, GOS_AUDIT_EVENT_NCOLS, computed);
+            hash_into(sum, buf, prev, cells, n, computed);
             content_ok = stored && strcmp(computed, stored) == 0;
         } else {
             content_ok = false;

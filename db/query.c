@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "base/i18n.h"
 #include "db/audit_priv.h"
 
@@ -84,6 +86,19 @@ static char *like_pattern(const char *text)
     return g_string_free(p, FALSE);
 }
 
+/* text as it stands inside a JSON string of the users arrays (json-c's escapes,
+ * which SQLite's json_quote shares), without the quotes around it. */
+static char *json_inner(const char *text)
+{
+    json_object *o = json_object_new_string(text);
+    const char *q = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t len = strlen(q);
+    char *inner = g_strndup(q + 1, len >= 2 ? len - 2 : 0);
+
+    json_object_put(o);
+    return inner;
+}
+
 /*
  * The SQL is put together from fixed fragments; every value is a bound
  * parameter. Each fragment is chosen so that the plan stays an ordered walk
@@ -98,7 +113,7 @@ static char *like_pattern(const char *text)
  * since_ms/until_ms are both inclusive. No index serves them alone: a time
  * range walks keys from the newest (keys follow submission order) and
  * checks submitted_at; with vm or operator it walks that index instead.
- * text is a case-insensitive (ASCII) substring of the VM name, message or users.
+ * text is a case-insensitive (ASCII) substring of the VM name, message or a user's name.
  */
 int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t after_key,
                         size_t limit, bool oldest_first, sqlite3_stmt **out, char **err)
@@ -155,13 +170,17 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t aft
         add_int(binds, f->until_ms);
     }
     if (f && f->text && *f->text) {
-        char *pat = like_pattern(f->text);
+        /* The users are JSON arrays: a name with a quote or a backslash stands
+         * there escaped, so it is looked for escaped. */
+        char *pat = like_pattern(f->text), *quoted = json_inner(f->text), *upat = like_pattern(quoted);
 
         g_string_append(sql, " AND (vm_name LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\'"
                              " OR users_before LIKE ? ESCAPE '\\' OR users_after LIKE ? ESCAPE '\\')");
         for (int i = 0; i < 4; i++)
-            add_text(binds, pat);
+            add_text(binds, i < 2 ? pat : upat);
         g_free(pat);
+        g_free(quoted);
+        g_free(upat);
     }
     g_string_append(sql, oldest_first ? " ORDER BY key ASC" : " ORDER BY key DESC");
     if (limit > 0) {
@@ -223,8 +242,8 @@ void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *t)
     t->task_error = (uint32_t)sqlite3_column_int64(st, 17);
     t->virt_code = sqlite3_column_int(st, 18);
     t->message = col_text(st, 19);
-    t->users_before = col_text(st, 20);
-    t->users_after = col_text(st, 21);
+    t->users_before_json = col_text(st, 20);
+    t->users_after_json = col_text(st, 21);
 }
 
 /* SQLite calls this every few hundred virtual machine steps of a query_page
@@ -245,16 +264,16 @@ void gos_audit_interrupt(gos_audit *audit)
 }
 
 /*
- * The audit view reads one page at a time from its own read-only handle.
- * Most pages come in a few milliseconds at a million tasks; a filter that no
- * index serves (text, or a rare match in a time range) walks many keys. The
- * budget lets the view try on its own thread first and hand the same query
- * to a worker when it is slow, and interrupt lets it drop a query whose
- * answer nobody waits for any more.
+ * The audit pager (db/pager.c) reads one page at a time from its own
+ * read-only handle. Most pages come in a few milliseconds at a million
+ * tasks; a filter that no index serves (text, or a rare match in a time
+ * range) walks many keys. The budget lets the pager try on its owner's
+ * thread first and hand the same query to a worker when it is slow, and
+ * interrupt lets it drop a query whose answer nobody waits for any more.
  */
 int gos_audit_query_page(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                          bool oldest_first, size_t limit, int budget_ms,
-                         gos_audit_task_cb cb, void *opaque, char **err)
+                         gos_audit_task_cb cb, void *opaque, bool *gave_up, char **err)
 {
     sqlite3_stmt *st = NULL;
     gos_audit_task task;
@@ -279,13 +298,20 @@ int gos_audit_query_page(gos_audit *audit, const gos_audit_filter *filter, int64
         }
     }
     if ((rc & 0xff) == SQLITE_INTERRUPT) {
-        ret = 1;
+        if (!gave_up) {
+            gos_audit_set_err(err, _("Reading the audit log was interrupted."));
+            goto cleanup;
+        }
+        *gave_up = true;
+        ret = 0;
         goto cleanup;
     }
     if (rc != SQLITE_DONE) {
         gos_audit_set_err(err, _("Cannot read the audit log: %s."), sqlite3_errmsg(audit->db));
         goto cleanup;
     }
+    if (gave_up)
+        *gave_up = false;
     ret = 0;
 
 cleanup:
@@ -296,12 +322,10 @@ cleanup:
     return ret;
 }
 
-/* The plain query is a page query, newest first, with no time budget. */
+/* The plain query is a page query, newest first, with no time budget: giving up
+ * (only an interrupt can make it) is a failure. */
 int gos_audit_query(gos_audit *audit, const gos_audit_filter *filter, int64_t after_key,
                     size_t limit, gos_audit_task_cb cb, void *opaque, char **err)
 {
-    int rc = gos_audit_query_page(audit, filter, after_key, false, limit, 0, cb, opaque, err);
-    if (rc == 1)
-        gos_audit_set_err(err, _("Reading the audit log was interrupted."));
-    return rc == 0 ? 0 : -1;
+    return gos_audit_query_page(audit, filter, after_key, false, limit, 0, cb, opaque, NULL, err);
 }

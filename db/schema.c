@@ -111,8 +111,10 @@ static const char schema_v2[] =
     /* Recovery reads only tasks that started and have not ended: few rows. */
     "CREATE INDEX tasks_open ON tasks(op_node, op_pid) WHERE started AND end_kind IS NULL;";
 
-/* The fold, shared by the trigger on events and the replay that rebuilds the summary. */
-#define FOLD_BODY \
+/* The fold, shared by the trigger on events and the replay that rebuilds the summary.
+ * USERS_BEFORE and USERS_AFTER are the SQL that gives an event's users as the summary
+ * keeps them (version 2: the event's own text; version 3: a JSON array, see below). */
+#define FOLD_BODY(USERS_BEFORE, USERS_AFTER) \
     "INSERT INTO tasks(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
     " ON CONFLICT(task_id) DO NOTHING;" \
     "UPDATE tasks SET" \
@@ -135,8 +137,8 @@ static const char schema_v2[] =
     " task_error = coalesce(new.task_error, task_error)," \
     " virt_code = CASE WHEN new.virt_code <> 0 THEN new.virt_code ELSE virt_code END," \
     " message = coalesce(new.message, message)," \
-    " users_before = coalesce(new.users_before, users_before)," \
-    " users_after = coalesce(new.users_after, users_after)," \
+    " users_before = coalesce(" USERS_BEFORE ", users_before)," \
+    " users_after = coalesce(" USERS_AFTER ", users_after)," \
     " ended_at = CASE WHEN new.kind IN ('completed', 'interrupted') THEN new.ts_ms ELSE ended_at END," \
     " end_kind = CASE WHEN new.kind IN ('completed', 'interrupted') THEN new.kind ELSE end_kind END," \
     " task_result = CASE new.kind WHEN 'completed' THEN new.task_result" \
@@ -144,8 +146,11 @@ static const char schema_v2[] =
     " WHERE task_id = new.task_id" \
     "   AND NOT (new.kind = 'interrupted' AND end_kind IS 'completed');"
 
-static const char fold_trigger[] =
-    "CREATE TRIGGER events_fold AFTER INSERT ON events BEGIN " FOLD_BODY " END;";
+/* Version 2's fold: users copied as they are (comma-separated text). */
+#define FOLD_V2 FOLD_BODY("new.users_before", "new.users_after")
+
+static const char fold_trigger_v2[] =
+    "CREATE TRIGGER events_fold AFTER INSERT ON events BEGIN " FOLD_V2 " END;";
 
 /* The replay: a temporary table whose BEFORE INSERT trigger folds the row and
  * then drops it (RAISE(IGNORE) keeps the fold's changes), so rebuilding the
@@ -153,7 +158,7 @@ static const char fold_trigger[] =
 static const char replay_setup[] =
     "CREATE TEMP TABLE gos_replay AS SELECT * FROM events WHERE 0;"
     "CREATE TEMP TRIGGER gos_replay_fold BEFORE INSERT ON gos_replay BEGIN "
-    FOLD_BODY " SELECT RAISE(IGNORE); END;";
+    FOLD_V2 " SELECT RAISE(IGNORE); END;";
 static const char replay_run[] =
     "INSERT INTO gos_replay SELECT * FROM events ORDER BY id;";
 static const char replay_teardown[] =
@@ -183,7 +188,7 @@ static int step_v2(sqlite3 *db, char **err)
 {
     int ret = -1;
 
-    if (exec_sql(db, schema_v2, err) < 0 || exec_sql(db, fold_trigger, err) < 0)
+    if (exec_sql(db, schema_v2, err) < 0 || exec_sql(db, fold_trigger_v2, err) < 0)
         return -1;
     /* A version 1 file already holds events: fold them into the new summary. */
     if (exec_sql(db, replay_setup, err) < 0)
@@ -192,6 +197,47 @@ static int step_v2(sqlite3 *db, char **err)
     if (exec_sql(db, replay_teardown, ret < 0 ? NULL : err) < 0)
         ret = -1;
     return ret;
+}
+
+/*
+ * Version 3: users as JSON arrays, so that a guest's user "a,b" stays one user.
+ *
+ * Events are append-only and hashed, so the old rows keep their comma text; a
+ * new column says how each row's users are written (users_format: NULL for
+ * comma text, 1 for JSON arrays; see audit_priv.h for how the chain covers
+ * it). The summary always holds JSON arrays: the fold turns old text into an
+ * array, and this step converts what version 2 folded.
+ *
+ * Old text to an array in SQL (no WITH clause is allowed in a trigger):
+ * json_quote() makes the whole text one JSON string, in which a comma can only
+ * stand for itself (no escape contains one), so each comma becomes '","' and
+ * the string is the array's elements: 'a,b' -> "a,b" -> ["a","b"]. '' was
+ * "known none", [], and CAST keeps a value that is not text (only a forged
+ * row has one) from stopping the fold.
+ */
+#define LEGACY_USERS(X) \
+    "CASE WHEN " X " IS NULL THEN NULL WHEN " X " = '' THEN '[]'" \
+    " ELSE '[' || replace(json_quote(CAST(" X " AS TEXT)), ',', '\",\"') || ']' END"
+#define EVENT_USERS(X) \
+    "CASE WHEN new.users_format IS NULL THEN " LEGACY_USERS("new." X) " ELSE new." X " END"
+#define FOLD_V3 FOLD_BODY(EVENT_USERS("users_before"), EVENT_USERS("users_after"))
+
+/* A new row's users must be JSON arrays (compact, as guestos writes them). */
+#define USERS_ARRAY(X) "(" X " IS NULL OR (json_valid(" X ") AND substr(" X ", 1, 1) = '['))"
+
+static const char schema_v3[] =
+    "ALTER TABLE events ADD COLUMN " GOS_AUDIT_USERS_FORMAT_COLUMN " INTEGER CHECK ("
+    " users_format IS NULL OR (users_format = 1 AND " USERS_ARRAY("users_before")
+    " AND " USERS_ARRAY("users_after") "));"
+    "DROP TRIGGER events_fold;"
+    "CREATE TRIGGER events_fold AFTER INSERT ON events BEGIN " FOLD_V3 " END;"
+    "UPDATE tasks SET users_before = " LEGACY_USERS("users_before") ","
+    " users_after = " LEGACY_USERS("users_after")
+    " WHERE users_before IS NOT NULL OR users_after IS NOT NULL;";
+
+static int step_v3(sqlite3 *db, char **err)
+{
+    return exec_sql(db, schema_v3, err);
 }
 
 typedef struct {
@@ -203,6 +249,7 @@ typedef struct {
 static const migration migrations[] = {
     { 1, step_v1 },
     { 2, step_v2 },
+    { 3, step_v3 },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == GOS_AUDIT_SCHEMA_VERSION);
@@ -225,36 +272,43 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 
 /* Why the last call on db failed, for a person: the system's words when a
  * system call failed ("No space left on device"), else SQLite's. */
-static char *failure_words(sqlite3 *db)
+static const char *failure_words(sqlite3 *db)
 {
     int sys = sqlite3_system_errno(db);
 
-    return g_strdup(sys ? g_strerror(sys) : sqlite3_errmsg(db));
+    return sys ? g_strerror(sys) : sqlite3_errmsg(db);
 }
 
-int gos_audit_schema_probe(sqlite3 *db, int *version, int *app_id, bool *has_objects, char **why)
+int gos_audit_schema_probe(sqlite3 *db, const char *path, int *version, int *app_id,
+                           bool *has_objects, char **err)
 {
-    int rc, n = 0;
+    int rc, n = 0, v = 0, id = 0;
 
     /* One read transaction: read one by one, another process's migration
      * could commit in between and the file would look half-made (foreign). */
     rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = pragma_int(db, "PRAGMA user_version", version);
+        rc = pragma_int(db, "PRAGMA user_version", &v);
     if (rc == SQLITE_OK)
-        rc = pragma_int(db, "PRAGMA application_id", app_id);
+        rc = pragma_int(db, "PRAGMA application_id", &id);
     if (rc == SQLITE_OK)
         rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &n);
-    if (rc == SQLITE_OK)
-        *has_objects = n > 0;
     /* The words before ending the transaction: a COMMIT after a failed read
      * would put "cannot commit - no transaction is active" in their place
      * (a full tmpfs cannot even map the -shm file, and said only that). */
-    if (rc != SQLITE_OK && why)
-        *why = failure_words(db);
+    if ((rc & 0xff) == SQLITE_NOTADB)
+        gos_audit_set_err(err, _("The file %s is not an SQLite database, so it cannot hold the audit log."),
+                          path);
+    else if (rc != SQLITE_OK)
+        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path, failure_words(db));
     if (!sqlite3_get_autocommit(db))
         sqlite3_exec(db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-    return rc;
+    if (rc != SQLITE_OK)
+        return -1;
+    *version = v;
+    *app_id = id;
+    *has_objects = n > 0;
+    return 0;
 }
 
 int gos_audit_schema_migrate(sqlite3 *db, int target, char **err)

@@ -28,7 +28,7 @@ SELECT 5 * i, printf('gen-%06d', i), 1704067200000 + i * 30000, 1704067200000 + 
     CASE WHEN i % 10 < 7 THEN 0 ELSE 6 END, CASE WHEN i % 10 < 7 THEN 0 ELSE 2684617218 END,
     CASE WHEN i % 10 < 7 THEN 0 ELSE 86 END,
     CASE WHEN i % 10 < 7 THEN 'All users were logged off.' ELSE 'Guest agent is not responding, "quoted", and, commas' END,
-    'alice,bob', CASE WHEN i % 10 < 7 THEN '' ELSE 'bob' END
+    '["alice","bob"]', CASE WHEN i % 10 < 7 THEN '[]' ELSE '["bob"]' END
 FROM n;
 COMMIT;
 EOF

@@ -57,13 +57,13 @@ tamper inserted "UPDATE events SET id = id + 1000 WHERE id >= 5;
                  INSERT INTO events SELECT 5, kind, task_id, ts_ms, op_uid, op_user, op_tty, op_ssh, op_pid,
                      op_node, origin, host, vm_uuid, vm_name, action, phase, percent, call_hr, call_hr_hex,
                      task_result, task_error, task_error_hex, virt_code, 'forged', users_before,
-                     users_after, hash, hash FROM events WHERE id = 4"
+                     users_after, hash, hash, users_format FROM events WHERE id = 4"
 expect_broken "$AUDIT_TMP/inserted.db" 5 "inserted\|altered"
 # A row forged at the end with a made-up hash.
 tamper appended "INSERT INTO events SELECT id + 1, kind, task_id, ts_ms, op_uid, op_user, op_tty, op_ssh, op_pid,
                      op_node, origin, host, vm_uuid, vm_name, action, phase, percent, call_hr, call_hr_hex,
                      task_result, task_error, task_error_hex, virt_code, message, users_before,
-                     users_after, hash, hash FROM events WHERE id = $events"
+                     users_after, hash, hash, users_format FROM events WHERE id = $events"
 expect_broken "$AUDIT_TMP/appended.db" $((events + 1)) "altered or forged"
 # verify only reads: the altered file is as it was.
 sum=$(cksum <"$AUDIT_TMP/altered.db")

@@ -20,6 +20,7 @@
 #include <json.h>
 #include <sqlite3.h>
 
+#include "base/time.h"
 #include "db/audit.h"
 #include "db/audit_priv.h"
 #include "tests/testutil.h"
@@ -252,8 +253,8 @@ static int find_cb(const gos_audit_task *t, void *opaque)
     f->t.origin = keep(f->pool, t->origin);
     f->t.phase = keep(f->pool, t->phase);
     f->t.message = keep(f->pool, t->message);
-    f->t.users_before = keep(f->pool, t->users_before);
-    f->t.users_after = keep(f->pool, t->users_after);
+    f->t.users_before_json = keep(f->pool, t->users_before_json);
+    f->t.users_after_json = keep(f->pool, t->users_after_json);
     return 1;
 }
 
@@ -450,7 +451,7 @@ START_TEST(test_migrate_from_v1)
 
     /* Opening migrates and folds the old events into the summary... */
     a = open_ok(dbpath);
-    ck_assert_int_eq(raw_int(gos_audit_priv_db(a), "PRAGMA user_version"), 2);
+    ck_assert_int_eq(raw_int(gos_audit_priv_db(a), "PRAGMA user_version"), GOS_AUDIT_SCHEMA_VERSION);
     ck_assert(verify(a).ok);
     ck_assert_int_eq(raw_int(gos_audit_priv_db(a), "SELECT count(*) FROM tasks"), 3);
     ck_assert_int_eq(raw_int(gos_audit_priv_db(a),
@@ -865,7 +866,7 @@ START_TEST(test_query_fold)
     e.ts_ms = 1700000000100;
     e.op_user = "daemon";        /* not the submitter: must not replace alice */
     e.op_pid = 999999;
-    e.users_before = "alice,bob";
+    e.users_before = (const char *const[]){ "alice", "bob", NULL };
     add(a, &e);
     e = ev_make(GOS_AUDIT_PROGRESS, "fold-1");
     e.ts_ms = 1700000000200;
@@ -883,7 +884,7 @@ START_TEST(test_query_fold)
     e.task_error = 0xA0040202u;
     e.virt_code = 86;
     e.message = "The guest agent did not answer in time.";
-    e.users_after = "bob";
+    e.users_after = (const char *const[]){ "bob", NULL };
     add(a, &e);
 
     t = get_task(a, "fold-1", pool);
@@ -909,8 +910,8 @@ START_TEST(test_query_fold)
     ck_assert_uint_eq(t.task_error, 0xA0040202u);
     ck_assert_int_eq(t.virt_code, 86);
     ck_assert_str_eq(t.message, "The guest agent did not answer in time.");
-    ck_assert_str_eq(t.users_before, "alice,bob");
-    ck_assert_str_eq(t.users_after, "bob");
+    ck_assert_str_eq(t.users_before_json, "[\"alice\",\"bob\"]");
+    ck_assert_str_eq(t.users_after_json, "[\"bob\"]");
     ck_assert_int_eq(raw_int(gos_audit_priv_db(a), "SELECT op_pid FROM tasks"), 999999);
     g_ptr_array_unref(pool);
     gos_audit_free(a);
@@ -1001,7 +1002,7 @@ static void add_filter_fixture(gos_audit *a)
     add(a, &e);
     e.kind = GOS_AUDIT_COMPLETED;
     e.task_result = 2;
-    e.users_before = "Zed,Xavier";
+    e.users_before = (const char *const[]){ "Zed", "Xavier", NULL };
     add(a, &e);
     e = ev_make(GOS_AUDIT_SUBMITTED, "f5");
     e.ts_ms = 5000000;
@@ -1427,7 +1428,7 @@ START_TEST(test_verify_detects_inserted_row)
     raw_exec(db, "INSERT INTO events SELECT 6, kind, task_id, ts_ms, op_uid, 'mallory', op_tty, op_ssh,"
                  " op_pid, op_node, origin, host, vm_uuid, vm_name, action, phase, percent, call_hr,"
                  " call_hr_hex, task_result, task_error, task_error_hex, virt_code, 'forged', users_before,"
-                 " users_after, hash, 'x' FROM events WHERE id = 5");
+                 " users_after, hash, 'x', users_format FROM events WHERE id = 5");
     ck_assert_int_eq(gos_audit_priv_row_hash(db, 6, h), 0);
     sql = sqlite3_mprintf("UPDATE events SET hash = %Q WHERE id = 6", h);
     raw_exec(db, sql);
@@ -1938,7 +1939,7 @@ static void add_hostile(gos_audit *a)
     e.has_call_hr = true;
     e.call_hr = 0xA0040505u;
     e.message = "line1\r\nline2";
-    e.users_before = "@SUM(1),x";
+    e.users_before = (const char *const[]){ "@SUM(1)", "x", NULL };
     add(a, &e);
 }
 
@@ -1952,7 +1953,7 @@ START_TEST(test_export_csv_hostile)
         "task_error,task_error_name,virt_code,message,users_before,users_after\r\n"
         "t1,2023-11-14T22:13:20.123Z,,\"h,1\",,\"=HYPERLINK(\"\"http://x\"\")\",logoff,\"a\"\"b\",7,"
         ",,+cli,-x,5,0xA0040505,VM_E_ADDITIONS_FEATURE_NOT_AVAIL,,"
-        ",,,\"line1\r\nline2\",\"@SUM(1),x\",\r\n";
+        ",,,\"line1\r\nline2\",\"[\"\"@SUM(1)\"\",\"\"x\"\"]\",\r\n";
 
     add_hostile(a);
     csv = export_str(a, NULL, GOS_AUDIT_CSV);
@@ -1999,8 +2000,8 @@ START_TEST(test_export_json_escaping)
 
     e.ts_ms = 1700000000123;
     e.message = nasty;
-    e.users_before = "alice,b\"ob";
-    e.users_after = "";
+    e.users_before = (const char *const[]){ "alice", "b\"ob", NULL };
+    e.users_after = (const char *const[]){ NULL };
     e.has_call_hr = true;
     e.call_hr = 0xA0040505u;
     add(a, &e);
@@ -2018,7 +2019,7 @@ START_TEST(test_export_json_escaping)
     ck_assert_ptr_nonnull(strstr(json, "a\\u0001b\\u001f\\u007f\\t\\n\\\"\\\\ "));
     ck_assert_ptr_nonnull(strstr(json, "\xC3\xBC\xE2\x82\xAC\xF0\x9F\x98\x80"));   /* raw UTF-8 */
     ck_assert_ptr_nonnull(strstr(json, "\\u2028"));
-    ck_assert_ptr_nonnull(strstr(json, "\\ufffd end"));
+    ck_assert_ptr_nonnull(strstr(json, "\xEF\xBF\xBD end"));             /* not UTF-8: U+FFFD */
     ck_assert_ptr_null(strchr(json, '\x01'));
 
     root = json_tokener_parse(json);
@@ -2067,6 +2068,68 @@ START_TEST(test_export_json_escaping)
         ck_assert_str_eq(json, "[]\n");
         free(json);
     }
+    gos_audit_free(a);
+}
+END_TEST
+
+/* One object serves every task of an export: values that change type or length
+ * from one task to the next come out as each task has them. */
+START_TEST(test_export_json_rows)
+{
+    gos_audit *a = open_ok(dbpath);
+    static const char *const messages[] = { "a rather long message to begin with", "", NULL, "x", "" };
+    static const char *const vms[] = { "web1", NULL, "db1", "mail", NULL };
+    json_object *root;
+    char *json;
+
+    for (int i = 0; i < 5; i++) {
+        char id[8];
+        gos_audit_event e;
+
+        g_snprintf(id, sizeof id, "r%d", i);
+        e = ev_make(GOS_AUDIT_SUBMITTED, id);
+        e.ts_ms = 1700000000000 + i;
+        e.message = messages[i];
+        e.vm_name = vms[i];
+        e.percent = i % 2 ? -1 : 10 * i;
+        e.has_call_hr = i != 2;
+        e.call_hr = i == 3 ? 0xA0040505u : 0;
+        add(a, &e);
+    }
+    json = export_str(a, NULL, GOS_AUDIT_JSON);
+    root = json_tokener_parse(json);
+    ck_assert_msg(root != NULL, "invalid JSON: %s", json);
+    ck_assert_uint_eq(json_object_array_length(root), 5);
+    for (int i = 0; i < 5; i++) {
+        json_object *o = json_object_array_get_idx(root, i), *v;
+        char id[8];
+
+        g_snprintf(id, sizeof id, "r%d", i);
+        ck_assert_str_eq(json_str(o, "task_id"), id);
+        if (messages[i])
+            ck_assert_str_eq(json_str(o, "message"), messages[i]);
+        else
+            ck_assert(json_is_null(o, "message"));
+        if (vms[i])
+            ck_assert_str_eq(json_str(o, "vm_name"), vms[i]);
+        else
+            ck_assert(json_is_null(o, "vm_name"));
+        ck_assert(json_object_object_get_ex(o, "percent", &v));
+        if (i % 2)
+            ck_assert_ptr_null(v);
+        else
+            ck_assert_int_eq(json_object_get_int(v), 10 * i);
+        if (i == 2)
+            ck_assert(json_is_null(o, "call_hresult") && json_is_null(o, "call_hresult_name"));
+        else
+            ck_assert_str_eq(json_str(o, "call_hresult"), i == 3 ? "0xA0040505" : "0x00000000");
+        ck_assert_int_eq(json_object_object_length(o), 24);
+    }
+    /* The keys in the documented order, one object a line, as scripts read them. */
+    ck_assert_ptr_nonnull(strstr(json, "[\n  { \"task_id\": \"r0\", \"host\": \"test:///default\", \"vm_uuid\": "));
+    ck_assert_ptr_nonnull(strstr(json, " }\n]\n"));
+    json_object_put(root);
+    free(json);
     gos_audit_free(a);
 }
 END_TEST
@@ -2146,6 +2209,421 @@ START_TEST(test_export_write_error)
 }
 END_TEST
 
+/* The exports' times: UTC, zero-padded, milliseconds when asked, and back again. */
+START_TEST(test_iso_times)
+{
+    static const struct { int64_t ms; const char *with, *without; } cases[] = {
+        { 1, "1970-01-01T00:00:00.001Z", "1970-01-01T00:00:00Z" },
+        { 1700000000123, "2023-11-14T22:13:20.123Z", "2023-11-14T22:13:20Z" },
+        { 1709251199999, "2024-02-29T23:59:59.999Z", "2024-02-29T23:59:59Z" },
+        { 1704067200000, "2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00Z" },
+        { 253402300799000, "9999-12-31T23:59:59.000Z", "9999-12-31T23:59:59Z" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *w = gos_time_iso(cases[i].ms, true), *wo = gos_time_iso(cases[i].ms, false);
+        int64_t back = 0;
+
+        ck_assert_str_eq(w, cases[i].with);
+        ck_assert_str_eq(wo, cases[i].without);
+        ck_assert_int_eq(gos_time_parse(w, &back), 0);
+        ck_assert_int_eq(back, cases[i].ms);
+        g_free(w);
+        g_free(wo);
+    }
+    ck_assert_ptr_null(gos_time_iso(0, true));
+    ck_assert_ptr_null(gos_time_iso(-5, false));
+    ck_assert_ptr_null(gos_time_iso(253402300800000, true));     /* past what GDateTime holds */
+}
+END_TEST
+
+/* --- users as JSON arrays (schema version 3) --- */
+
+/* Comma text as versions 1 and 2 stored it, and the array the fold must make of it:
+ * the names between the commas, "" when the text is empty (known none). */
+static const char *const legacy_users[] = {
+    "", "alice", "alice,bob", "a,", ",a", ",", "b\"ob,c\\d", "tab\there,new\nline", "\xC3\xBC,\xE2\x82\xAC",
+    "x/y,[z]", "  spaced  ,\x7f",
+};
+
+static char *legacy_as_json(const char *text)
+{
+    char **names = *text ? g_strsplit(text, ",", -1) : g_new0(char *, 1);
+    char *json = gos_audit_users_json((const char *const *)names);
+
+    g_strfreev(names);
+    return json;
+}
+
+/* One task per legacy text, users_before the text and users_after the first of them. */
+static void add_legacy_users(gos_audit *a)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(legacy_users); i++) {
+        char id[16];
+        gos_audit_event e;
+        const char *const one[] = { legacy_users[i], NULL };
+
+        g_snprintf(id, sizeof id, "u%02zu", i);
+        e = ev_make(GOS_AUDIT_SUBMITTED, id);
+        e.ts_ms = 1700000000000 + (int64_t)i;
+        add(a, &e);
+        e.kind = GOS_AUDIT_COMPLETED;
+        /* A store below version 3 joins the names with commas: one name is the text. */
+        e.users_before = one;
+        e.users_after = i % 2 ? (const char *const[]){ NULL } : NULL;
+        e.task_result = 0;
+        add(a, &e);
+    }
+}
+
+static void check_legacy_summary(gos_audit *a)
+{
+    sqlite3 *db = gos_audit_priv_db(a);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(legacy_users); i++) {
+        char *sql = g_strdup_printf("SELECT users_before FROM tasks WHERE task_id = 'u%02zu'", i);
+        char *got = raw_text(db, sql), *want = legacy_as_json(legacy_users[i]);
+
+        ck_assert_msg(strcmp(got, want) == 0, "\"%s\" became %s, not %s", legacy_users[i], got, want);
+        g_free(sql);
+        g_free(got);
+        g_free(want);
+        sql = g_strdup_printf("SELECT coalesce(users_after, 'null') FROM tasks WHERE task_id = 'u%02zu'", i);
+        got = raw_text(db, sql);
+        ck_assert_str_eq(got, i % 2 ? "[]" : "null");
+        g_free(sql);
+        g_free(got);
+    }
+}
+
+static void migrate_users_from(int version)
+{
+    gos_audit *a = NULL;
+    sqlite3 *db;
+    char *err = NULL, *text;
+
+    ck_assert_int_eq(gos_audit_open_version(dbpath, version, &a, &err), 0);
+    add_legacy_users(a);
+    db = gos_audit_priv_db(a);
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events WHERE users_before = 'alice,bob'"), 1);
+    if (version == 2)
+        ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM tasks WHERE users_before = 'alice,bob'"), 1);
+    gos_audit_free(a);
+
+    /* Opening migrates: the old rows keep their text and their hashes, the summary
+     * holds arrays, and new rows are written as arrays. */
+    a = open_ok(dbpath);
+    db = gos_audit_priv_db(a);
+    ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 3);
+    ck_assert(verify(a).ok);
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events WHERE users_before = 'alice,bob'"), 1);
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events WHERE users_format IS NOT NULL"), 0);
+    check_legacy_summary(a);
+    {
+        gos_audit_event e = ev_make(GOS_AUDIT_SUBMITTED, "new");
+
+        e.users_before = (const char *const[]){ "a,b", "c", NULL };
+        add(a, &e);
+    }
+    ck_assert_int_eq(raw_int(db, "SELECT users_format FROM events WHERE task_id = 'new'"), 1);
+    text = raw_text(db, "SELECT users_before FROM tasks WHERE task_id = 'new'");
+    ck_assert_str_eq(text, "[\"a,b\",\"c\"]");
+    g_free(text);
+    ck_assert(verify(a).ok);
+    gos_audit_free(a);
+}
+
+START_TEST(test_migrate_users_from_v1)
+{
+    migrate_users_from(1);
+}
+END_TEST
+
+START_TEST(test_migrate_users_from_v2)
+{
+    migrate_users_from(2);
+}
+END_TEST
+
+/* Old text folded by the version 3 trigger itself (a row with users_format NULL,
+ * as only an old writer makes): the same arrays as the migration makes. */
+START_TEST(test_fold_legacy_row)
+{
+    gos_audit *a = open_ok(dbpath);
+    sqlite3 *db = gos_audit_priv_db(a);
+    gos_audit_event e = ev_make(GOS_AUDIT_SUBMITTED, "seed");
+    char *got;
+
+    add(a, &e);
+    for (size_t i = 0; i < G_N_ELEMENTS(legacy_users); i++) {
+        sqlite3_stmt *st = NULL;
+        char *want = legacy_as_json(legacy_users[i]);
+
+        ck_assert_int_eq(sqlite3_prepare_v2(db,
+            "INSERT INTO events (kind, task_id, ts_ms, op_uid, op_pid, task_result, virt_code, users_before,"
+            " prev_hash, hash) VALUES ('completed', ?, 1, 0, 1, 0, 0, ?, '', '')", -1, &st, NULL), SQLITE_OK);
+        sqlite3_bind_text(st, 1, "legacy", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, legacy_users[i], -1, SQLITE_STATIC);
+        ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        got = raw_text(db, "SELECT users_before FROM tasks WHERE task_id = 'legacy'");
+        ck_assert_msg(strcmp(got, want) == 0, "\"%s\" became %s, not %s", legacy_users[i], got, want);
+        g_free(got);
+        g_free(want);
+    }
+    /* A value that is not text (a forged row) becomes a name, not a failure. */
+    raw_exec(db, "INSERT INTO events (kind, task_id, ts_ms, op_uid, op_pid, task_result, virt_code, users_before,"
+                 " prev_hash, hash) VALUES ('completed', 'legacy', 1, 0, 1, 0, 0, x'6869', '', '')");
+    got = raw_text(db, "SELECT users_before FROM tasks WHERE task_id = 'legacy'");
+    ck_assert_str_eq(got, "[\"hi\"]");
+    g_free(got);
+    gos_audit_free(a);
+}
+END_TEST
+
+/* The chain covers users_format: flipping it on an old row or a new one, or
+ * changing a new row's users, breaks that row's hash; a new row's users must be
+ * JSON arrays. */
+START_TEST(test_verify_users_format)
+{
+    gos_audit *a = NULL;
+    gos_audit_verify_report r;
+    char *err = NULL;
+    sqlite3 *db;
+
+    ck_assert_int_eq(gos_audit_open_version(dbpath, 2, &a, &err), 0);
+    add_legacy_users(a);                                  /* events 1 .. 22 */
+    gos_audit_free(a);
+    a = open_ok(dbpath);
+    {
+        gos_audit_event e = ev_make(GOS_AUDIT_SUBMITTED, "n1");
+
+        e.users_before = (const char *const[]){ "alice", NULL };
+        ck_assert_int_eq(add(a, &e), 23);
+        e.kind = GOS_AUDIT_COMPLETED;
+        e.users_after = (const char *const[]){ NULL };
+        ck_assert_int_eq(add(a, &e), 24);
+    }
+    ck_assert(verify(a).ok);
+    db = raw_open(dbpath);
+    drop_triggers(db);
+
+    /* An old row made to look new. */
+    raw_exec(db, "UPDATE events SET users_format = 1, users_before = '[\"alice,bob\"]' WHERE id = 6");
+    r = verify(a);
+    ck_assert(!r.ok);
+    ck_assert_int_eq(r.first_bad_id, 6);
+    ck_assert_ptr_nonnull(strstr(r.reason, "altered"));
+    free(r.reason);
+    raw_exec(db, "UPDATE events SET users_format = 1 WHERE id = 3");     /* users NULL: still the flip */
+    r = verify(a);
+    ck_assert_int_eq(r.first_bad_id, 3);
+    free(r.reason);
+    raw_exec(db, "UPDATE events SET users_format = NULL, users_before = 'alice,bob' WHERE id = 6");
+    raw_exec(db, "UPDATE events SET users_format = NULL WHERE id = 3");
+    ck_assert(verify(a).ok);
+
+    /* A new row made to look old. */
+    raw_exec(db, "UPDATE events SET users_format = NULL WHERE id = 24");
+    r = verify(a);
+    ck_assert_int_eq(r.first_bad_id, 24);
+    ck_assert_ptr_nonnull(strstr(r.reason, "altered"));
+    free(r.reason);
+    raw_exec(db, "UPDATE events SET users_format = 1 WHERE id = 24");
+    ck_assert(verify(a).ok);
+
+    /* A new row's users changed, still a JSON array. */
+    raw_exec(db, "UPDATE events SET users_before = '[\"mallory\"]' WHERE id = 23");
+    r = verify(a);
+    ck_assert_int_eq(r.first_bad_id, 23);
+    free(r.reason);
+    raw_exec(db, "UPDATE events SET users_before = '[\"alice\"]' WHERE id = 23");
+    ck_assert(verify(a).ok);
+
+    /* A new row's users that are not an array are refused by the schema itself. */
+    ck_assert_int_ne(sqlite3_exec(db, "UPDATE events SET users_before = 'alice,bob' WHERE id = 23", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert_int_ne(sqlite3_exec(db, "UPDATE events SET users_after = '{}' WHERE id = 24", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert_int_ne(sqlite3_exec(db, "UPDATE events SET users_format = 2 WHERE id = 24", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert(verify(a).ok);
+    sqlite3_close(db);
+    gos_audit_free(a);
+}
+END_TEST
+
+/* A guest's user "a,b" is one user everywhere it is read. */
+START_TEST(test_users_with_commas)
+{
+    gos_audit *a = open_ok(dbpath);
+    GPtrArray *pool = g_ptr_array_new_with_free_func(g_free);
+    gos_audit_event e = ev_make(GOS_AUDIT_SUBMITTED, "c1");
+    gos_audit_filter f = { 0 };
+    json_object *root, *users;
+    gos_audit_task t;
+    char **names = NULL, *text, *err = NULL;
+
+    e.users_before = (const char *const[]){ "a,b", "b\"ob", "back\\slash", "John Smith", "", "plain", NULL };
+    e.users_after = (const char *const[]){ "a,b", NULL };
+    add(a, &e);
+
+    t = get_task(a, "c1", pool);
+    ck_assert_int_eq(gos_audit_users_parse(t.users_before_json, &names, &err), 0);
+    ck_assert_uint_eq(g_strv_length(names), 6);
+    ck_assert_str_eq(names[0], "a,b");
+    ck_assert_str_eq(names[1], "b\"ob");
+    ck_assert_str_eq(names[2], "back\\slash");
+    ck_assert_str_eq(names[4], "");
+    text = gos_audit_users_text((const char *const *)names);
+    ck_assert_str_eq(text, "\"a,b\", \"b\\\"ob\", \"back\\\\slash\", \"John Smith\", \"\", plain");
+    g_free(text);
+    g_strfreev(names);
+
+    /* JSON: arrays of the names. */
+    text = export_str(a, NULL, GOS_AUDIT_JSON);
+    root = json_tokener_parse(text);
+    ck_assert_ptr_nonnull(root);
+    ck_assert(json_object_object_get_ex(json_object_array_get_idx(root, 0), "users_before", &users));
+    ck_assert_uint_eq(json_object_array_length(users), 6);
+    ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(users, 0)), "a,b");
+    ck_assert(json_object_object_get_ex(json_object_array_get_idx(root, 0), "users_after", &users));
+    ck_assert_uint_eq(json_object_array_length(users), 1);
+    json_object_put(root);
+    free(text);
+    /* CSV: the array text in one field. */
+    text = export_str(a, NULL, GOS_AUDIT_CSV);
+    ck_assert_ptr_nonnull(strstr(text, ",\"[\"\"a,b\"\",\"\"b\\\"\"ob\"\",\"\"back\\\\slash\"\",\"\"John Smith\"\",\"\"\"\",\"\"plain\"\"]\",\"[\"\"a,b\"\"]\"\r\n"));
+    free(text);
+    /* The table: joined for people, the ones that need it quoted. */
+    text = export_str(a, NULL, GOS_AUDIT_TABLE);
+    ck_assert_ptr_nonnull(strstr(text, "USERS BEFORE"));
+    ck_assert_ptr_nonnull(strstr(text, "\"a,b\", \"b\\\"ob\", \"ba"));
+    free(text);
+
+    /* The search finds a name as it was written, quote and all. */
+    f.text = "b\"ob";
+    CHECK_FILTER(a, &f, "c1");
+    f.text = "k\\sl";
+    CHECK_FILTER(a, &f, "c1");
+    f.text = "john smith";
+    CHECK_FILTER(a, &f, "c1");
+    f.text = "a,b";
+    CHECK_FILTER(a, &f, "c1");
+    f.text = "nobody";
+    CHECK_FILTER(a, &f, "");
+    g_ptr_array_unref(pool);
+    gos_audit_free(a);
+}
+END_TEST
+
+/* What a forged summary may hold instead of arrays of names: the JSON export
+ * stays valid JSON and says no more than is there. */
+START_TEST(test_export_odd_users)
+{
+    static const struct { const char *stored, *want; } cases[] = {
+        { "[\"plain\",\"x\"]", "[ \"plain\", \"x\" ]" },
+        { "[]", "[ ]" },
+        { "[\"\\u00e9t\\u00e9\",\"q\\\"\"]", "[ \"\xC3\xA9t\xC3\xA9\", \"q\\\"\" ]" },   /* escapes */
+        { "[ \"spaced\" , \"out\" ]", "[ \"spaced\", \"out\" ]" },
+        { "[1,\"x\",null]", "[ \"1\", \"x\", \"null\" ]" },
+        { "[\"bad\xFF\"]", "[ \"bad\xEF\xBF\xBD\" ]" },
+        { "[\"a\",]", "null" },
+        { "{\"a\": 1}", "null" },
+        { "[\"a\"]x", "null" },
+        { "alice,bob", "null" },
+        { "", "null" },
+    };
+    gos_audit *a = open_ok(dbpath);
+    sqlite3 *db = gos_audit_priv_db(a);
+    char *json;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        sqlite3_stmt *st = NULL;
+
+        ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO tasks(key, task_id, submitted_at, users_before)"
+                                                " VALUES (?, ?, 1, ?)", -1, &st, NULL), SQLITE_OK);
+        sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+        sqlite3_bind_text(st, 2, g_strdup_printf("o%02zu", i), -1, g_free);
+        sqlite3_bind_text(st, 3, cases[i].stored, -1, SQLITE_STATIC);
+        ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+    }
+    json = export_str(a, NULL, GOS_AUDIT_JSON);
+    {
+        json_object *root = json_tokener_parse(json);
+
+        ck_assert_msg(root != NULL, "invalid JSON: %s", json);
+        json_object_put(root);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *want = g_strdup_printf("\"task_id\": \"o%02zu\", ", i);
+        char *line = strstr(json, want), *users, *end;
+
+        ck_assert_ptr_nonnull(line);
+        users = strstr(line, "\"users_before\": ");
+        ck_assert_ptr_nonnull(users);
+        users += strlen("\"users_before\": ");
+        end = strstr(users, ", \"users_after\"");
+        ck_assert_ptr_nonnull(end);
+        ck_assert_msg((size_t)(end - users) == strlen(cases[i].want) && !strncmp(users, cases[i].want, end - users),
+                      "%s came out as %.*s", cases[i].stored, (int)(end - users), users);
+        g_free(want);
+    }
+    free(json);
+    gos_audit_free(a);
+}
+END_TEST
+
+START_TEST(test_users_helpers)
+{
+    char **names = (char **)0x1, *err = NULL, *text;
+
+    ck_assert_int_eq(gos_audit_users_parse(NULL, &names, &err), 0);
+    ck_assert_ptr_null(names);
+    ck_assert_int_eq(gos_audit_users_parse("[]", &names, &err), 0);
+    ck_assert_uint_eq(g_strv_length(names), 0);
+    g_strfreev(names);
+    ck_assert_int_eq(gos_audit_users_parse("[1, \"x\", null]", &names, &err), 0);
+    ck_assert_str_eq(names[0], "1");
+    ck_assert_str_eq(names[1], "x");
+    ck_assert_str_eq(names[2], "null");
+    g_strfreev(names);
+    names = (char **)0x1;
+    ck_assert_int_eq(gos_audit_users_parse("{\"a\": 1}", &names, &err), -1);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_eq(names, (char **)0x1);                /* written only on success */
+    free(err);
+    err = NULL;
+    ck_assert_int_eq(gos_audit_users_parse("alice,bob", &names, &err), -1);
+    free(err);
+
+    ck_assert_ptr_null(gos_audit_users_text(NULL));
+    text = gos_audit_users_text((const char *const[]){ NULL });
+    ck_assert_str_eq(text, "");
+    g_free(text);
+    text = gos_audit_users_text((const char *const[]){ "alice", "bob", NULL });
+    ck_assert_str_eq(text, "alice, bob");
+    g_free(text);
+    text = gos_audit_users_text((const char *const[]){ "tab\there", NULL });
+    ck_assert_str_eq(text, "\"tab\there\"");
+    g_free(text);
+
+    ck_assert_ptr_null(gos_audit_users_json_text(NULL));
+    text = gos_audit_users_json_text("[\"a,b\",\"c\"]");
+    ck_assert_str_eq(text, "\"a,b\", c");
+    g_free(text);
+    text = gos_audit_users_json_text("not json");               /* as it is */
+    ck_assert_str_eq(text, "not json");
+    g_free(text);
+    text = gos_audit_users_json(NULL);
+    ck_assert_ptr_null(text);
+    text = gos_audit_users_json((const char *const[]){ "x/y", "\"q\"", NULL });
+    ck_assert_str_eq(text, "[\"x/y\",\"\\\"q\\\"\"]");
+    g_free(text);
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
     Suite *s = suite_create("audit");
@@ -2215,9 +2693,22 @@ static Suite *audit_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_export_csv_hostile);
     tcase_add_test(tc, test_export_json_escaping);
+    tcase_add_test(tc, test_export_json_rows);
     tcase_add_test(tc, test_export_table);
     tcase_add_test(tc, test_export_order_and_filter);
     tcase_add_test(tc, test_export_write_error);
+    tcase_add_test(tc, test_iso_times);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("users");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_migrate_users_from_v1);
+    tcase_add_test(tc, test_migrate_users_from_v2);
+    tcase_add_test(tc, test_fold_legacy_row);
+    tcase_add_test(tc, test_verify_users_format);
+    tcase_add_test(tc, test_users_with_commas);
+    tcase_add_test(tc, test_export_odd_users);
+    tcase_add_test(tc, test_users_helpers);
     suite_add_tcase(s, tc);
     return s;
 }

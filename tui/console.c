@@ -244,7 +244,7 @@ static void drain_keys(console *c)
 
 static int loop(console *c)
 {
-    struct pollfd fds[4];
+    struct pollfd fds[3];
     int64_t next_tick = 0;
 
     while (!gos_session_quit_requested(c->s) && !gos_term_signal()) {
@@ -259,8 +259,11 @@ static int loop(console *c)
         gos_console_follow_view(c);
         if (c->confirm && (c->dirty & GOS_DIRTY_VMS) && gos_confirm_recheck(c->confirm, c->s))
             c->dirty |= DIRTY_DIALOG;
-        if (c->dirty)
+        if (c->dirty) {
+            /* What the views show is read before, never while, they are drawn. */
+            c->dirty |= gos_session_sync(c->s);
             gos_console_draw(c);
+        }
 
         /* Only running tasks need a clock, core only while some agent is due
          * for a probe, and the executor only while a line waits: idle, the
@@ -288,9 +291,7 @@ static int loop(console *c)
         fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
         fds[1] = (struct pollfd){ .fd = gos_session_fd(c->s), .events = POLLIN };
         fds[2] = (struct pollfd){ .fd = gos_term_signal_fd(), .events = POLLIN };
-        /* The audit view's worker answers a slow query through this one. */
-        fds[3] = (struct pollfd){ .fd = gos_audit_pager_fd(c->audit), .events = POLLIN };
-        int n = poll(fds, 4, timeout);
+        int n = poll(fds, 3, timeout);
         if (n < 0 && errno != EINTR) {
             c->loop_errno = errno;
             return -1;
@@ -306,8 +307,6 @@ static int loop(console *c)
         if (n > 0 && (fds[0].revents & POLLIN))
             drain_keys(c);
 
-        if (n > 0 && (fds[3].revents & POLLIN) && gos_audit_pager_collect(c->s, c->audit))
-            c->dirty |= GOS_DIRTY_MAIN;
         c->dirty |= gos_session_pump(c->s);
         /* Fail closed, and say why: once the audit log cannot be written no
          * task starts, and the status line tells the operator so. */
@@ -365,8 +364,6 @@ int gos_console_run(gos_session *s, char **err)
         keypad(c.input, TRUE);
         nodelay(c.input, TRUE);
     }
-    c.audit = gos_audit_pager_new();
-    gos_audit_pager_attach(c.audit, s);
     c.last_view = gos_session_view(s);
     gos_console_handle_resize(&c);
     c.repaint = false;
@@ -386,8 +383,6 @@ int gos_console_run(gos_session *s, char **err)
     gos_confirm_free(c.confirm);
     gos_choice_free(c.choice);
     gos_prompt_free(c.prompt);
-    gos_session_set_audit_view(s, NULL, NULL);
-    gos_audit_pager_free(c.audit);
     gos_console_drop_windows(&c);
     if (c.input)
         delwin(c.input);

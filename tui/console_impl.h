@@ -49,7 +49,6 @@ typedef struct console {
     bool repaint;               /* clear the physical screen first */
 
     size_t vm_top;
-    gos_audit_pager *audit;
 
     gos_prompt *prompt;
     prompt_kind prompt_kind;

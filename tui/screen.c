@@ -60,6 +60,9 @@ void gos_console_layout(console *c)
     }
     c->laid_out = true;
     c->dirty = DIRTY_EVERY;
+    /* The audit view's page holds as many tasks as its window shows. */
+    if (c->main && gos_session_view(c->s) == GOS_VIEW_AUDIT)
+        gos_session_set_audit_rows(c->s, gos_view_audit_page_rows(c->main));
 }
 
 static void read_size(console *c)
@@ -88,12 +91,6 @@ void gos_console_follow_view(console *c)
         return;
     if (v == GOS_VIEW_DETAIL || v == GOS_VIEW_HELP)
         gos_session_page_pos(c->s, v)->top = 0;
-    if (v == GOS_VIEW_AUDIT) {
-        /* Enter the audit log at its newest page. */
-        gos_audit_pager_free(c->audit);
-        c->audit = gos_audit_pager_new();
-        gos_audit_pager_attach(c->audit, c->s);
-    }
     c->last_view = v;
     c->dirty = DIRTY_EVERY;
     if (!c->small && v != c->layout_view && (v == GOS_VIEW_VMS || c->layout_view == GOS_VIEW_VMS))
@@ -187,8 +184,6 @@ void gos_console_draw(console *c)
         main_dirty |= (d & (GOS_DIRTY_TASKS | DIRTY_TICK)) != 0;
         break;
     case GOS_VIEW_AUDIT:
-        if (d & (GOS_DIRTY_AUDIT | GOS_DIRTY_TASKS))
-            gos_audit_pager_reload(c->audit);
         main_dirty |= (d & (GOS_DIRTY_AUDIT | GOS_DIRTY_TASKS)) != 0;
         break;
     case GOS_VIEW_HELP:
@@ -198,7 +193,7 @@ void gos_console_draw(console *c)
         switch (v) {
         case GOS_VIEW_VMS: gos_view_vms_draw(c->main, c->s, &c->vm_top); break;
         case GOS_VIEW_TASKS: gos_view_tasks_draw(c->main, c->s); break;
-        case GOS_VIEW_AUDIT: gos_view_audit_draw(c->main, c->s, c->audit); break;
+        case GOS_VIEW_AUDIT: gos_view_audit_draw(c->main, gos_session_audit_pager(c->s)); break;
         case GOS_VIEW_DETAIL: gos_view_detail_draw(c->main, c->s); break;
         case GOS_VIEW_HELP: gos_view_help_draw(c->main, c->s); break;
         }

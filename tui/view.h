@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/session.h"
+#include "db/pager.h"
 #include "tui/draw.h"
 #include "tui/keymap.h"
 
@@ -43,23 +44,12 @@ void gos_view_tasks_draw(WINDOW *w, gos_session *s);
 /* True while a task of the session has not completed. */
 bool gos_view_tasks_running(gos_session *s);
 
-/* view_audit.c: tasks from the audit store, newest first, filtered by the
- * session's audit filter, paged by key. The pager reads through read-only
- * connections of its own and hands slow queries to a worker thread. */
-typedef struct gos_audit_pager gos_audit_pager;
-gos_audit_pager *gos_audit_pager_new(void);
-void gos_audit_pager_free(gos_audit_pager *p);   /* accepts NULL; stops the worker */
-/* Reads the page again at its next draw (new rows may have arrived). */
-void gos_audit_pager_reload(gos_audit_pager *p);
-/* Becomes readable when the worker has an answer: poll it with the others. */
-int gos_audit_pager_fd(gos_audit_pager *p);
-/* Takes the worker's answer. True when the view must be drawn again. */
-bool gos_audit_pager_collect(gos_session *s, gos_audit_pager *p);
-void gos_view_audit_draw(WINDOW *w, gos_session *s, gos_audit_pager *p);
-/* What the session calls to move in the pager and open its detail. */
-extern const gos_audit_view_ops gos_audit_pager_ops;
-/* Binds the pager to the session (the ops' data). */
-void gos_audit_pager_attach(gos_audit_pager *p, gos_session *s);
+/* view_audit.c: the page of recorded tasks that an audit pager (db/pager.h) holds,
+ * newest first, or every field of the task under its cursor. Drawing reads only
+ * what the pager holds; whoever owns the pager syncs it before drawing. */
+/* How many tasks fit on a page of w: give it to gos_pager_set_page_rows. */
+int gos_view_audit_page_rows(WINDOW *w);
+void gos_view_audit_draw(WINDOW *w, gos_pager *p);
 
 /* view_detail.c: every field of the VM under the cursor. */
 void gos_view_detail_draw(WINDOW *w, gos_session *s);

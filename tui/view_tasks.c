@@ -91,10 +91,14 @@ static void draw_message_line(WINDOW *w, int y, const gos_task_info *t)
     char *text;
     if (t->message && *t->message)
         text = g_strdup(t->message);
-    else if (t->users_before || t->users_after)
+    else if (t->users_before || t->users_after) {
+        char *before = gos_audit_users_text((const char *const *)t->users_before);
+        char *after = gos_audit_users_text((const char *const *)t->users_after);
         /* TRANSLATORS: logged-on users before and after the task. */
-        text = g_strdup_printf(_("Users before: %s; after: %s"), t->users_before ? t->users_before : "-",
-                               t->users_after ? t->users_after : "-");
+        text = g_strdup_printf(_("Users before: %s; after: %s"), before ? before : "-", after ? after : "-");
+        g_free(before);
+        g_free(after);
+    }
     else
         text = g_strdup(t->description ? t->description : "");
     gos_draw_text(w, y, 2, width - 2, A_NORMAL, text, false);
