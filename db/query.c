@@ -40,25 +40,6 @@ static void add_text(GArray *binds, const char *s)
     g_array_append_val(binds, b);
 }
 
-/* 8-4-4-4-12 hex digits. */
-static bool looks_like_uuid(const char *s)
-{
-    static const int dash[] = { 8, 13, 18, 23 };
-
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0, d = 0; i < 36; i++) {
-        if (d < 4 && i == dash[d]) {
-            if (s[i] != '-')
-                return false;
-            d++;
-        } else if (!g_ascii_isxdigit(s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool uuid_known(sqlite3 *db, const char *uuid)
 {
     sqlite3_stmt *st = NULL;
@@ -129,7 +110,7 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t aft
         add_int(binds, after_key);
     }
     if (f && f->vm && *f->vm) {
-        char *lower = looks_like_uuid(f->vm) ? g_ascii_strdown(f->vm, -1) : NULL;
+        char *lower = g_uuid_string_is_valid(f->vm) ? g_ascii_strdown(f->vm, -1) : NULL;
 
         if (lower && uuid_known(audit->db, lower)) {
             g_string_append(sql, " AND vm_uuid = ?");
