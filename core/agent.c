@@ -219,16 +219,5 @@ void gos_agent_probe(virDomainPtr dom, gos_vm *vm, bool answered_before)
         g_clear_pointer(&msg, g_free);
     }
 
-    gos_user *users = NULL;
-    size_t n = 0;
-    gos_users_free(vm->users, vm->n_users);
-    vm->users = NULL;
-    vm->n_users = 0;
-    vm->users_known = false;
-    if (gos_agent_get_users(dom, GOS_AGENT_PROBE_TIMEOUT, &users, &n, &code, &msg) == 0) {
-        vm->users = users;
-        vm->n_users = n;
-        vm->users_known = true;
-    }
     g_free(msg);
 }

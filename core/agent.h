@@ -44,7 +44,7 @@ int gos_agent_exec(virDomainPtr dom, const char *path, const char *const *args, 
                    gos_agent_exec_status *st, int *virt_code, char **err);
 
 /* Probes the agent of a running VM and fills vm's agent fields (heartbeat,
- * note, ping, version, features, OS, users). answered_before says whether the
+ * note, ping, version, features, OS; users are gos_logons_probe's). answered_before says whether the
  * agent answered earlier in this run (Lost Communication vs No Contact). */
 void gos_agent_probe(virDomainPtr dom, gos_vm *vm, bool answered_before);
 

@@ -223,15 +223,6 @@ out:
     return rc;
 }
 
-void gos_users_free(gos_user *users, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        g_free(users[i].name);
-        g_free(users[i].domain);
-    }
-    g_free(users);
-}
-
 int gos_agent_parse_users(const char *reply, size_t len, gos_user **out, size_t *n_out, char **err)
 {
     json_object *ret = NULL, *root = parse_root(reply, len, &ret, err);

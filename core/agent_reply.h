@@ -67,6 +67,5 @@ int gos_agent_parse_exec_status(const char *reply, size_t len, gos_agent_exec_st
 void gos_agent_info_clear(gos_agent_info *info);
 void gos_agent_osinfo_clear(gos_agent_osinfo *os);
 void gos_agent_exec_status_clear(gos_agent_exec_status *st);
-void gos_users_free(gos_user *users, size_t n);
 
 #endif

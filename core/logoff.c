@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The logoff procedure of one VM, phase by phase, mapped onto the contract's HRESULTs. */
+/* The logoff procedure of one VM: resolve, check state and agent, then the plan of its OS; failures as the contract's HRESULTs. */
 #include <config.h>
 
 #include <ctype.h>
@@ -9,10 +9,10 @@
 #include <glib.h>
 #include <libvirt/virterror.h>
 
-#include "base/text.h"
-#include "core/agent.h"
 #include "base/i18n.h"
-#include "core/logoff.h"
+#include "base/text.h"
+#include "core/logoff_impl.h"
+#include "core/virt_hr.h"
 
 typedef struct {
     gos_host *host;
@@ -51,26 +51,9 @@ const char *gos_phase_label(const char *phase)
     return phase ? phase : "";
 }
 
-/* The Linux plan, core/logoff-linux.sh, as a string: systemd's loginctl where
- * systemd runs, else SIGKILL to each user's processes (busybox has no pkill).
- * The names arrive as "$@", so no guest-supplied text is ever parsed as code. */
-const char gos_linux_logoff_script[] =
-#include "core/logoff_linux_script.h"
-    ;
-
 /* --- the procedure ---------------------------------------------------------- */
 
-typedef struct {
-    gos_task *task;
-    gos_host *host;
-    virConnectPtr conn;
-    virDomainPtr dom;
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    gos_user *users;
-    size_t n_users;
-} run_ctx;
-
-static gos_task_result result_for(gos_hr hr)
+gos_task_result gos_logoff_result_for(gos_hr hr)
 {
     if (hr == GOS_S_OK)
         return GOS_RESULT_SUCCESS;
@@ -85,43 +68,35 @@ static gos_task_result result_for(gos_hr hr)
 static void fail_call(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
 {
     gos_task_set_call(c->task, hr, NULL, NULL);
-    gos_task_finish(c->task, hr, result_for(hr), virt_code, msg);
+    gos_task_finish(c->task, hr, gos_logoff_result_for(hr), virt_code, msg);
 }
 
-static void finish(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
+void gos_logoff_finish(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
 {
-    gos_task_finish(c->task, hr, result_for(hr), virt_code, msg);
+    gos_task_finish(c->task, hr, gos_logoff_result_for(hr), virt_code, msg);
 }
 
-/* Moves to the next phase; false when the task must stop (cancel or audit). */
-static bool next_phase(run_ctx *c, const char *phase, int percent)
+bool gos_logoff_phase(run_ctx *c, const char *phase, int percent)
 {
     if (gos_task_cancel_requested(c->task)) {
-        finish(c, GOS_E_ABORT, 0, _("Cancelled by the operator."));
+        gos_logoff_finish(c, GOS_E_ABORT, 0, _("Cancelled by the operator."));
         return false;
     }
     if (gos_task_progress(c->task, phase, percent) < 0) {
-        finish(c, GOS_DISP_E_EXCEPTION, 0, _("The audit log cannot be written; the task stopped before changing the guest."));
+        /* Ended meanwhile (its deadline), or the log refused the step. */
+        gos_logoff_finish(c, GOS_DISP_E_EXCEPTION, 0,
+                          _("The audit log cannot be written; the task stopped before changing the guest."));
         return false;
     }
     return true;
 }
 
-/* The users' names, one per user (a name may hold a comma); g_strfreev. */
-static char **users_names(const gos_user *u, size_t n)
+gos_hr gos_logoff_agent_failure(run_ctx *c, int virt_code)
 {
-    char **names = g_new0(char *, n + 1);
-    for (size_t i = 0; i < n; i++)
-        names[i] = g_strdup(u[i].name);
-    return names;
-}
-
-static const char *const no_users[] = { NULL };
-
-/* An agent call failed: which contract code that is depends on whether the
- * agent is connected (hung) or not (missing). */
-static gos_hr agent_failure(run_ctx *c, int virt_code)
-{
+    if (virt_code == VIR_ERR_INTERNAL_ERROR)
+        /* libvirt says so for a reply of the wrong shape, and for a command
+         * the agent refused: neither is a success. */
+        return GOS_DISP_E_EXCEPTION;
     gos_agent_link link = gos_host_agent_link(c->host, c->uuid);
     if (link == GOS_AGENT_LINK_UNKNOWN) {
         bool configured;
@@ -130,6 +105,51 @@ static gos_hr agent_failure(run_ctx *c, int virt_code)
         link = st == GOS_CHAN_CONNECTED ? GOS_AGENT_LINK_CONNECTED : GOS_AGENT_LINK_DISCONNECTED;
     }
     return gos_hr_from_virt(virt_code, link);
+}
+
+/* A failed call's words when the connection itself went away: the VM and its
+ * agent may be fine, the host did not answer. */
+static char *lost_sentence(run_ctx *c, const char *msg)
+{
+    if (c->conn && virConnectIsAlive(c->conn) == 1)
+        return NULL;
+    /* TRANSLATORS: %1$s: a libvirt URI; %2$s: libvirt's message. */
+    return g_strdup_printf(_("The connection to %1$s was lost: %2$s"), gos_host_uri(c->host), msg ? msg : "");
+}
+
+bool gos_logoff_exec(run_ctx *c, const char *path, const char *const *args, char **out, gos_hr *hr, char **why)
+{
+    int code = 0;
+    char *msg = NULL;
+    gos_agent_exec_status st = { 0 };
+    int rc = gos_agent_exec(c->dom, path, args, gos_task_deadline(c->task), &st, &code, &msg);
+    bool ok = false;
+    char *lost = rc < 0 ? lost_sentence(c, msg) : NULL;
+    if (lost) {
+        *hr = GOS_DISP_E_EXCEPTION;
+        *why = lost;
+    } else if (rc < 0 && code == VIR_ERR_OPERATION_TIMEOUT) {
+        *hr = GOS_VM_E_TIMED_OUT;
+        *why = g_strdup_printf(_("%s did not finish before the deadline."), path);
+    } else if (rc < 0) {
+        *hr = msg && strstr(msg, "has been disabled") ? GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL
+                                                      : gos_logoff_agent_failure(c, code);
+        *why = g_strdup_printf(_("Running %s in the guest failed: %s"), path, msg ? msg : "");
+    } else if (st.truncated) {
+        *hr = GOS_DISP_E_EXCEPTION;
+        *why = g_strdup_printf(_("The guest agent cut the output of %s short; it is not read as complete."), path);
+    } else if (!st.has_exitcode || st.exitcode != 0) {
+        *hr = GOS_DISP_E_EXCEPTION;
+        *why = st.has_exitcode ? g_strdup_printf(_("%s exited with status %d in the guest."), path, st.exitcode)
+                               : g_strdup_printf(_("%s was ended by signal %d in the guest."), path, st.signal);
+    } else {
+        ok = true;
+    }
+    if (out && rc == 0 && !st.truncated)
+        *out = g_steal_pointer(&st.out);
+    gos_agent_exec_status_clear(&st);
+    g_free(msg);
+    return ok;
 }
 
 static const char *state_sentence(int state)
@@ -147,7 +167,7 @@ static const char *state_sentence(int state)
 
 static bool phase_resolve(run_ctx *c)
 {
-    if (!next_phase(c, GOS_PHASE_RESOLVE, 5))
+    if (!gos_logoff_phase(c, GOS_PHASE_RESOLVE, 5))
         return false;
     c->conn = gos_host_conn(c->host);
     if (!c->conn) {
@@ -160,8 +180,12 @@ static bool phase_resolve(run_ctx *c)
     char *msg = NULL;
     c->dom = gos_domain_lookup(c->conn, gos_task_get_vm(c->task), &code, &msg);
     if (!c->dom) {
-        gos_hr hr = code == VIR_ERR_NO_DOMAIN ? GOS_VM_E_VM_UNKNOWN : gos_hr_from_virt(code, GOS_AGENT_LINK_UNKNOWN);
-        fail_call(c, hr, code, msg);
+        /* "No such VM" only when the host said so, not when it went away. */
+        char *lost = code == VIR_ERR_NO_DOMAIN ? NULL : lost_sentence(c, msg);
+        gos_hr hr = lost ? GOS_DISP_E_EXCEPTION
+                    : code == VIR_ERR_NO_DOMAIN ? GOS_VM_E_VM_UNKNOWN : gos_hr_from_virt(code, GOS_AGENT_LINK_UNKNOWN);
+        fail_call(c, hr, code, lost ? lost : msg);
+        g_free(lost);
         g_free(msg);
         return false;
     }
@@ -181,13 +205,16 @@ static bool phase_resolve(run_ctx *c)
 
 static bool phase_state(run_ctx *c)
 {
-    if (!next_phase(c, GOS_PHASE_STATE, 10))
+    if (!gos_logoff_phase(c, GOS_PHASE_STATE, 10))
         return false;
     int state = 0, reason = 0;
     if (virDomainGetState(c->dom, &state, &reason, 0) < 0) {
         char *msg = NULL;
         int code = gos_virt_last_error(&msg);
-        fail_call(c, gos_hr_from_virt(code, GOS_AGENT_LINK_UNKNOWN), code, msg);
+        char *lost = lost_sentence(c, msg);
+        fail_call(c, lost ? GOS_DISP_E_EXCEPTION : gos_hr_from_virt(code, GOS_AGENT_LINK_UNKNOWN), code,
+                  lost ? lost : msg);
+        g_free(lost);
         g_free(msg);
         return false;
     }
@@ -198,9 +225,34 @@ static bool phase_state(run_ctx *c)
     return true;
 }
 
+/* Whether cmd is one of the comma-separated commands of list. */
+static bool listed(const char *list, const char *cmd)
+{
+    if (!list)
+        return false;
+    char **words = g_strsplit(list, ",", -1);
+    bool hit = false;
+    for (char **w = words; *w && !hit; w++)
+        hit = !strcmp(g_strstrip(*w), cmd);
+    g_strfreev(words);
+    return hit;
+}
+
+/* What to do in the guest when its agent refuses commands logoff needs. */
+static char *allow_sentence(const char *commands)
+{
+    /* TRANSLATORS: %s: agent commands ("guest-exec, guest-exec-status"). The
+     * option and file names are the agent's own: keep them. */
+    return g_strdup_printf(_("The guest agent does not allow %s. Allow them in the guest's qemu-ga configuration "
+                             "(remove them from block-rpcs, or add them to allow-rpcs, in /etc/qemu/qemu-ga.conf or "
+                             "on qemu-ga's command line; on RHEL and its rebuilds FILTER_RPC_ARGS in "
+                             "/etc/sysconfig/qemu-ga), then restart qemu-guest-agent."), commands);
+}
+
+/* The agent and what it allows; and the guest's OS, for the plan. */
 static bool phase_agent(run_ctx *c)
 {
-    if (!next_phase(c, GOS_PHASE_AGENT, 20))
+    if (!gos_logoff_phase(c, GOS_PHASE_AGENT, 20))
         return false;
     bool configured;
     gos_chan_state st;
@@ -213,11 +265,14 @@ static bool phase_agent(run_ctx *c)
     int code = 0;
     char *msg = NULL;
     gos_agent_info info = { 0 };
-    if (gos_agent_get_info(c->dom, gos_agent_timeout(gos_task_deadline(c->task), GOS_AGENT_PROBE_TIMEOUT), &info,
-                           &code, &msg) < 0) {
-        gos_hr hr = code == VIR_ERR_INTERNAL_ERROR ? GOS_DISP_E_EXCEPTION : agent_failure(c, code);
+    int timeout = gos_agent_timeout(gos_task_deadline(c->task), GOS_AGENT_PROBE_TIMEOUT);
+    if (gos_agent_get_info(c->dom, timeout, &info, &code, &msg) < 0) {
+        char *lost = lost_sentence(c, msg);
+        gos_hr hr = lost ? GOS_DISP_E_EXCEPTION : gos_logoff_agent_failure(c, code);
         char *m;
-        if (code == VIR_ERR_NO_SUPPORT)
+        if (lost)
+            m = g_steal_pointer(&lost);
+        else if (code == VIR_ERR_NO_SUPPORT)
             m = g_strdup_printf(_("This libvirt driver has no guest agent support: %s"), msg ? msg : "");
         else if (hr == GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL)
             m = g_strdup_printf(_("The guest agent is not connected: %s"), msg ? msg : "");
@@ -228,221 +283,43 @@ static bool phase_agent(run_ctx *c)
         g_free(msg);
         return false;
     }
-    GString *missing = g_string_new(NULL);
-    if (info.disabled)
-        g_string_append(missing, info.disabled);
-    if (info.missing)
-        g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", info.missing);
-    gos_agent_info_clear(&info);
-    if (missing->len) {
-        char *m = g_strdup_printf(_("The guest agent has these commands disabled or missing: %s."), missing->str);
+    bool exec = (info.features & GOS_FEAT_EXEC) != 0, osinfo = (info.features & GOS_FEAT_OSINFO) != 0;
+    if (!exec) {
+        /* Name exactly the commands refused or not offered. */
+        GString *cmds = g_string_new(NULL);
+        static const char *const needed[] = { "guest-exec", "guest-exec-status" };
+        for (size_t k = 0; k < G_N_ELEMENTS(needed); k++)
+            if (listed(info.disabled, needed[k]) || listed(info.missing, needed[k]))
+                g_string_append_printf(cmds, "%s%s", cmds->len ? ", " : "", needed[k]);
+        char *m = allow_sentence(cmds->len ? cmds->str : "guest-exec, guest-exec-status");
+        g_string_free(cmds, TRUE);
+        gos_agent_info_clear(&info);
         fail_call(c, GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL, 0, m);
         g_free(m);
-        g_string_free(missing, TRUE);
         return false;
     }
-    g_string_free(missing, TRUE);
-    return true;
-}
-
-static bool read_users(run_ctx *c, gos_hr *hr, int *code, char **msg)
-{
-    gos_users_free(c->users, c->n_users);
-    c->users = NULL;
-    c->n_users = 0;
-    if (gos_agent_get_users(c->dom, gos_agent_timeout(gos_task_deadline(c->task), GOS_AGENT_PROBE_TIMEOUT),
-                            &c->users, &c->n_users, code, msg) < 0) {
-        *hr = *code == VIR_ERR_INTERNAL_ERROR ? GOS_DISP_E_EXCEPTION : agent_failure(c, *code);
-        return false;
-    }
-    return true;
-}
-
-/* Runs a guest command and maps its failure; true when it exited 0 with all
- * of its output. */
-static bool exec_ok(run_ctx *c, const char *path, const char *const *args, char **out, gos_hr *hr, char **why)
-{
-    int code = 0;
-    char *msg = NULL;
-    gos_agent_exec_status st = { 0 };
-    int rc = gos_agent_exec(c->dom, path, args, gos_task_deadline(c->task), &st, &code, &msg);
-    bool ok = false;
-    if (rc < 0 && code == VIR_ERR_OPERATION_TIMEOUT) {
-        *hr = GOS_VM_E_TIMED_OUT;
-        *why = g_strdup_printf(_("%s did not finish before the deadline."), path);
-    } else if (rc < 0) {
-        *hr = msg && strstr(msg, "has been disabled") ? GOS_VM_E_ADDITIONS_FEATURE_NOT_AVAIL
-              : code == VIR_ERR_INTERNAL_ERROR        ? GOS_DISP_E_EXCEPTION
-                                                      : agent_failure(c, code);
-        *why = g_strdup_printf(_("Running %s in the guest failed: %s"), path, msg ? msg : "");
-    } else if (st.truncated) {
-        *hr = GOS_DISP_E_EXCEPTION;
-        *why = g_strdup_printf(_("The guest agent cut the output of %s short; it is not read as complete."), path);
-    } else if (!st.has_exitcode || st.exitcode != 0) {
-        *hr = GOS_DISP_E_EXCEPTION;
-        *why = st.has_exitcode ? g_strdup_printf(_("%s exited with status %d in the guest."), path, st.exitcode)
-                               : g_strdup_printf(_("%s was ended by signal %d in the guest."), path, st.signal);
-        ok = false;
-    } else {
-        ok = true;
-    }
-    if (out && rc == 0)
-        *out = g_steal_pointer(&st.out);
-    gos_agent_exec_status_clear(&st);
-    g_free(msg);
-    return ok;
-}
-
-static const char *const win_query[] = { "session", NULL };
-
-/* Plans and runs the logoff. Returns S_OK or the failure with *why set. */
-static gos_hr phase_plan_exec(run_ctx *c, char **why)
-{
-    gos_hr hr = GOS_S_OK;
-    int code = 0;
-    char *msg = NULL;
+    gos_agent_info_clear(&info);
     gos_agent_osinfo os = { 0 };
-    if (gos_agent_get_osinfo(c->dom, gos_agent_timeout(gos_task_deadline(c->task), GOS_AGENT_PROBE_TIMEOUT), &os,
-                             &code, &msg) < 0)
+    if (osinfo && gos_agent_get_osinfo(c->dom, timeout, &os, &code, &msg) < 0)
         g_clear_pointer(&msg, g_free);
-    bool windows = os.id && !g_ascii_strcasecmp(os.id, "mswindows");
+    c->windows = os.id && !g_ascii_strcasecmp(os.id, "mswindows");
     gos_agent_osinfo_clear(&os);
-
-    if (windows) {
-        char *out = NULL;
-        if (!exec_ok(c, "C:\\Windows\\System32\\query.exe", win_query, &out, &hr, why)) {
-            /* query session exits 1 when it lists sessions on some versions */
-            if (!out || hr != GOS_DISP_E_EXCEPTION) {
-                g_free(out);
-                return hr;
-            }
-            g_clear_pointer(why, g_free);
-            hr = GOS_S_OK;
-        }
-        gos_win_session *ss = NULL;
-        int n = gos_win_sessions_parse(out, &ss);
-        g_free(out);
-        if (n < 0) {
-            *why = g_strdup(_("The output of query session could not be read."));
-            return GOS_DISP_E_EXCEPTION;
-        }
-        if (!next_phase(c, GOS_PHASE_EXEC, 50)) {
-            gos_win_sessions_free(ss, (size_t)n);
-            return GOS_E_ABORT;
-        }
-        gos_task_set_cancelable(c->task, false);
-        for (int i = 0; i < n && hr == GOS_S_OK; i++) {
-            char id[32];
-            g_snprintf(id, sizeof id, "%ld", ss[i].id);
-            const char *args[] = { id, NULL };
-            exec_ok(c, "C:\\Windows\\System32\\logoff.exe", args, NULL, &hr, why);
-        }
-        gos_win_sessions_free(ss, (size_t)n);
-        gos_task_set_cancelable(c->task, true);
-        return hr;
-    }
-
-    /* Linux: one guest-exec; the script picks loginctl or kill itself. */
-    if (!next_phase(c, GOS_PHASE_EXEC, 50))
-        return GOS_E_ABORT;
-    gos_task_set_cancelable(c->task, false);
-    const char **args = g_new0(const char *, c->n_users + 4);
-    args[0] = "-c";
-    args[1] = gos_linux_logoff_script;
-    args[2] = "guestos-logoff";
-    for (size_t i = 0; i < c->n_users; i++)
-        args[3 + i] = c->users[i].name;
-    char *out = NULL;
-    if (!exec_ok(c, "/bin/sh", args, &out, &hr, why) && hr == GOS_DISP_E_EXCEPTION) {
-        /* It ran but said some user is unknown or survived: the verify phase
-         * decides, and the script's words go into the outcome. */
-        hr = GOS_S_OK;
-        g_clear_pointer(why, g_free);
-        char *clean = gos_text_clean(out ? out : "", 512);
-        if (*clean)
-            *why = g_strdup_printf(_("The guest said: %s"), clean);
-        g_free(clean);
-    }
-    g_free(out);
-    g_free(args);
-    gos_task_set_cancelable(c->task, true);
-    return hr;
+    return true;
 }
 
 void gos_logoff_run(gos_task *task, void *job)
 {
     run_ctx c = { .task = task, .host = ((logoff_job *)job)->host };
-    gos_hr hr;
-    int code = 0;
-    char *msg = NULL, *guest_said = NULL;
-
-    if (!phase_resolve(&c) || !phase_state(&c) || !phase_agent(&c))
-        goto cleanup;
-
-    if (!next_phase(&c, GOS_PHASE_USERS, 30))
-        goto cleanup;
-    if (!read_users(&c, &hr, &code, &msg)) {
-        finish(&c, hr, code, msg);
-        goto cleanup;
+    if (phase_resolve(&c) && phase_state(&c) && phase_agent(&c)) {
+        if (c.windows)
+            gos_logoff_windows(&c);
+        else
+            gos_logoff_linux(&c);
     }
-    char **before = users_names(c.users, c.n_users);
-    gos_task_set_users(task, (const char *const *)before, NULL);
-    g_strfreev(before);
-    if (c.n_users == 0) {
-        gos_task_set_users(task, NULL, no_users);
-        finish(&c, GOS_E_NO_SUCH_LOGON_SESSION, 0, _("No user is logged on to the guest."));
-        goto cleanup;
-    }
-
-    if (!next_phase(&c, GOS_PHASE_PLAN, 40))
-        goto cleanup;
-    hr = phase_plan_exec(&c, &msg);
-    if (hr == GOS_E_ABORT)
-        goto cleanup;   /* already finished by next_phase */
-    if (hr != GOS_S_OK) {
-        finish(&c, hr, code, msg);
-        goto cleanup;
-    }
-    guest_said = msg;   /* what the plan printed when it could not do everything */
-    msg = NULL;
-
-    if (!next_phase(&c, GOS_PHASE_VERIFY, 80))
-        goto cleanup;
-    /* Verify: users gone, or the deadline passes. */
-    for (int round = 0;; round++) {
-        g_free(msg);
-        msg = NULL;
-        if (!read_users(&c, &hr, &code, &msg)) {
-            finish(&c, hr, code, msg);
-            goto cleanup;
-        }
-        char **after = users_names(c.users, c.n_users);
-        gos_task_set_users(task, NULL, (const char *const *)after);
-        g_strfreev(after);
-        if (c.n_users == 0) {
-            finish(&c, GOS_S_OK, 0, _("All users were logged off."));
-            goto cleanup;
-        }
-        if (gos_now_ms() >= gos_task_deadline(task)) {
-            char *m = g_strdup_printf(_("Users were still logged on when the deadline passed. %s"),
-                                      guest_said ? guest_said : "");
-            finish(&c, GOS_VM_E_TIMED_OUT, 0, g_strchomp(m));
-            g_free(m);
-            goto cleanup;
-        }
-        if (gos_task_cancel_requested(task)) {
-            finish(&c, GOS_E_ABORT, 0, _("Cancelled by the operator while verifying."));
-            goto cleanup;
-        }
-        int pct = 80 + MIN(round * 2, 18);
-        gos_task_progress(task, GOS_PHASE_VERIFY, pct);
-        g_usleep(round < 4 ? 250000 : 1000000);
-    }
-
-cleanup:
-    g_free(msg);
-    g_free(guest_said);
+    gos_logons_free(c.logons, c.n_logons);
     gos_users_free(c.users, c.n_users);
+    g_strfreev(c.stale);
+    g_free(c.why_unknown);
     if (c.dom)
         virDomainFree(c.dom);
     if (c.conn)

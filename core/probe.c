@@ -11,6 +11,7 @@
 
 #include "base/i18n.h"
 #include "core/agent.h"
+#include "core/logons.h"
 #include "core/session_impl.h"
 #include "core/session_priv.h"
 
@@ -29,6 +30,12 @@ void gos_probe_job_run(gpointer item, gpointer user)
         virDomainPtr dom = virDomainLookupByUUIDString(c, j->vm->uuid);
         if (dom) {
             gos_agent_probe(dom, j->vm, j->answered);
+            if (j->vm->heartbeat == GOS_HB_OK || j->vm->heartbeat == GOS_HB_DEGRADED)
+                gos_logons_probe(dom, j->vm, gos_now_ms() + GOS_LOGONS_PROBE_MS);
+            else
+                gos_vm_clear_users(j->vm, j->vm->heartbeat == GOS_HB_LOST || j->vm->heartbeat == GOS_HB_NO_CONTACT
+                                              ? _("Not known: the guest agent does not answer.")
+                                              : NULL);
             virDomainFree(dom);
         }
         virResetLastError();
@@ -60,6 +67,34 @@ void gos_probe_job_free(gpointer item)
     g_free(j);
 }
 
+/* Queues a probe of vm's agent (one at a time per VM). */
+static void push_probe(gos_session *s, const gos_vm *vm)
+{
+    host_entry *h = gos_session_find_host(s, vm->host);
+    if (!h || gos_ref_set_has(s->probing, vm))
+        return;
+    probe_job *j = g_new0(probe_job, 1);
+    j->bus = s->bus;
+    j->host = h->host;
+    j->vm = gos_vm_dup(vm);
+    j->answered = gos_ref_set_has(s->answered, vm);
+    gos_ref_set_add(s->probing, vm);
+    g_thread_pool_push(s->probes, j, NULL);
+}
+
+void gos_session_probe_now(gos_session *s, const char *host, const char *uuid)
+{
+    if (s->no_probes || !host || !uuid)
+        return;
+    const gos_vm *vm = gos_inventory_find(s->inv, host, uuid);
+    if (!vm || !vm->channel || vm->state != GOS_VM_RUNNING)
+        return;
+    if (gos_ref_set_has(s->probing, vm))
+        gos_ref_set_add(s->probe_again, vm);   /* it may have read before the change */
+    else
+        push_probe(s, vm);
+}
+
 /* Probes the agents of running VMs with a channel whose data is older than
  * the interval, at most max_probes at once (the pool bounds it). A driver
  * without agent support (the test driver) does not grow one: such VMs are
@@ -81,16 +116,7 @@ void gos_session_schedule_probes(gos_session *s, bool force)
             continue;
         if (gos_ref_set_has(s->probing, vm))
             continue;
-        host_entry *h = gos_session_find_host(s, vm->host);
-        if (!h)
-            continue;
-        probe_job *j = g_new0(probe_job, 1);
-        j->bus = s->bus;
-        j->host = h->host;
-        j->vm = gos_vm_dup(vm);
-        j->answered = gos_ref_set_has(s->answered, vm);
-        gos_ref_set_add(s->probing, vm);
-        g_thread_pool_push(s->probes, j, NULL);
+        push_probe(s, vm);
     }
     /* No timer at all while nothing has an agent to ask: no idle wakeups. */
     s->next_probe_ms = probeable ? now + PROBE_INTERVAL_MS : 0;

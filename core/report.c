@@ -83,12 +83,32 @@ json_object *gos_report_vm(const gos_vm *vm, const char *type)
             json_object_object_add(u, "domain", vm->users[i].domain ? json_object_new_string(vm->users[i].domain) : NULL);
             json_object_object_add(u, "login_time", t ? json_object_new_string(t) : NULL);
             g_free(t);
+            /* Where each fact came from: logind's sessions, utmp, or both. */
+            json_object *src = json_object_new_array();
+            if (vm->users[i].sources & GOS_USER_LOGIND)
+                json_object_array_add(src, json_object_new_string("logind"));
+            if (vm->users[i].sources & GOS_USER_UTMP)
+                json_object_array_add(src, json_object_new_string("utmp"));
+            json_object_object_add(u, "sources", src);
+            json_object_object_add(u, "sessions", (vm->users[i].sources & GOS_USER_LOGIND)
+                                                      ? json_object_new_int64((int64_t)vm->users[i].sessions)
+                                                      : NULL);
+            json_object_object_add(u, "where", gos_json_text(vm->users[i].where));
             json_object_array_add(us, u);
         }
         json_object_object_add(o, "users", us);
     } else {
         json_object_object_add(o, "users", NULL);
     }
+    json_object_object_add(o, "users_note", gos_json_text(vm->users_note));
+    json_object_object_add(o, "logind", vm->users_known ? json_object_new_boolean(vm->logind) : NULL);
+    json_object *stale = NULL;
+    if (vm->stale_utmp) {
+        stale = json_object_new_array();
+        for (char **p = vm->stale_utmp; *p; p++)
+            json_object_array_add(stale, json_object_new_string(*p));
+    }
+    json_object_object_add(o, "stale_utmp", stale);
     json_object *os = NULL;
     if (vm->os_name || vm->os_id) {
         os = json_object_new_object();

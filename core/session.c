@@ -30,6 +30,7 @@ int gos_session_new(const gos_session_opts *o, gos_session **out, char **err)
     s->marks = gos_ref_set_new();
     s->answered = gos_ref_set_new();
     s->probing = gos_ref_set_new();
+    s->probe_again = gos_ref_set_new();
     s->tasks = g_ptr_array_new_with_free_func((GDestroyNotify)gos_task_unref);
     s->f_state = s->f_agent = s->f_users = -1;
     s->filter_text = g_strdup("");
@@ -98,6 +99,7 @@ void gos_session_free(gos_session *s)
     g_hash_table_destroy(s->marks);
     g_hash_table_destroy(s->answered);
     g_hash_table_destroy(s->probing);
+    g_hash_table_destroy(s->probe_again);
     g_free(s->cursor_ref);
     if (s->f_name_pat)
         g_pattern_spec_free(s->f_name_pat);
@@ -174,6 +176,14 @@ static unsigned apply(gos_session *s, gos_msg *m)
     case GOS_MSG_TASK:
         /* New rows may have reached the audit log. */
         gos_session_audit_stale(s);
+        if (m->task && gos_task_is_complete(m->task)) {
+            /* Who is logged on changed: the Users column follows now, not
+             * at the next probe interval. */
+            gos_task_info ti = { 0 };
+            gos_task_snapshot(m->task, &ti);
+            gos_session_probe_now(s, ti.host, ti.vm_uuid);
+            gos_task_info_clear(&ti);
+        }
         return GOS_DIRTY_TASKS;
     case GOS_MSG_AUDIT:
         return gos_session_audit_collect(s);
@@ -208,6 +218,10 @@ static unsigned apply(gos_session *s, gos_msg *m)
     case GOS_MSG_VM_AGENT: {
         const gos_vm *p = m->vms[0];
         gos_ref_set_remove(s->probing, p);
+        if (gos_ref_set_has(s->probe_again, p)) {
+            gos_ref_set_remove(s->probe_again, p);
+            gos_session_probe_now(s, p->host, p->uuid);
+        }
         if (p->heartbeat == GOS_HB_OK || p->heartbeat == GOS_HB_DEGRADED)
             gos_ref_set_add(s->answered, p);
         bool in_sync = gos_session_view_in_sync(s);

@@ -69,6 +69,7 @@ struct gos_session {
     size_t done_ok, done_failed;   /* ... and how they ended */
     GHashTable *answered;    /* gos_vm_ref* of agents that answered in this run */
     GHashTable *probing;     /* gos_vm_ref* with a probe under way */
+    GHashTable *probe_again; /* gos_vm_ref* to probe once more when the probe under way answers */
     int64_t next_probe_ms;
     char *status;
     bool status_error;       /* the status says what failed */
@@ -111,6 +112,9 @@ void gos_probe_job_run(gpointer item, gpointer user);
 void gos_probe_job_free(gpointer item);
 /* Probes what is due (all probeable VMs when force). */
 void gos_session_schedule_probes(gos_session *s, bool force);
+/* Probes the agent of one VM now (after a task on it ended: who is logged on
+ * changed); a probe under way is followed by another. */
+void gos_session_probe_now(gos_session *s, const char *host, const char *uuid);
 
 /* vmview.c */
 void gos_view_rows_clear(GArray *rows);

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "base/i18n.h"
+#include "core/logons.h"
 #include "core/vm.h"
 
 gos_vm *gos_vm_new(void)
@@ -15,28 +16,6 @@ gos_vm *gos_vm_new(void)
     gos_vm *vm = g_new0(gos_vm, 1);
     vm->ping_us = -1;
     return vm;
-}
-
-static void users_free(gos_user *users, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        g_free(users[i].name);
-        g_free(users[i].domain);
-    }
-    g_free(users);
-}
-
-static gos_user *users_dup(const gos_user *users, size_t n)
-{
-    if (!n)
-        return NULL;
-    gos_user *copy = g_new0(gos_user, n);
-    for (size_t i = 0; i < n; i++) {
-        copy[i].name = g_strdup(users[i].name);
-        copy[i].domain = g_strdup(users[i].domain);
-        copy[i].login_ms = users[i].login_ms;
-    }
-    return copy;
 }
 
 char *gos_vm_sort_key(const char *text)
@@ -59,6 +38,22 @@ void gos_vm_set_keys(gos_vm *vm)
         vm->os_key = gos_vm_sort_key(vm->os_name);
 }
 
+void gos_vm_clear_users(gos_vm *vm, const char *note)
+{
+    gos_users_free(vm->users, vm->n_users);
+    gos_logons_free(vm->logons, vm->n_logons);
+    g_strfreev(vm->stale_utmp);
+    g_free(vm->users_note);
+    vm->users_note = g_strdup(note);
+    vm->users = NULL;
+    vm->n_users = 0;
+    vm->logons = NULL;
+    vm->n_logons = 0;
+    vm->stale_utmp = NULL;
+    vm->logind = false;
+    vm->users_known = false;
+}
+
 static void agent_clear(gos_vm *vm)
 {
     g_free(vm->agent_note);
@@ -66,10 +61,8 @@ static void agent_clear(gos_vm *vm)
     g_free(vm->agent_version);
     g_free(vm->os_name);
     g_free(vm->os_id);
-    users_free(vm->users, vm->n_users);
     vm->agent_note = vm->agent_version = vm->os_name = vm->os_id = NULL;
-    vm->users = NULL;
-    vm->n_users = 0;
+    gos_vm_clear_users(vm, NULL);
 }
 
 void gos_vm_merge_agent(gos_vm *dst, const gos_vm *src)
@@ -87,7 +80,12 @@ void gos_vm_merge_agent(gos_vm *dst, const gos_vm *src)
     dst->os_key = g_strdup(src->os_key);
     dst->os_id = g_strdup(src->os_id);
     dst->users_known = src->users_known;
-    dst->users = users_dup(src->users, src->n_users);
+    dst->logind = src->logind;
+    dst->logons = gos_logons_dup(src->logons, src->n_logons);
+    dst->n_logons = src->n_logons;
+    dst->stale_utmp = g_strdupv(src->stale_utmp);
+    dst->users_note = g_strdup(src->users_note);
+    dst->users = gos_users_dup(src->users, src->n_users);
     dst->n_users = src->n_users;
     dst->probed_ms = src->probed_ms;
 }

@@ -47,10 +47,19 @@ enum {
 
 typedef enum { GOS_CHAN_UNKNOWN = 0, GOS_CHAN_CONNECTED, GOS_CHAN_DISCONNECTED } gos_chan_state;
 
+/* Where what guestos knows of a user comes from. */
+enum {
+    GOS_USER_LOGIND = 1u << 0,   /* systemd-logind's sessions, read through guest-exec */
+    GOS_USER_UTMP   = 1u << 1,   /* utmp, as the agent's guest-get-users reads it */
+};
+
 typedef struct gos_user {
     char *name;            /* sanitised: no control characters */
     char *domain;          /* Windows domain, or NULL */
-    int64_t login_ms;      /* UTC ms, 0 unknown */
+    int64_t login_ms;      /* UTC ms of the oldest logon, 0 unknown */
+    unsigned sources;      /* GOS_USER_* that list this user */
+    size_t sessions;       /* logind sessions of the user (0: utmp alone says so) */
+    char *where;           /* ttys and remote hosts of those sessions ("tty2, 10.0.0.5"), or NULL */
 } gos_user;
 
 typedef struct gos_vm {
@@ -69,12 +78,23 @@ typedef struct gos_vm {
     unsigned features_known; /* which GOS_FEAT_* the agent listed at all */
     char *os_name, *os_id; /* guest OS pretty name and id */
     char *name_key, *os_key; /* gos_vm_sort_key of name and os_name, or NULL until set */
-    bool users_known;
+    bool users_known;      /* some source of who is logged on could be read */
     gos_user *users;
     size_t n_users;
+    bool logind;           /* the guest runs systemd-logind and it answered */
+    struct gos_logon *logons;  /* logind's sessions, every class (core/logons.h) */
+    size_t n_logons;
+    char **stale_utmp;     /* users utmp lists without a logind session (stale records), or NULL */
+    char *users_note;      /* why who is logged on is not (fully) known, or NULL */
     int64_t probed_ms;     /* when the agent was last probed */
     bool agent_event;      /* an agent lifecycle event came since the last listing: probe afresh */
 } gos_vm;
+
+void gos_users_free(gos_user *users, size_t n);   /* accepts NULL */
+gos_user *gos_users_dup(const gos_user *users, size_t n);
+
+/* Forgets who is logged on to vm: unknown from now, note (copied, or NULL) says why. */
+void gos_vm_clear_users(gos_vm *vm, const char *note);
 
 gos_vm *gos_vm_new(void);
 gos_vm *gos_vm_dup(const gos_vm *vm);

@@ -55,12 +55,17 @@ int gos_win_sessions_parse(const char *text, gos_win_session **out)
      * the user column starts where its second word does. */
     long user_col = header ? header_col(header, 1) : -1;
     long id_col = header ? header_col(header, 2) : -1;
-    if (user_col < 0 || id_col < 0) {
+    /* The header is capitals (SESSIONNAME USERNAME ID STATE TYPE DEVICE, or
+     * the guest's language's); a sentence ("No User exists for *") is not. */
+    bool capitals = header && header_col(header, 3) >= 0;
+    for (const char *p = header; capitals && *p; p++)
+        capitals = !g_ascii_islower(*p);
+    if (user_col < 0 || id_col < 0 || !capitals) {
         g_strfreev(lines);
         return -1;
     }
     GArray *rows = g_array_new(FALSE, TRUE, sizeof(gos_win_session));
-    for (; lines[li]; li++) {
+    for (; lines[li] && rows->len < GOS_WIN_SESSIONS_MAX; li++) {
         const char *l = lines[li];
         if (!*l)
             continue;
@@ -84,7 +89,8 @@ int gos_win_sessions_parse(const char *text, gos_win_session **out)
         }
         int id_i = -1;
         for (int i = 0; i < nt; i++) {
-            bool digits = len[i] > 0;
+            /* session ids are small; more digits is not query session's */
+            bool digits = len[i] > 0 && len[i] <= 9;
             for (size_t k = 0; k < len[i]; k++)
                 digits = digits && isdigit((unsigned char)tok[i][k]);
             if (digits) {

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+/* The sessions read from one output, at most. */
+#define GOS_WIN_SESSIONS_MAX 4096
+
 /* One row of Windows `query session` output that has a user. */
 typedef struct gos_win_session {
     char *session;   /* session name, or NULL for a disconnected session */

@@ -9,7 +9,7 @@ top_srcdir=${top_srcdir:-$(dirname "$0")/..}
 build=$(dirname "${GUESTOS:-./guestos}")
 corpus=$top_srcdir/tests/fuzz/corpus
 failures=0
-for t in agent winsess; do
+for t in agent winsess logons; do
     if "$build/tests/fuzz/corpus_$t" "$corpus/$t"; then
         echo "ok: corpus of $t"
     else
@@ -17,7 +17,7 @@ for t in agent winsess; do
         failures=$((failures + 1))
     fi
 done
-for t in agent winsess; do
+for t in agent winsess logons; do
     f=$build/tests/fuzz/fuzz_$t
     if [ ! -x "$f" ]; then
         echo "note: no libFuzzer build of $t (clang with libFuzzer not found); corpus only"

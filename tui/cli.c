@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "base/i18n.h"
+#include "base/text.h"
 #include "core/report.h"
 #include "core/session.h"
 #include "tui/cli.h"
@@ -66,9 +67,18 @@ void gos_cli_print_vms(gos_session *s)
     printf("%-24s %-10s %-18s %-6s %s\n", _("NAME"), _("STATE"), _("AGENT"), _("USERS"), _("HOST"));
     for (size_t i = 0; i < n; i++) {
         const gos_vm *vm = gos_session_view_at(s, i);
-        char *users = vm->users_known ? gos_vm_users_joined(vm) : g_strdup("-");
-        printf("%-24s %-10s %-18s %-6s %s\n", vm->name, gos_vm_state_key(vm->state),
-               gos_heartbeat_key(vm->heartbeat), *users ? users : "-", vm->host);
+        /* Users: "?" not known, "0" known to be none, else the names. */
+        char *users = !vm->users_known ? g_strdup("?") : vm->n_users ? gos_vm_users_joined(vm) : g_strdup("0");
+        /* Names come from the host's configuration and users from the guest:
+         * nothing reaches the terminal unneutralized. */
+        char *name = gos_text_for_locale(vm->name ? vm->name : vm->uuid, 1024);
+        char *who = gos_text_for_locale(users, 4096);
+        char *host = gos_text_for_locale(vm->host, 1024);
+        printf("%-24s %-10s %-18s %-6s %s\n", name, gos_vm_state_key(vm->state), gos_heartbeat_key(vm->heartbeat),
+               who, host);
+        g_free(name);
+        g_free(who);
+        g_free(host);
         g_free(users);
     }
 }

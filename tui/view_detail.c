@@ -109,23 +109,46 @@ static void build(gos_lines *l, gos_session *s, const gos_vm *vm)
     g_free(os);
 
     if (!vm->users_known) {
-        gos_lines_pair(l, VALUE_X, _("Users"), GOS_ROLE_DIM, _("unknown (the agent has not told)"));
+        gos_lines_pair(l, VALUE_X, _("Users"), GOS_ROLE_DIM, _("unknown"));
+        if (vm->users_note)
+            gos_lines_pair(l, VALUE_X, _("Why"), GOS_ROLE_NORMAL, vm->users_note);
         return;
     }
     char *count = g_strdup_printf(ngettext("%zu logged on", "%zu logged on", vm->n_users), vm->n_users);
     gos_lines_pair(l, VALUE_X, _("Users"), GOS_ROLE_NORMAL, count);
     g_free(count);
+    gos_lines_pair(l, VALUE_X, _("Read from"), GOS_ROLE_NORMAL,
+                   vm->logind ? _("logind's sessions, and utmp") : _("utmp (the guest agent's user list)"));
+    if (vm->users_note)
+        gos_lines_pair(l, VALUE_X, _("Note"), GOS_ROLE_NORMAL, vm->users_note);
     for (size_t i = 0; i < vm->n_users; i++) {
         const gos_user *u = &vm->users[i];
         char *who = u->domain && *u->domain ? g_strdup_printf("%s\\%s", u->domain, u->name ? u->name : "?")
                                             : g_strdup(u->name ? u->name : "?");
-        char *since = u->login_ms > 0
-                          /* TRANSLATORS: %s: the time a user logged on. */
-                          ? g_strdup_printf(_("since %s"), gos_format_time(u->login_ms, buf, sizeof buf))
-                          : g_strdup("");
-        gos_lines_add(l, GOS_ROLE_NORMAL, 4, who, GOS_ROLE_DIM, VALUE_X, since, GOS_ROLE_NORMAL, -1, NULL);
+        GString *what = g_string_new(NULL);
+        if (u->login_ms > 0)
+            /* TRANSLATORS: %s: the time a user logged on. */
+            g_string_append_printf(what, _("since %s"), gos_format_time(u->login_ms, buf, sizeof buf));
+        if (u->where)
+            /* TRANSLATORS: %s: ttys and remote hosts ("tty2, 10.0.0.5"). */
+            g_string_append_printf(what, "%s%s", what->len ? ", " : "", u->where);
+        if (u->sources & GOS_USER_LOGIND) {
+            if (what->len)
+                g_string_append(what, "; ");
+            /* TRANSLATORS: how many logind sessions a user has. */
+            g_string_append_printf(what, ngettext("%zu session", "%zu sessions", u->sessions), u->sessions);
+        }
+        gos_lines_add(l, GOS_ROLE_NORMAL, 4, who, GOS_ROLE_DIM, VALUE_X, what->str, GOS_ROLE_NORMAL, -1, NULL);
+        g_string_free(what, TRUE);
         g_free(who);
-        g_free(since);
+    }
+    if (vm->stale_utmp) {
+        char *names = g_strjoinv(", ", vm->stale_utmp);
+        /* TRANSLATORS: %s: user names utmp lists although logind has no session of theirs. */
+        char *m = g_strdup_printf(_("utmp also lists %s, without a logind session: stale records, not logons."), names);
+        gos_lines_pair(l, VALUE_X, _("Stale"), GOS_ROLE_DIM, m);
+        g_free(m);
+        g_free(names);
     }
 }
 

@@ -94,7 +94,7 @@ static void draw_header(WINDOW *w, gos_session *s, const cols *c)
 static char *users_cell(const gos_vm *vm)
 {
     if (!vm->users_known)
-        return g_strdup("-");
+        return g_strdup("?");
     if (vm->n_users == 0)
         return g_strdup("0");
     char *names = gos_vm_users_joined(vm);
