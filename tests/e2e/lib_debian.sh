@@ -191,6 +191,16 @@ if [ "$(tty)" = /dev/tty3 ] && ! tmux has-session -t work 2>/dev/null; then
   tmux new-session -d -s work
 fi
 EOF
+# The login on a VT is complete once .profile ran: the harness waits for the
+# mark (a logoff racing a login in progress is another test).
+for spec in "$@"; do
+  user=${spec%%:*}
+  cat >>"/home/$user/.profile" <<'EOF'
+case $(tty) in
+  /dev/tty[0-9]*) : >"${XDG_RUNTIME_DIR:-/nonexistent}/gos-login-done.${HOME##*/}" 2>/dev/null ;;
+esac
+EOF
+done
 # A root shell on the serial console that is no login (no PAM, no logind
 # session, no utmp): the harness reaches the guest through it with the agent
 # down, and a logoff of "all users" has nothing of it to end. No readline:
@@ -463,42 +473,49 @@ e2e_deb_sh() {
   e2e_guest_exec "$name" "$limit" /bin/sh -c "$script" sh "$@"
 }
 
-# e2e_deb_wait_sessions NAME TIMEOUT USER...: until logind lists a session
-# on a VT (tty*) for each USER.
+# Exit 0 when each user in "$@" has a logind session on a VT and its login
+# completed (.profile left its mark in the user's runtime directory).
+# shellcheck disable=SC2016
+E2E_DEB_LOGGED_ON_SH='out=$(loginctl list-sessions --no-legend) || exit 2
+for u do
+  printf "%s\n" "$out" | awk -v u="$u" "\$3 == u && / tty[0-9]/ { f = 1 } END { exit !f }" || { echo "$u: no session"; exit 1; }
+  [ -e "/run/user/$(id -u "$u")/gos-login-done.$u" ] || { echo "$u: login not complete"; exit 1; }
+done'
+
+# e2e_deb_wait_sessions NAME TIMEOUT USER...: until each USER has a logind
+# session on a VT whose login completed.
 e2e_deb_wait_sessions() {
-  local name limit t0 u missing=
+  local name limit t0 why=
   name=$(e2e__full_name "$1") limit=$(($2 * 1000))
   shift 2
   t0=$(e2e_now_ms)
   while (($(e2e_now_ms) - t0 < limit)); do
-    missing=
-    if e2e_deb_sh "$name" 10 'loginctl list-sessions --no-legend'; then
-      for u in "$@"; do
-        printf '%s\n' "$E2E_EXEC_OUT" | awk -v u="$u" '$3 == u && / tty[0-9]/ { f = 1 } END { exit !f }' ||
-          missing+=" $u"
-      done
-      if [ -z "$missing" ]; then
-        e2e_log "$name: sessions of $* after $(e2e_elapsed "$t0") s"
-        return 0
-      fi
-    else
-      missing=" (loginctl failed: ${E2E_EXEC_ERR:0:200})"
+    if e2e_deb_sh "$name" 10 "$E2E_DEB_LOGGED_ON_SH" "$@" && [ "$E2E_EXEC_RC" = 0 ]; then
+      e2e_log "$name: $* logged on after $(e2e_elapsed "$t0") s"
+      return 0
     fi
+    why=${E2E_EXEC_OUT:-$E2E_EXEC_ERR}
     sleep 1
   done
-  e2e_log "$name: no session of$missing within $((limit / 1000)) s"
+  e2e_log "$name: not all of $* logged on within $((limit / 1000)) s (${why:0:200})"
   return 1
 }
 
-# e2e_deb_relogin NAME TTY...: logs the VT's user in again (gos-autologin
-# logs in only at its first start in a boot).
+# e2e_deb_relogin NAME USER...: logs each user in again on the VT
+# E2E_DEB_USERS gives it (gos-autologin logs in only at its first start in
+# a boot); e2e_deb_wait_sessions then waits for the login to complete.
 e2e_deb_relogin() {
-  local name=$1 t
+  local name=$1 u spec tty
   shift
-  for t in "$@"; do
+  for u in "$@"; do
+    tty=
+    for spec in "${E2E_DEB_USERS[@]}"; do
+      [ "${spec%%:*}" = "$u" ] && tty=${spec##*:}
+    done
+    [[ $tty == tty* ]] || { e2e_log "e2e_deb_relogin: $u logs in on no VT"; return 1; }
     # shellcheck disable=SC2016
-    e2e_deb_sh "$name" 20 'rm -f "/run/gos-autologin.$1" && systemctl restart "getty@$1.service"' "$t" ||
-      return 1
+    e2e_deb_sh "$name" 20 'rm -f "/run/gos-autologin.$2" "/run/user/$(id -u "$1")/gos-login-done.$1" &&
+      systemctl restart "getty@$2.service"' "$u" "$tty" || return 1
     [ "$E2E_EXEC_RC" = 0 ] || return 1
   done
 }
