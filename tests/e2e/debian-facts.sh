@@ -23,14 +23,12 @@ e2e_setup
 trap 'e2e_cleanup; e2e_deb_cleanup; rm -f "$E2E_RUN/$E2E_PREFIX"*.rawga' EXIT
 t_all=$(e2e_now_ms)
 
-for s in "${E2E_DEB_SUITES[@]}"; do
-  e2e_deb_image "$s"
-  case $? in
-    0) ;;
-    2) echo "SKIP: cannot reach the Debian mirror and no $s image is cached"; exit 77 ;;
-    *) die "debian-$s image builds" ;;
-  esac
-done
+e2e_deb_images "${E2E_DEB_SUITES[@]}"
+case $? in
+  0) ;;
+  2) echo "SKIP: cannot reach the Debian mirror $(e2e_deb_mirror) and an image is not cached"; exit 77 ;;
+  *) die "Debian guest images build" ;;
+esac
 e2e_start_daemons || die "libvirt daemons start"
 
 t0=$(e2e_now_ms) t_ping=() t_sess=()
@@ -48,7 +46,7 @@ for s in "${E2E_DEB_SUITES[@]}"; do
 done
 ok "both guests up: agent at ${t_ping[*]} s, sessions at ${t_sess[*]} s after start"
 
-# ------------------------------------------------------------- helpers ---
+# ----------------------------------------------------------- functions ---
 
 VM='' DIR=''
 
@@ -64,8 +62,9 @@ agent() {
 b64() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" | base64 -d; }
 
 # run NAME PATH ARG...: guest-exec of PATH with argv (no shell unless PATH
-# is one), polled to its end: NAME.status.json (the last guest-exec-status
-# reply), NAME.out (stdout, decoded), NAME.err (stderr, when there was any).
+# is one), polled to its end: NAME.out (stdout, decoded), NAME.err (stderr,
+# when there was any), and for the commands guestos may run (loginctl-*,
+# busctl-*) NAME.status.json, the last guest-exec-status reply.
 run() {
   local name=$1
   shift
@@ -74,7 +73,9 @@ run() {
     not_ok "$VM: $name: ${E2E_EXEC_ERR:0:200}"
     return 1
   fi
-  printf '%s\n' "$E2E_EXEC_STATUS_JSON" >"$DIR/$name.status.json"
+  case $name in
+    loginctl-* | busctl-*) printf '%s\n' "$E2E_EXEC_STATUS_JSON" >"$DIR/$name.status.json" ;;
+  esac
   b64 out-data <<<"$E2E_EXEC_STATUS_JSON" >"$DIR/$name.out"
   b64 err-data <<<"$E2E_EXEC_STATUS_JSON" >"$DIR/$name.err"
   [ -s "$DIR/$name.err" ] || rm -f "$DIR/$name.err"
@@ -118,7 +119,7 @@ state() {
   run "$1-loginctl-list-sessions" loginctl list-sessions --no-legend
   run "$1-who" who
   agent "$1-guest-get-users" '{"execute":"guest-get-users"}'
-  [ "$suite" = bookworm ] && run "$1-utmpdump" utmpdump /run/utmp
+  [ "$suite" != bookworm ] || run "$1-utmpdump" utmpdump /run/utmp
 }
 
 # ------------------------------------------------------------- per suite ---
@@ -199,6 +200,10 @@ for suite in "${E2E_DEB_SUITES[@]}"; do
   state after-terminate-user-alice-restart-no
   run show-getty-tty2-restart-no systemctl show -p ActiveState -p SubState -p NRestarts getty@tty2.service
   run carol-after /bin/sh -c "$snapshot_sh; ls -l /var/lib/systemd/linger" sh carol
+  # what loginctl says when there is nothing to end
+  run loginctl-terminate-user-unknown loginctl terminate-user nosuchuser
+  run loginctl-terminate-user-root loginctl terminate-user root
+  run loginctl-terminate-session-unknown loginctl terminate-session 999
 
   # guest-exec: running, exited, asked again, killed, no such program
   r=$(e2e_agent "$VM" '{"execute":"guest-exec","arguments":{"path":"/bin/sh","arg":["-c","echo out; echo err >&2; sleep 3; exit 3"],"capture-output":true}}')

@@ -11,7 +11,7 @@
 # console's row for the VM; and the classic logout that leaves a detached
 # tmux behind (bob's session stays "closing"): logoff ends that too.
 # Exit 0 pass, 1 fail, 77 skip (with the reason). Cleans up what it started.
-# shellcheck disable=SC2317 # the helpers below run through check()
+# shellcheck disable=SC2317 # the functions below run through check()
 set -u
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib_screen.sh
@@ -40,14 +40,12 @@ g() { "$GUESTOS" -c "$E2E_URI" --audit-db "$db" --deadline "$LOGOFF_DEADLINE" "$
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 # --- images, daemons, two guests booting at once -----------------------------
-for s in "${E2E_DEB_SUITES[@]}"; do
-  e2e_deb_image "$s"
-  case $? in
-    0) ;;
-    2) echo "SKIP: the Debian mirror $(e2e_deb_mirror) cannot be reached and no $s image is cached"; exit 77 ;;
-    *) die "debian-$s image builds" ;;
-  esac
-done
+e2e_deb_images "${E2E_DEB_SUITES[@]}"
+case $? in
+  0) ;;
+  2) echo "SKIP: the Debian mirror $(e2e_deb_mirror) cannot be reached and an image is not cached"; exit 77 ;;
+  *) die "Debian guest images build" ;;
+esac
 t_image=$(e2e_elapsed "$t_all")
 ok "guest images ready (${E2E_DEB_TIMES[*]} s)"
 e2e_start_daemons || die "libvirt daemons start"

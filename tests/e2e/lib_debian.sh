@@ -380,6 +380,37 @@ e2e_deb_image() {
   e2e_log "debian-$suite: image built in $(e2e_elapsed "$t0") s ($(du -m "$E2E_DEB_DISK" | cut -f1) MiB allocated, initrd $(du -k "$E2E_DEB_INITRD" | cut -f1) KiB)"
 }
 
+# e2e_deb_images SUITE...: e2e_deb_image for each suite, the builds side by
+# side (each is mostly one dpkg at a time). Returns 1 when a build failed,
+# else 2 when a suite can be neither fetched nor found in the cache, else 0.
+e2e_deb_images() {
+  local s r t worst=0 n=0
+  local -a pids=()
+  for s in "$@"; do
+    mkdir -p "$E2E_CACHE/debian-$s"
+    (
+      e2e_deb_image "$s"
+      r=$?
+      printf '%s %s\n' "$r" "${E2E_DEB_TIMES[*]:-}" >"$E2E_CACHE/debian-$s/result"
+    ) &
+    pids+=($!)
+  done
+  for s in "$@"; do
+    wait "${pids[n]}"
+    n=$((n + 1))
+    r=1 t=
+    read -r r t <"$E2E_CACHE/debian-$s/result" 2>/dev/null
+    rm -f "$E2E_CACHE/debian-$s/result"
+    [ -n "$t" ] && E2E_DEB_TIMES+=("$t")
+    case $r in
+      0) ;;
+      2) [ "$worst" = 1 ] || worst=2 ;;
+      *) worst=1 ;;
+    esac
+  done
+  return "$worst"
+}
+
 # -------------------------------------------------------------- domains ---
 
 # e2e_deb_domain_xml NAME SUITE [CMDLINE_EXTRA]: the domain of a Debian
