@@ -206,13 +206,19 @@ static void logoff_logind(run_ctx *c)
         gos_users_free(users, nu);
         gos_logons_free(now, n);
         if (!left) {
+            guint k = ids->len;
             char *m = g_strdup_printf(escalated
                                           /* TRANSLATORS: %s: the sessions ("2 (bob on tty3), 3 (alice on tty2)"). */
-                                          ? _("Ended the sessions %s with loginctl terminate-session, and killed what "
-                                              "was left in them; logind lists none of them and their scopes hold no "
-                                              "process.")
-                                          : _("Ended the sessions %s with loginctl terminate-session; logind lists "
-                                              "none of them and their scopes hold no process."),
+                                          ? ngettext("Ended the session %s with loginctl terminate-session, and "
+                                                     "killed what was left in it; logind lists it no more and its "
+                                                     "scope holds no process.",
+                                                     "Ended the sessions %s with loginctl terminate-session, and "
+                                                     "killed what was left in them; logind lists none of them and "
+                                                     "their scopes hold no process.", k)
+                                          : ngettext("Ended the session %s with loginctl terminate-session; logind "
+                                                     "lists it no more and its scope holds no process.",
+                                                     "Ended the sessions %s with loginctl terminate-session; logind "
+                                                     "lists none of them and their scopes hold no process.", k),
                                       ended);
             gos_logoff_finish(c, GOS_S_OK, 0, m);
             g_free(m);
