@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Installs the Debian 12 packages guestos needs to build, test and run its
-# end-to-end tests on real QEMU guests. Run as root (or through sudo).
+# end-to-end tests on real QEMU guests (busybox, and Debian 12 and 13 built
+# with debootstrap). Run as root (or through sudo).
 set -e
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -13,4 +14,5 @@ $SUDO apt-get install -y --no-install-recommends \
 	libglib2.0-dev libjson-c-dev tmux locales python3 groff-base time \
 	clang libclang-rt-dev \
 	qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
-	qemu-guest-agent cpio
+	qemu-guest-agent cpio \
+	debootstrap e2fsprogs util-linux procps perl
