@@ -412,3 +412,14 @@ size_t gos_engine_running(gos_engine *e, size_t *queued)
         *queued = waiting;
     return running;
 }
+
+size_t gos_engine_stuck(gos_engine *e)
+{
+    g_mutex_lock(&e->lock);
+    bool unfinished = false;
+    for (guint i = 0; i < e->live->len && !unfinished; i++)
+        unfinished = !gos_task_finished(g_ptr_array_index(e->live, i));
+    size_t stuck = unfinished ? 0 : (size_t)e->running;
+    g_mutex_unlock(&e->lock);
+    return stuck;
+}

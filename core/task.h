@@ -96,6 +96,11 @@ void gos_engine_close(gos_engine *engine, const char *why);
 /* Tasks running now, and (queued) waiting for a slot. */
 size_t gos_engine_running(gos_engine *engine, size_t *queued);
 
+/* When every task has ended and is recorded, the workers still inside a
+ * call that a deadline ended (a guest agent or a host that hangs): a
+ * program may leave without waiting for them. 0 otherwise. */
+size_t gos_engine_stuck(gos_engine *engine);
+
 /* NULL while the audit store is writable, else why it is not (borrowed until
  * the next call). */
 const char *gos_engine_audit_problem(gos_engine *engine);

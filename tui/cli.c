@@ -18,19 +18,50 @@
 #include "core/session.h"
 #include "tui/cli.h"
 
+char *gos_cli_one_line(const char *text)
+{
+    char *flat = g_strdup(text ? text : "");
+    /* Guest or libvirt text may carry newlines: one line, then neutralized
+     * for the terminal's locale (a C1 byte is a control in Latin-1). */
+    for (char *p = flat; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    char *out = gos_text_for_locale(g_strchomp(flat), 4096);
+    g_free(flat);
+    return out;
+}
+
 int gos_cli_fail(const gos_cli *cli, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    /* One line: guest or libvirt text may carry newlines. */
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    fprintf(stderr, "%s: %s\n", cli->prog, msg);
+    char *line = gos_cli_one_line(msg);
+    fprintf(stderr, "%s: %s\n", cli->prog, line);
+    g_free(line);
     g_free(msg);
     return GOS_EXIT_USAGE;
+}
+
+void gos_cli_free_session(gos_session *s, int rc)
+{
+    size_t stuck = gos_engine_stuck(gos_session_engine(s));
+    if (stuck) {
+        /* Every task has ended and is recorded; what is left is a call its
+         * deadline ended, into a guest or host that does not answer. */
+        fprintf(stderr,
+                ngettext("guestos: %zu call into a guest or host that its task's deadline ended still hangs; leaving "
+                         "without waiting for it (every outcome is recorded).\n",
+                         "guestos: %zu calls into guests or hosts that their tasks' deadlines ended still hang; "
+                         "leaving without waiting for them (every outcome is recorded).\n",
+                         stuck),
+                stuck);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc);
+    }
+    gos_session_free(s);
 }
 
 gos_session *gos_cli_open_session_opts(gos_cli *cli, const char *origin, bool connect, bool probes, int *rc)

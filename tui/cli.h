@@ -55,6 +55,15 @@ int gos_cli_signal(void);
 bool gos_cli_interrupted(gos_cli *cli, gos_session *s);
 
 /* Prints one line on stderr ("guestos: message") and returns GOS_EXIT_USAGE. */
+/* text as one printable line for stdout or stderr: newlines become spaces,
+ * controls (and, outside UTF-8 locales, every non-ASCII byte) '?'. */
+char *gos_cli_one_line(const char *text);
+
+/* Frees the session at the end of a command that exits with rc; when only
+ * calls that a deadline already ended are left, exits with rc at once
+ * instead of waiting for them. */
+void gos_cli_free_session(gos_session *s, int rc);
+
 int gos_cli_fail(const gos_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

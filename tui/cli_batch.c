@@ -69,10 +69,7 @@ static void fe_done(void *data, const gos_line_info *line, int rc, const char *w
         b->line = line->cmd->line;
     gos_reporter_note_line(&b->rep, b->line);
     if (rc < 0) {
-        char *one = g_strdup(why ? why : "");
-        for (char *p = one; *p; p++)
-            if (*p == '\n' || *p == '\r')
-                *p = ' ';
+        char *one = gos_cli_one_line(why);
         fprintf(stderr, "%s: %s: %s\n", b->cli->prog, line->where, one);
         if (!b->failed_line) {
             b->failed_line = line->cmd->line;
@@ -88,8 +85,11 @@ static void fe_done(void *data, const gos_line_info *line, int rc, const char *w
     /* What the line says on the console's status line, it says on stderr. */
     unsigned gen = gos_session_status_generation(b->s);
     const char *said = gos_session_status(b->s);
-    if (gen != b->status_gen && said && *said)
-        fprintf(stderr, "%s: %s\n", line->where, said);
+    if (gen != b->status_gen && said && *said) {
+        char *one = gos_cli_one_line(said);
+        fprintf(stderr, "%s: %s\n", line->where, one);
+        g_free(one);
+    }
     b->status_gen = gen;
 }
 
@@ -226,7 +226,7 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
     b.rep.cli = cli;
     const char *said = gos_session_status(s);   /* tasks an earlier run left unfinished */
     if (said && *said)
-        fprintf(stderr, "%s: %s\n", cli->prog, said);
+        gos_cli_fail(cli, "%s", said);
     b.status_gen = gos_session_status_generation(s);
     gos_frontend fe = { .caps = 0, .data = &b, .done = fe_done, .emit = fe_emit, .idle = fe_idle };
     gos_exec *x = gos_exec_new(s, &fe);
@@ -255,6 +255,6 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
     gos_reporter_clear(&b.rep);
     g_free(b.failed_why);
     g_free(b.file);
-    gos_session_free(s);
+    gos_cli_free_session(s, rc);
     return rc;
 }

@@ -78,10 +78,13 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
         char *err = NULL;
         gos_task *t = gos_session_logoff_vm(s, NULL, argv[i], &err);
         if (!t) {
-            if (ctl)
-                fprintf(ctl, "E %s\n", err);
-            else
+            if (ctl) {
+                char *one = gos_cli_one_line(err);
+                fprintf(ctl, "E %s\n", one);
+                g_free(one);
+            } else {
                 gos_cli_fail(cli, "%s", err);
+            }
             free(err);
             rc = GOS_EXIT_USAGE;
             break;
@@ -113,7 +116,7 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
     if (gos_cli_signal())
         rc = 128 + gos_cli_signal();
     gos_reporter_clear(&rep);
-    gos_session_free(s);
+    gos_cli_free_session(s, rc);
     if (ctl)
         _exit(rc);
     return rc;

@@ -190,7 +190,7 @@ int main(int argc, char **argv)
                                          running),
                         running);
         }
-        gos_session_free(s);
+        gos_cli_free_session(s, rc);
     } else if (!strcmp(argv[0], "list")) {
         rc = gos_cli_list(&cli, argc, argv);
     } else if (!strcmp(argv[0], "logoff")) {

@@ -49,10 +49,14 @@ static void print_outcome(gos_reporter *r, gos_task *t, size_t index)
     } else {
         char hr[GOS_HR_FORMAT_LEN];
         gos_hr_format(i.error, hr, sizeof hr);
-        char *msg = gos_text_clean(i.message ? i.message : "", 1024);
-        printf("%s %s: %s %s %s%s%s\n", i.vm_name ? i.vm_name : i.vm, i.action, hr,
-               gos_result_name(i.result), i.error_description, *msg ? " " : "", msg);
+        /* The message quotes the guest, the name comes from the host. */
+        char *msg = gos_cli_one_line(i.message);
+        char *vm = gos_cli_one_line(i.vm_name ? i.vm_name : i.vm);
+        char *desc = gos_cli_one_line(i.error_description);
+        printf("%s %s: %s %s %s%s%s\n", vm, i.action, hr, gos_result_name(i.result), desc, *msg ? " " : "", msg);
         g_free(msg);
+        g_free(vm);
+        g_free(desc);
     }
     gpointer key = GUINT_TO_POINTER(i.error);
     g_hash_table_insert(r->errors, key, GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(r->errors, key)) + 1));
