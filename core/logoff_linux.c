@@ -64,7 +64,9 @@ bool gos_logoff_read_users(run_ctx *c, gos_hr *hr, char **why)
         /* TRANSLATORS: %1$s: why logind's sessions could not be read; %2$s: why utmp could not. */
         *why = g_strdup_printf(_("Who is logged on could not be read: logind: %1$s; utmp: %2$s"),
                                why_logind ? why_logind : _("not read"),
-                               why_utmp ? why_utmp : logind_ok ? _("not read") : _("not asked"));
+                               why_utmp ? why_utmp
+                                        /* TRANSLATORS: utmp answered, but alone it does not say who is on. */
+                                        : _("read, but not enough alone (Debian 13 and later keep no utmp)"));
     }
     g_free(why_logind);
     g_free(why_utmp);

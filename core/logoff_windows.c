@@ -128,12 +128,16 @@ void gos_logoff_windows(run_ctx *c)
         char id[24];
         g_snprintf(id, sizeof id, "%ld", ss[i].id);
         g_clear_pointer(&why, g_free);
-        if (win_tool(c, "logoff.exe", id, NULL, &hr, &why))
+        char *said = NULL;
+        if (win_tool(c, "logoff.exe", id, &said, &hr, &why)) {
+            g_free(said);
             continue;
+        }
         if (hr != GOS_DISP_E_EXCEPTION) {
             /* The agent or the deadline failed, not logoff.exe. */
             gos_logoff_finish(c, hr, 0, why);
             g_string_free(failed, TRUE);
+            g_free(said);
             goto out;
         }
         /* logoff.exe refused this one (the console session of a server
@@ -141,7 +145,11 @@ void gos_logoff_windows(run_ctx *c)
          * what is left, and these words say why. */
         if (failed->len)
             g_string_append(failed, "; ");
-        g_string_append_printf(failed, "%ld: %s", ss[i].id, why);
+        char *text = gos_text_clean(said ? g_strstrip(said) : "", 256);
+        /* TRANSLATORS: %1$ld: a session id; %2$s: why logoff.exe failed for it. */
+        g_string_append_printf(failed, _("logoff.exe %1$ld: %2$s"), ss[i].id, *text ? text : why);
+        g_free(text);
+        g_free(said);
     }
     refused = g_string_free(failed, !failed->len);
     if (!gos_logoff_phase(c, GOS_PHASE_VERIFY, 80))
