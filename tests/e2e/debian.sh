@@ -143,6 +143,17 @@ row_has() {
   screen_dump "$vm row with $*"
   return 1
 }
+# row_re VM REGEX: within 60 s, the VM list's row of VM (its name first)
+# matches the extended REGEX; the Users cell is the row's last.
+row_re() {
+  local vm=$1 re=$2 n=600
+  while ((n-- > 0)); do
+    screen_capture | grep -E -q -- "^ +\*? *$vm .*$re" && return 0
+    sleep 0.1
+  done
+  screen_dump "$vm row matching $re"
+  return 1
+}
 screen_start 120 30 LIBVIRT_DEFAULT_URI=
 screen_run "$(screen_quote "$GUESTOS") -c $E2E_URI --audit-db $(screen_quote "$db"); echo \"EXIT=\$?\""
 for vm in "${vms[@]}"; do
@@ -202,6 +213,42 @@ for vm in "${vms[@]}"; do
   check "$vm: nothing of bob left after it, tmux included" wait_gone "$vm" 15 bob
   check "$vm: carol still lingers" carol_lingers "$vm"
 done
+
+# --- the console: logoff from the console, and the row follows ---------------
+# alice logs in again; the operator logs her off from the console, which
+# shows her in the row, then 0 users as soon as the task ends (a fresh
+# probe of that VM, not the next probe interval).
+for vm in "${vms[@]}"; do
+  if ! e2e_deb_relogin "$vm" alice || ! e2e_deb_wait_sessions "$vm" 60 alice; then
+    not_ok "$vm: alice logs in again"
+    continue
+  fi
+  screen_run "$(screen_quote "$GUESTOS") -c $E2E_URI --audit-db $(screen_quote "$db") --deadline $LOGOFF_DEADLINE; echo \"EXIT=\$?\""
+  check "$vm: the console's row shows alice" row_re "$vm" "running +OK.* 1: alice *$"
+  screen_keys :
+  screen_type "filter name=$vm"
+  screen_keys Enter
+  screen_keys L
+  screen_wait "Type yes and press Enter" || not_ok "$vm: the console asks to confirm the logoff"
+  screen_type yes
+  screen_keys Enter
+  t0=$(e2e_now_ms)
+  check "$vm: the console's row shows 0 users after its logoff" row_re "$vm" "running +OK.* 0 *$"
+  t_row=$(e2e_elapsed "$t0")
+  ok "$vm: the row said 0 users ${t_row} s after the confirmation (the logoff itself included)"
+  check "$vm: nothing of alice left after the console's logoff" wait_gone "$vm" 15 alice
+  screen_keys q
+  screen_wait "EXIT=0" || not_ok "$vm: the console quits"
+done
+
+# --- the audit: what was ended, per user -----------------------------------------
+g audit --format json >"$SCREEN_TMP/audit.json" || not_ok "audit --format json exits 0"
+for vm in "${vms[@]}"; do
+  got=$(json "$SCREEN_TMP/audit.json" "sorted([(t['submitted_at'], ','.join(sorted(t['users_before'] or [])), ','.join(t['users_after'] or []), t['call_hresult']) for t in d if t['vm_name']=='$vm'])[0][1:]")
+  check "$vm: the first audit row has users before alice,bob and after none (got $got)" \
+    [ "$got" = "('alice,bob', '', '0x00000000')" ]
+done
+"$GUESTOS" --audit-db "$db" audit verify >/dev/null || not_ok "audit verify"
 
 e2e_log "image ${E2E_DEB_TIMES[*]} s (all ${t_image} s); agent ${t_ping[*]} s, sessions ${t_sess[*]} s after start; one logoff ${t_logoff[*]} s; total $(e2e_elapsed "$t_all") s"
 finish

@@ -69,6 +69,9 @@ check "a: guest OS id" [ "$(vmq "$a" "['os']['id']")" = guestos-e2e ]
 check "noagent: heartbeat no-contact" [ "$(vmq "$noagent" "['agent']['heartbeat']")" = no-contact ]
 check "blocked: heartbeat degraded" [ "$(vmq "$blocked" "['agent']['heartbeat']")" = degraded ]
 check "blocked: exec feature off" [ "$(vmq "$blocked" "['agent']['features']['exec']")" = False ]
+check "blocked: bob shown, from utmp" [ "$(vmq "$blocked" "['users'][0]['name'], vm['users'][0]['sources'] if (vm:=[v for v in d if v['name']=='$blocked'][0]) else 0")" = "bob ['utmp']" ]
+check "blocked: the list says logind was not asked, and why" grep -q 'guest-exec' <<<"$(vmq "$blocked" "['users_note']")"
+check "a: busybox has no logind: users from utmp" [ "$(vmq "$a" "['logind'], sorted(set(s for u in vm['users'] for s in u['sources'])) if (vm:=[v for v in d if v['name']=='$a'][0]) else 0")" = "False ['utmp']" ]
 check "off: VM not running" [ "$(vmq "$off" "['agent']['heartbeat']")" = vm-down ]
 
 # --- logoff that works ------------------------------------------------------
@@ -96,6 +99,7 @@ check "agent never started: 0xA0040505 (got: $out)" grep -q '0xA0040505' <<<"$ou
 out=$(g logoff "$blocked" 2>&1)
 check "guest-exec blocked: 0xA0040505 (got: $out)" grep -q '0xA0040505' <<<"$out"
 check "guest-exec blocked: the message names guest-exec" grep -q 'guest-exec' <<<"$out"
+check "guest-exec blocked: the message names the setting that allows it" grep -q 'allow-rpcs' <<<"$out"
 out=$(g logoff "$off" 2>&1)
 check "shut off: 0xA0040206 (got: $out)" grep -q '0xA0040206' <<<"$out"
 check "shut off: the message says so" grep -q 'shut off' <<<"$out"
