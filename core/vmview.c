@@ -67,28 +67,55 @@ static int vm_order(const gos_session *s, const gos_vm *x, const gos_vm *y)
     return s->desc ? -c : c;
 }
 
-/* vm_order over sort_rows, with the precomputed name keys. */
+/* Name order over sort_rows (name key, name, host, UUID): a total order. */
+static gint row_name_cmp(gconstpointer a, gconstpointer b)
+{
+    const sort_row *x = a, *y = b;
+    int c = key_cmp(x->key, x->vm->name, y->key, y->vm->name);
+    if (!c)
+        c = strcmp(x->vm->host, y->vm->host);
+    if (!c)
+        c = strcmp(x->vm->uuid, y->vm->uuid);
+    return c;
+}
+
+/* vm_order over sort_rows: the sort key, then the rank in name order, which
+ * is vm_order's tie-breaking made once per listing (an integer compare
+ * instead of the collation keys' strcmp on every comparison). */
 static gint row_cmp(gconstpointer a, gconstpointer b, gpointer data)
 {
     const gos_session *s = data;
     const sort_row *x = a, *y = b;
     int c = sort_primary(s, x->vm, y->vm);
     if (!c)
-        c = key_cmp(x->key, x->vm->name, y->key, y->vm->name);
-    if (!c)
-        c = strcmp(x->vm->host, y->vm->host);
-    if (!c)
-        c = strcmp(x->vm->uuid, y->vm->uuid);
+        c = (x->rank > y->rank) - (x->rank < y->rank);
     return s->desc ? -c : c;
+}
+
+static void sorted_from_rows(gos_session *s)
+{
+    g_ptr_array_set_size(s->sorted, s->rows->len);
+    for (guint i = 0; i < s->rows->len; i++)
+        s->sorted->pdata[i] = (gpointer)g_array_index(s->rows, sort_row, i).vm;
 }
 
 /* Sorts every VM again: the rows (in any order) by row_cmp, into sorted. */
 static void sort_all(gos_session *s)
 {
     g_array_sort_with_data(s->rows, row_cmp, s);
-    g_ptr_array_set_size(s->sorted, s->rows->len);
+    sorted_from_rows(s);
+}
+
+/* New rows (a listing): their ranks in name order, then the view's order. */
+static void rank_and_sort(gos_session *s)
+{
+    g_array_sort(s->rows, row_name_cmp);
     for (guint i = 0; i < s->rows->len; i++)
-        s->sorted->pdata[i] = (gpointer)g_array_index(s->rows, sort_row, i).vm;
+        g_array_index(s->rows, sort_row, i).rank = i;
+    if (s->sort == GOS_SORT_NAME && !s->desc)
+        sorted_from_rows(s);   /* already in that order */
+    else
+        sort_all(s);
 }
 
 static bool sort_uses_agent(const gos_session *s)
@@ -159,10 +186,10 @@ void gos_session_view_update(gos_session *s)
         gos_view_rows_clear(s->rows);
         for (size_t i = 0; i < n; i++) {
             const gos_vm *vm = gos_inventory_at(s->inv, i);
-            sort_row r = { vm, vm->name_key };
+            sort_row r = { vm, vm->name_key, 0 };
             g_array_append_val(s->rows, r);
         }
-        sort_all(s);
+        rank_and_sort(s);
         s->layout_gen = layout;
         s->cursor_vm = NULL;
         s->view_stale = true;
