@@ -90,7 +90,6 @@ enum { SORT_NONE = 0, SORT_REVERSE, SORT_FULL };
 typedef struct {
     const gos_vm *vm;
     const char *key;         /* vm->name_key, borrowed: one pointer less to follow in the sort */
-    guint32 rank;            /* the VM's place in name order (name, host, UUID): ties break on it */
 } sort_row;
 
 /* Sets of VMs by (host, UUID) identity. */

@@ -78,6 +78,7 @@ typedef struct gos_vm {
     unsigned features_known; /* which GOS_FEAT_* the agent listed at all */
     char *os_name, *os_id; /* guest OS pretty name and id */
     char *name_key, *os_key; /* gos_vm_sort_key of name and os_name, or NULL until set */
+    uint32_t name_rank;    /* place in name order (name, host, UUID) in its inventory; the VM view sets it */
     bool users_known;      /* some source of who is logged on could be read */
     gos_user *users;
     size_t n_users;

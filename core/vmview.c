@@ -53,17 +53,14 @@ static int sort_primary(const gos_session *s, const gos_vm *x, const gos_vm *y)
     return c;
 }
 
-/* A total order (host and UUID break every tie), so that reversing a sorted
- * array is the same as sorting it the other way. */
+/* A total order (the rank in name order breaks every tie: names, then host
+ * and UUID), so that reversing a sorted array is the same as sorting it the
+ * other way. */
 static int vm_order(const gos_session *s, const gos_vm *x, const gos_vm *y)
 {
     int c = sort_primary(s, x, y);
     if (!c)
-        c = key_cmp(x->name_key, x->name, y->name_key, y->name);
-    if (!c)
-        c = strcmp(x->host, y->host);
-    if (!c)
-        c = strcmp(x->uuid, y->uuid);
+        c = (x->name_rank > y->name_rank) - (x->name_rank < y->name_rank);
     return s->desc ? -c : c;
 }
 
@@ -79,17 +76,13 @@ static gint row_name_cmp(gconstpointer a, gconstpointer b)
     return c;
 }
 
-/* vm_order over sort_rows: the sort key, then the rank in name order, which
- * is vm_order's tie-breaking made once per listing (an integer compare
- * instead of the collation keys' strcmp on every comparison). */
+/* vm_order over sort_rows. Its ties break on the rank in name order, made
+ * once per listing (an integer compare instead of the collation keys' strcmp
+ * on every comparison). */
 static gint row_cmp(gconstpointer a, gconstpointer b, gpointer data)
 {
-    const gos_session *s = data;
     const sort_row *x = a, *y = b;
-    int c = sort_primary(s, x->vm, y->vm);
-    if (!c)
-        c = (x->rank > y->rank) - (x->rank < y->rank);
-    return s->desc ? -c : c;
+    return vm_order(data, x->vm, y->vm);
 }
 
 static void sorted_from_rows(gos_session *s)
@@ -111,7 +104,7 @@ static void rank_and_sort(gos_session *s)
 {
     g_array_sort(s->rows, row_name_cmp);
     for (guint i = 0; i < s->rows->len; i++)
-        g_array_index(s->rows, sort_row, i).rank = i;
+        ((gos_vm *)g_array_index(s->rows, sort_row, i).vm)->name_rank = i;
     if (s->sort == GOS_SORT_NAME && !s->desc)
         sorted_from_rows(s);   /* already in that order */
     else
@@ -186,7 +179,7 @@ void gos_session_view_update(gos_session *s)
         gos_view_rows_clear(s->rows);
         for (size_t i = 0; i < n; i++) {
             const gos_vm *vm = gos_inventory_at(s->inv, i);
-            sort_row r = { vm, vm->name_key, 0 };
+            sort_row r = { vm, vm->name_key };
             g_array_append_val(s->rows, r);
         }
         rank_and_sort(s);
