@@ -110,6 +110,10 @@ static char *agent_cell(const gos_vm *vm)
         return g_strdup_printf(_("%s %lldms"), gos_heartbeat_label(vm->heartbeat),
                                (long long)((vm->ping_us + 999) / 1000));
     }
+    if (vm->heartbeat == GOS_HB_DEGRADED && (vm->features_known & GOS_FEAT_EXEC) && !(vm->features & GOS_FEAT_EXEC))
+        /* TRANSLATORS: the agent column when the guest's agent policy forbids
+         * guest-exec, which logoff needs (the detail view says how to allow it). */
+        return g_strdup(_("exec blocked"));
     return g_strdup(gos_heartbeat_label(vm->heartbeat));
 }
 
