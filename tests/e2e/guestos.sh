@@ -129,6 +129,8 @@ screen_wait_line "$b" "carol"
 ok "the console shows $b with carol logged on"
 screen_wait_line "$b" "OK"
 ok "the console shows $b's agent heartbeat OK"
+screen_wait_line "$blocked" "exec blocked"
+ok "the console's agent column says exec blocked for $blocked, before any logoff"
 screen_type "/"
 screen_type "$b"
 screen_keys Enter
