@@ -58,6 +58,13 @@ void gos_console_layout(console *c)
             c->whole = newwin(c->rows, c->cols, 0, 0);
         }
     }
+    /* The cursor is hidden except in the status line's prompt: the other
+     * windows leave it where it is, so that an update of the task panel alone
+     * does not move it across the screen (bytes on every agent answer). */
+    WINDOW *still[] = { c->whole, c->title, c->main, c->panel, c->hints };
+    for (size_t i = 0; i < sizeof still / sizeof still[0]; i++)
+        if (still[i])
+            leaveok(still[i], TRUE);
     c->laid_out = true;
     c->dirty = DIRTY_EVERY;
     /* The audit view's page holds as many tasks as its window shows. */
