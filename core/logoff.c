@@ -40,6 +40,7 @@ static const struct {
     { GOS_PHASE_PLAN, N_("planning") },
     { GOS_PHASE_EXEC, N_("logging off") },
     { GOS_PHASE_VERIFY, N_("verifying") },
+    { GOS_TASK_PHASE_RECONNECT, N_("waiting for the connection") },
     { "done", N_("done") },
 };
 
@@ -65,6 +66,7 @@ typedef struct {
     gos_host *host;
     virConnectPtr conn;
     virDomainPtr dom;
+    const char *phase;       /* the phase it is in (next_phase) */
     char uuid[VIR_UUID_STRING_BUFLEN];
     gos_user *users;
     size_t n_users;
@@ -81,16 +83,44 @@ static gos_task_result result_for(gos_hr hr)
     return GOS_RESULT_UNEXPECTED;
 }
 
+/* A call failed because the connection went (the daemon restarted, the
+ * link broke), not because of the VM: before the guest was changed the task
+ * runs again on the next connection (true: nothing to finish); else *hr and
+ * *msg (in *owned) say that the connection was lost, never that the VM is
+ * unknown. */
+static bool connection_lost(run_ctx *c, gos_hr *hr, const char **msg, char **owned)
+{
+    if (*hr == GOS_S_OK || *hr == GOS_E_ABORT || !gos_host_conn_lost(c->host, c->conn))
+        return false;
+    bool changed = c->phase && (!strcmp(c->phase, GOS_PHASE_EXEC) || !strcmp(c->phase, GOS_PHASE_VERIFY));
+    if (!changed && gos_task_resume(c->task))
+        return true;
+    *hr = gos_now_ms() >= gos_task_deadline(c->task) ? GOS_VM_E_TIMED_OUT : GOS_DISP_E_EXCEPTION;
+    *owned = changed ? g_strdup_printf(_("The connection to %s was lost while the guest was being changed (it may "
+                                         "have logged the users off): %s"), gos_host_uri(c->host), *msg ? *msg : "")
+                     : g_strdup_printf(_("The connection to %s was lost: %s"), gos_host_uri(c->host), *msg ? *msg : "");
+    *msg = *owned;
+    return false;
+}
+
 /* The synchronous part failed: the call HRESULT is also the task's Error. */
 static void fail_call(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
 {
+    char *lost = NULL;
+    if (connection_lost(c, &hr, &msg, &lost))
+        return;
     gos_task_set_call(c->task, hr, NULL, NULL);
     gos_task_finish(c->task, hr, result_for(hr), virt_code, msg);
+    g_free(lost);
 }
 
 static void finish(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
 {
+    char *lost = NULL;
+    if (connection_lost(c, &hr, &msg, &lost))
+        return;
     gos_task_finish(c->task, hr, result_for(hr), virt_code, msg);
+    g_free(lost);
 }
 
 /* Moves to the next phase; false when the task must stop (cancel or audit). */
@@ -100,6 +130,7 @@ static bool next_phase(run_ctx *c, const char *phase, int percent)
         finish(c, GOS_E_ABORT, 0, _("Cancelled by the operator."));
         return false;
     }
+    c->phase = phase;
     if (gos_task_progress(c->task, phase, percent) < 0) {
         finish(c, GOS_DISP_E_EXCEPTION, 0, _("The audit log cannot be written; the task stopped before changing the guest."));
         return false;
@@ -158,7 +189,7 @@ static bool phase_resolve(run_ctx *c)
     }
     int code = 0;
     char *msg = NULL;
-    c->dom = gos_domain_lookup(c->conn, gos_task_get_vm(c->task), &code, &msg);
+    c->dom = gos_host_domain(c->host, c->conn, gos_task_get_vm(c->task), &code, &msg);
     if (!c->dom) {
         gos_hr hr = code == VIR_ERR_NO_DOMAIN ? GOS_VM_E_VM_UNKNOWN : gos_hr_from_virt(code, GOS_AGENT_LINK_UNKNOWN);
         fail_call(c, hr, code, msg);
@@ -446,5 +477,5 @@ cleanup:
     if (c.dom)
         virDomainFree(c.dom);
     if (c.conn)
-        virConnectClose(c.conn);
+        gos_host_conn_release(c.host, c.conn);
 }
