@@ -250,7 +250,10 @@ bool gos_session_wait_tasks(gos_session *s, long timeout_ms)
                 return false;
             left = MIN(left, (long)((end - now) / 1000) + 1);
         }
-        if (gos_bus_wait_ready(s->bus, left))
+        /* Pumped when a message came or the session's timed work (a
+         * reconnect, probes) is due: tasks may wait for a reconnect. */
+        long core = gos_session_timeout_ms(s);
+        if (gos_bus_wait_ready(s->bus, core >= 0 ? MIN(left, core) : left) || core >= 0)
             gos_session_pump(s);
     }
 }
