@@ -144,8 +144,19 @@ int gos_session_connect(gos_session *s, bool wait, char **err)
     }
     if (!wait)
         return 0;
-    /* Wait until every host connected and listed, or failed. */
-    wait_quiet(s, -1, false);
+    /* Wait until every host connected and listed, or failed; a host that
+     * hangs holds only itself, and is given up on after a while. */
+    if (!wait_quiet(s, SESSION_CONNECT_MS, false)) {
+        for (guint i = 0; i < s->hosts->len; i++) {
+            host_entry *h = g_ptr_array_index(s->hosts, i);
+            if (h->state != HOST_CONNECTING)
+                continue;
+            g_free(h->why);
+            h->why = g_strdup_printf(ngettext("%s did not answer within %d second.",
+                                              "%s did not answer within %d seconds.", SESSION_CONNECT_MS / 1000),
+                                     gos_host_uri(h->host), SESSION_CONNECT_MS / 1000);
+        }
+    }
     guint ok = 0;
     GString *why = g_string_new(NULL);
     for (guint i = 0; i < s->hosts->len; i++) {

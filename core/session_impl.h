@@ -26,6 +26,8 @@
  * doubling up to RECONNECT_MAX_MS. */
 #define RECONNECT_FIRST_MS 500
 #define RECONNECT_MAX_MS 30000
+/* How long gos_session_connect waits for hosts, as the connect action does. */
+#define SESSION_CONNECT_MS 120000
 /* A listing slower than this is logged (pvestatd logs its status updates past 5 s). */
 #define SLOW_REFRESH_MS 5000
 

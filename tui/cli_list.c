@@ -39,6 +39,12 @@ int gos_cli_list(gos_cli *cli, int argc, char **argv)
         return rc;
     if (wait)
         gos_session_wait_idle(s, 60000);
+    /* The hosts that did not answer are not in the list: say which. */
+    for (size_t i = 0; i < gos_session_host_count(s); i++) {
+        const char *why = NULL;
+        if (gos_session_host_state(s, i, &why) != 1 && why)
+            gos_cli_fail(cli, "%s", why);
+    }
     if (json) {
         size_t n = gos_session_view_count(s);
         json_object *arr = json_object_new_array();
