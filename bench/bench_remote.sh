@@ -192,13 +192,6 @@ r=$(ratio "$span100" "$single")
 echo "   K = 100 takes $r times the single logoff (about the slowest single: bounded by the guests, not threads)"
 r=$(ratio "$span80" "$single")
 echo "   80 VMs over $HOSTS hosts / one logoff = $r   (target <= 1.5: $(verdict "$r" 1.5))"
-# With more than 5 tasks a host, each host opens a second connection meanwhile (libvirtd serves
-# 5 calls of one at once); on the test driver that open parses the host's 1,000 domains again,
-# which a real libvirtd does not: the same fan-out on one connection a host shows what it costs.
-# shellcheck disable=SC2046
-set -- $(fanout "$T/f80c.db" --client-requests 10 $args logoff $(names 80))
-printf "   %-28s %9s %9s %9s %9s %s/%s   span / single = %s\n" "K = 80, one connection a host" "$(secs "$2")" \
-    "$(secs "$3")" "$(secs "$4")" "$(secs "$1")" "$5" "$6" "$(ratio "$2" "$single")"
 echo
 
 # --- 5. 74 VMs of one host: libvirtd's default limits, then raised ones -------------------------

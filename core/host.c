@@ -16,10 +16,12 @@
 
 /*
  * A host has a main connection (events, listings) and, for URIs served by
- * a daemon, up to max_conns - 1 more that open when every open one has as
- * many calls in flight as libvirtd serves a client connection at once
- * (max_client_requests, 5 by default): more calls queue inside the daemon,
- * not run. Each connection keeps the domain handles a listing returned, so
+ * a daemon, up to max_conns - 1 more that open when every open one has had
+ * as many callers as libvirtd serves a client connection at once
+ * (max_client_requests, 5 by default; more calls queue inside the daemon)
+ * for longer than a connection takes to open: a burst shorter than that is
+ * over before the new connection could help, a longer one pays for it.
+ * Each connection keeps the domain handles a listing returned, so
  * per-domain work needs no lookup round trip.
  *
  * A connection that closes (the daemon restarted, the link broke, keepalive
@@ -58,6 +60,8 @@ struct gos_host {
     int max_conns, per_conn;
     bool opening;            /* a thread opens another connection */
     int64_t open_failed_ms;  /* when opening another one last failed */
+    int64_t open_ms;         /* how long the last connect took */
+    int64_t busy_since_ms;   /* since when every connection has per_conn callers, 0 not */
     uint64_t gen;            /* bumped by every gos_host_connect that succeeds */
     bool up;                 /* the main connection is open */
     bool told_lost;          /* the loss of this generation was told */
@@ -466,9 +470,11 @@ static virConnectPtr open_conn(gos_host *h, int *virt_code, char **err)
 
 int gos_host_connect(gos_host *h, int *virt_code, char **err)
 {
+    gint64 t0 = g_get_monotonic_time();
     virConnectPtr c = open_conn(h, virt_code, err);
     if (!c)
         return -1;
+    int64_t took = (g_get_monotonic_time() - t0) / 1000;
     if (!h->link)
         h->link = link_new(h);
     conn_slot *s = slot_new(c, NULL);
@@ -482,6 +488,8 @@ int gos_host_connect(gos_host *h, int *virt_code, char **err)
     h->up = true;
     h->told_lost = false;
     h->no_agent = false;
+    h->open_ms = took;
+    h->busy_since_ms = 0;
     /* A daemon that restarted may have seen agents come and go. */
     GHashTableIter it;
     gpointer v;
@@ -627,10 +635,15 @@ virConnectPtr gos_host_conn(gos_host *h)
     virConnectPtr c = NULL;
     if (best) {
         int64_t now = gos_now_ms();
-        if (best->inflight >= h->per_conn && (int)h->slots->len < h->max_conns && !h->opening &&
-            (!h->open_failed_ms || now - h->open_failed_ms > 30000)) {
-            /* Every connection has as many calls as the daemon serves one
-             * at once: one more pays. */
+        bool full = best->inflight >= h->per_conn;
+        if (!full)
+            h->busy_since_ms = 0;
+        else if (!h->busy_since_ms)
+            h->busy_since_ms = now;
+        if (full && now - h->busy_since_ms >= MAX(1000, h->open_ms) && (int)h->slots->len < h->max_conns &&
+            !h->opening && (!h->open_failed_ms || now - h->open_failed_ms > 30000)) {
+            /* Every connection has had as many calls as the daemon serves
+             * one at once, for longer than a connect takes: one more pays. */
             opener *o = g_new0(opener, 1);
             o->h = gos_host_ref(h);
             o->gen = h->gen;
@@ -660,6 +673,9 @@ void gos_host_conn_release(gos_host *h, virConnectPtr c)
     conn_slot *s = slot_of(h, c, NULL);
     if (s && s->inflight > 0)
         s->inflight--;
+    conn_slot *best = least_busy_locked(h);
+    if (!best || best->inflight < h->per_conn)
+        h->busy_since_ms = 0;
     g_mutex_unlock(&h->lock);
     virConnectClose(c);
 }

@@ -67,10 +67,11 @@ int gos_host_connect(gos_host *host, int *virt_code, char **err);
 uint64_t gos_host_generation(gos_host *host);
 
 /* A connection for one piece of per-domain work: a new reference, NULL when
- * not connected. Picks the least busy one, and opens another (blocking)
- * when all are busy and the limit allows. Give it back with
- * gos_host_conn_release (virConnectClose also works, but then it counts as
- * busy). */
+ * not connected. Picks the least busy one; when all have had
+ * calls_per_connection callers for longer than a connect takes (a second
+ * at least) and the limit allows, another opens in the background for the
+ * callers after. Give it back with gos_host_conn_release (virConnectClose
+ * also works, but then it counts as busy). */
 virConnectPtr gos_host_conn(gos_host *host);
 void gos_host_conn_release(gos_host *host, virConnectPtr conn);
 
