@@ -15,6 +15,7 @@
 #include "core/task.h"
 
 struct gos_bus {
+    gint refs;
     GAsyncQueue *queue;
     int fd;
 };
@@ -24,6 +25,7 @@ static void msg_destroy(gpointer p) { gos_msg_free(p); }
 gos_bus *gos_bus_new(void)
 {
     gos_bus *bus = g_new0(gos_bus, 1);
+    bus->refs = 1;
     bus->queue = g_async_queue_new_full(msg_destroy);
     bus->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (bus->fd < 0)
@@ -31,9 +33,17 @@ gos_bus *gos_bus_new(void)
     return bus;
 }
 
-void gos_bus_free(gos_bus *bus)
+gos_bus *gos_bus_ref(gos_bus *bus)
 {
-    if (!bus)
+    g_atomic_int_inc(&bus->refs);
+    return bus;
+}
+
+void gos_bus_free(gos_bus *bus) { gos_bus_unref(bus); }
+
+void gos_bus_unref(gos_bus *bus)
+{
+    if (!bus || !g_atomic_int_dec_and_test(&bus->refs))
         return;
     g_async_queue_unref(bus->queue);
     close(bus->fd);

@@ -14,14 +14,21 @@
  * A task is on record before it can run: gos_engine_submit commits its
  * "submitted" event, and only then queues it; when the store refuses, the
  * task is refused. Tasks wait in a queue of their host and run at most
- * per_host at a time there (libvirtd answers 5 calls of one connection at
- * once by default), on a pool of max_workers threads for all hosts, since a
- * task spends its life waiting for its guest. A watchdog ends every task at
- * its deadline, counted from its submission, whatever call is in flight; the
- * worker that ran it then finds it ended and stops.
+ * per_host at a time there (libvirtd serves 20 calls at once by default, 5
+ * of each connection: the host opens connections to match), on a pool of
+ * max_workers threads for all hosts, since a task spends its life waiting
+ * for its guest. A watchdog ends every task at its deadline, counted from
+ * its submission, whatever call is in flight; the worker that ran it then
+ * finds it ended and stops.
+ *
+ * A host whose connection is lost is marked down: its queue holds its
+ * tasks until it is up again. A task whose calls failed because the
+ * connection went, before it changed the guest, asks to resume
+ * (gos_task_resume): it goes back to the head of its queue and runs again
+ * from the start on the new connection, within the same deadline.
  */
 
-#define DEFAULT_PER_HOST 5
+#define DEFAULT_PER_HOST GOS_ENGINE_PER_HOST
 
 /* --- the pools ------------------------------------------------------------ */
 
@@ -66,7 +73,7 @@ static void start_waiting(gos_engine *e)
         bool started = false;
         for (; tried < n && !started; tried++) {
             host_queue *q = g_list_nth_data(hosts, (e->turn + tried) % n);
-            if (q->running >= e->per_host || g_queue_is_empty(&q->waiting))
+            if (q->down || q->running >= e->per_host || g_queue_is_empty(&q->waiting))
                 continue;
             gos_task *t = g_queue_pop_head(&q->waiting);
             q->running++;
@@ -96,7 +103,11 @@ static void task_main(gpointer item, gpointer user)
     g_mutex_lock(&t->lock);
     bool cancelled = t->info.cancel_requested;
     bool over = t->finished;
-    if (!over) {
+    /* A task that resumes after a lost connection started before: its
+     * "started" is on record already. */
+    bool resumed = t->info.started;
+    t->requeued = false;
+    if (!over && !resumed) {
         t->info.started = true;
         t->info.started_ms = gos_now_ms();
     }
@@ -104,11 +115,14 @@ static void task_main(gpointer item, gpointer user)
 
     /* Ended in its queue (its deadline, a close): nothing more to do. Fail
      * closed otherwise: nothing touches a guest before "started" is committed. */
+    bool again = false;
     if (over) {
         /* nothing */
     } else if (cancelled) {
-        gos_task_finish(t, GOS_E_ABORT, GOS_RESULT_CANCELLED, 0, _("Cancelled before it started."));
-    } else if (gos_task_audit(t, GOS_AUDIT_STARTED) < 0) {
+        gos_task_finish(t, GOS_E_ABORT, GOS_RESULT_CANCELLED, 0,
+                        resumed ? _("Cancelled by the operator while waiting for the connection.")
+                                : _("Cancelled before it started."));
+    } else if (!resumed && gos_task_audit(t, GOS_AUDIT_STARTED) < 0) {
         g_mutex_lock(&e->lock);
         char *why = g_strdup(e->audit_problem);
         g_mutex_unlock(&e->lock);
@@ -116,7 +130,12 @@ static void task_main(gpointer item, gpointer user)
         g_free(why);
     } else {
         t->spec.run(t, t->spec.job);
-        if (!gos_task_finished(t))
+        g_mutex_lock(&t->lock);
+        again = t->resume && !t->finished;
+        t->resume = false;
+        t->requeued = again;
+        g_mutex_unlock(&t->lock);
+        if (!again && !gos_task_finished(t))
             gos_task_finish(t, GOS_DISP_E_EXCEPTION, GOS_RESULT_UNEXPECTED, 0,
                             _("The task ended without an outcome."));
     }
@@ -125,16 +144,60 @@ static void task_main(gpointer item, gpointer user)
     host_queue *q = host_of(e, t->spec.host);
     q->running--;
     e->running--;
+    if (again) {
+        /* First in line when its host is back; the queue takes this reference. */
+        g_queue_push_head(&q->waiting, t);
+        t = NULL;
+    }
     start_waiting(e);
     g_mutex_unlock(&e->lock);
-    gos_task_unref(t);
+    if (t)
+        gos_task_unref(t);
+}
+
+bool gos_task_resume(gos_task *t)
+{
+    gos_engine *e = t->engine;
+    g_mutex_lock(&e->lock);
+    bool closed = e->closed != NULL || e->audit_problem != NULL;
+    g_mutex_unlock(&e->lock);
+    g_mutex_lock(&t->lock);
+    int percent = t->info.percent;
+    bool ok = !closed && !t->finished && !t->info.cancel_requested && gos_now_ms() < t->info.deadline_at_ms;
+    if (ok) {
+        t->resume = true;
+        t->info.cancelable = true;
+    }
+    g_mutex_unlock(&t->lock);
+    /* On record: the task waits, and why; the run that follows records its phases again. */
+    if (ok && gos_task_progress(t, GOS_TASK_PHASE_RECONNECT, percent) < 0) {
+        g_mutex_lock(&t->lock);
+        ok = t->resume = false;
+        g_mutex_unlock(&t->lock);
+    }
+    return ok;
+}
+
+void gos_engine_set_host_up(gos_engine *e, const char *host, bool up)
+{
+    g_mutex_lock(&e->lock);
+    host_queue *q = host_of(e, host);
+    q->down = !up;
+    if (up)
+        start_waiting(e);
+    g_mutex_unlock(&e->lock);
 }
 
 /* --- deadlines ------------------------------------------------------------- */
 
-/* The sentence of a task that its deadline ended in phase. */
-static char *deadline_sentence(const gos_task_info *i, int64_t secs)
+/* The sentence of a task that its deadline ended in phase; host_down: its
+ * host's connection is lost. */
+static char *deadline_sentence(const gos_task_info *i, int64_t secs, bool host_down)
 {
+    if (host_down)
+        return g_strdup_printf(ngettext("The deadline of %lld second passed while the connection to %s was lost.",
+                                        "The deadline of %lld seconds passed while the connection to %s was lost.",
+                                        (unsigned long)secs), (long long)secs, i->host ? i->host : "?");
     if (!i->started)
         return g_strdup_printf(ngettext("The deadline of %lld second passed before the task could start.",
                                         "The deadline of %lld seconds passed before the task could start.",
@@ -157,13 +220,17 @@ static gpointer watchdog_main(gpointer data)
     while (!e->quit) {
         int64_t now = gos_now_ms(), next = 0;
         GPtrArray *due = g_ptr_array_new_with_free_func((GDestroyNotify)gos_task_unref);
+        GArray *down = g_array_new(FALSE, FALSE, sizeof(gboolean));
         for (guint i = 0; i < e->live->len; i++) {
             gos_task *t = g_ptr_array_index(e->live, i);
             int64_t at = t->info.deadline_at_ms;   /* set once, before the task is live */
-            if (at <= now)
+            if (at <= now) {
                 g_ptr_array_add(due, gos_task_ref(t));
-            else if (!next || at < next)
+                gboolean d = host_of(e, t->spec.host)->down;
+                g_array_append_val(down, d);
+            } else if (!next || at < next) {
                 next = at;
+            }
         }
         if (due->len) {
             /* Finishing appends to the audit log: never under the engine's lock. */
@@ -172,16 +239,19 @@ static gpointer watchdog_main(gpointer data)
                 gos_task *t = g_ptr_array_index(due, i);
                 gos_task_info info;
                 gos_task_snapshot(t, &info);
-                char *why = deadline_sentence(&info, (info.deadline_at_ms - info.submitted_ms) / 1000);
+                char *why = deadline_sentence(&info, (info.deadline_at_ms - info.submitted_ms) / 1000,
+                                              g_array_index(down, gboolean, i));
                 gos_task_finish(t, GOS_VM_E_TIMED_OUT, GOS_RESULT_TIMEOUT, 0, why);
                 g_free(why);
                 gos_task_info_clear(&info);
             }
             g_ptr_array_free(due, TRUE);
+            g_array_free(down, TRUE);
             g_mutex_lock(&e->lock);
             continue;
         }
         g_ptr_array_free(due, TRUE);
+        g_array_free(down, TRUE);
         gint64 until = next ? g_get_monotonic_time() + (next - now) * 1000 : g_get_monotonic_time() + G_USEC_PER_SEC * 60;
         g_cond_wait_until(&e->wake, &e->lock, until);
     }
@@ -207,6 +277,9 @@ gos_engine *gos_engine_new(gos_audit *audit, gos_bus *bus, const gos_operator *o
     e->per_host = DEFAULT_PER_HOST;
     g_mutex_init(&e->lock);
     g_cond_init(&e->wake);
+    g_mutex_init(&e->audit_lock);
+    g_cond_init(&e->audit_done);
+    e->audit_queue = g_ptr_array_new();
     e->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, host_queue_free);
     e->live = g_ptr_array_new_with_free_func((GDestroyNotify)gos_task_unref);
     e->max_tasks = max_workers > 0 ? max_workers : GOS_ENGINE_MAX_TASKS;
@@ -260,6 +333,9 @@ void gos_engine_free(gos_engine *e)
     g_free(e->closed);
     g_cond_clear(&e->wake);
     g_mutex_clear(&e->lock);
+    g_ptr_array_free(e->audit_queue, TRUE);
+    g_cond_clear(&e->audit_done);
+    g_mutex_clear(&e->audit_lock);
     g_free(e);
 }
 
@@ -316,40 +392,61 @@ static gos_task *task_new(gos_engine *e, const gos_task_spec *spec)
     return t;
 }
 
-gos_task *gos_engine_submit(gos_engine *e, const gos_task_spec *spec, char **err)
+size_t gos_engine_submit_many(gos_engine *e, const gos_task_spec *specs, size_t n, gos_task **out, char **err)
 {
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
     g_mutex_lock(&e->lock);
     char *refused = e->audit_problem ? g_strdup(e->audit_problem) : e->closed ? g_strdup(e->closed) : NULL;
     g_mutex_unlock(&e->lock);
-    if (refused) {
-        if (err)
+    if (refused || n == 0) {
+        if (err && refused)
             *err = refused;
         else
             g_free(refused);
-        return NULL;
+        return 0;
     }
-    gos_task *t = task_new(e, spec);
-    /* On record before it can run: a refusal of the store refuses the task. */
-    if (gos_task_audit(t, GOS_AUDIT_SUBMITTED) < 0) {
-        if (err) {
-            g_mutex_lock(&e->lock);
-            *err = g_strdup(e->audit_problem);
-            g_mutex_unlock(&e->lock);
-        }
-        /* Its job is the caller's again. */
-        t->spec.job = NULL;
-        t->spec.job_free = NULL;
-        gos_task_unref(t);
-        return NULL;
-    }
+    gos_task **tasks = g_new0(gos_task *, n);
+    int *rcs = g_new0(int, n);
+    for (size_t i = 0; i < n; i++)
+        tasks[i] = task_new(e, &specs[i]);
+    /* On record before they can run, all in one commit: a refusal of the
+     * store refuses the task. */
+    gos_task_audit_many(tasks, n, GOS_AUDIT_SUBMITTED, rcs);
+    size_t submitted = 0;
     g_mutex_lock(&e->lock);
-    t->info.seq = ++e->seq;
-    g_ptr_array_add(e->live, gos_task_ref(t));
-    host_queue *q = host_of(e, t->spec.host);
-    g_queue_push_tail(&q->waiting, gos_task_ref(t));
+    for (size_t i = 0; i < n; i++) {
+        gos_task *t = tasks[i];
+        if (rcs[i] < 0) {
+            if (err && !*err)
+                *err = g_strdup(e->audit_problem);
+            /* Its job is the caller's again. */
+            t->spec.job = NULL;
+            t->spec.job_free = NULL;
+            continue;
+        }
+        t->info.seq = ++e->seq;
+        g_ptr_array_add(e->live, gos_task_ref(t));
+        host_queue *q = host_of(e, t->spec.host);
+        g_queue_push_tail(&q->waiting, gos_task_ref(t));
+        out[i] = t;
+        tasks[i] = NULL;
+        submitted++;
+    }
     start_waiting(e);
     g_cond_signal(&e->wake);
     g_mutex_unlock(&e->lock);
+    for (size_t i = 0; i < n; i++)
+        gos_task_unref(tasks[i]);
+    g_free(tasks);
+    g_free(rcs);
+    return submitted;
+}
+
+gos_task *gos_engine_submit(gos_engine *e, const gos_task_spec *spec, char **err)
+{
+    gos_task *t = NULL;
+    gos_engine_submit_many(e, spec, 1, &t, err);
     return t;
 }
 

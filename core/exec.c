@@ -407,7 +407,12 @@ int gos_exec_run(gos_exec *x, char **err)
             continue;
         }
         long slice = wait_ms < 0 || wait_ms > 250 ? 250 : wait_ms;
-        if (slice == 0 || gos_session_wait_ready(x->s, slice))
+        /* The session has timed work too (reconnects, probes): pumped when
+         * it is due, not only when a message came. */
+        long core = gos_session_timeout_ms(x->s);
+        if (core >= 0 && core < slice)
+            slice = core;
+        if (slice == 0 || gos_session_wait_ready(x->s, slice) || core == slice)
             gos_session_pump(x->s);
         if (x->fe.idle)
             x->fe.idle(x->fe.data);

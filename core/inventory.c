@@ -124,6 +124,10 @@ void gos_inventory_replace_host(gos_inventory *inv, const char *host, gos_vm **v
      * runs with a channel, so a refresh does not blank the table. */
     for (size_t i = 0; i < n; i++) {
         const gos_vm *old = lookup(inv, host, vms[i]->uuid);
+        /* A channel the listing does not know yet (its XML is read again
+         * after it) shows as it was, rather than blank, until the read says. */
+        if (old && !vms[i]->channel_known && old->channel_known)
+            gos_vm_set_channel(vms[i], old->channel, old->channel_state);
         if (old && !vms[i]->agent_event && vms[i]->channel && vms[i]->state == GOS_VM_RUNNING &&
             vms[i]->heartbeat == GOS_HB_UNKNOWN && old->state == GOS_VM_RUNNING)
             gos_vm_merge_agent(vms[i], old);
@@ -155,6 +159,16 @@ void gos_inventory_replace_host(gos_inventory *inv, const char *host, gos_vm **v
     g_free(fresh);
     inv->generation++;
     inv->layout_generation++;
+}
+
+int gos_inventory_set_channel(gos_inventory *inv, const gos_vm *read)
+{
+    gos_vm *vm = lookup(inv, read->host, read->uuid);
+    if (!vm)
+        return -1;
+    gos_vm_set_channel(vm, read->channel, read->channel_state);
+    inv->generation++;
+    return 0;
 }
 
 int gos_inventory_merge_agent(gos_inventory *inv, const gos_vm *probe)

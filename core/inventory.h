@@ -31,6 +31,9 @@ void gos_inventory_free(gos_inventory *inv);
 void gos_inventory_replace_host(gos_inventory *inv, const char *host, gos_vm **vms, size_t n);
 /* Drops every VM of host. */
 void gos_inventory_drop_host(gos_inventory *inv, const char *host);
+/* Sets the agent channel of the matching VM from read (channel,
+ * channel_state), as gos_vm_set_channel; returns 0, -1 if gone. */
+int gos_inventory_set_channel(gos_inventory *inv, const gos_vm *read);
 /* Merges agent fields of probe into the matching VM; returns 0, -1 if gone. */
 int gos_inventory_merge_agent(gos_inventory *inv, const gos_vm *probe);
 

@@ -40,6 +40,7 @@ static const struct {
     { GOS_PHASE_PLAN, N_("planning") },
     { GOS_PHASE_EXEC, N_("logging off") },
     { GOS_PHASE_VERIFY, N_("verifying") },
+    { GOS_TASK_PHASE_RECONNECT, N_("waiting for the connection") },
     { "done", N_("done") },
 };
 
@@ -64,16 +65,46 @@ gos_task_result gos_logoff_result_for(gos_hr hr)
     return GOS_RESULT_UNEXPECTED;
 }
 
+/* A call failed because the connection went (the daemon restarted, the
+ * link broke), not because of the VM: before the guest was changed the task
+ * runs again on the next connection (true: nothing to finish); else *hr and
+ * *msg (in *owned) say that the connection was lost, never that the VM is
+ * unknown. */
+static bool connection_lost(run_ctx *c, gos_hr *hr, const char **msg, char **owned)
+{
+    if (*hr == GOS_S_OK || *hr == GOS_E_ABORT || !c->conn || !gos_host_conn_lost(c->host, c->conn))
+        return false;
+    bool changed = c->phase && (!strcmp(c->phase, GOS_PHASE_EXEC) || !strcmp(c->phase, GOS_PHASE_VERIFY));
+    if (!changed && gos_task_resume(c->task))
+        return true;
+    *hr = gos_now_ms() >= gos_task_deadline(c->task) ? GOS_VM_E_TIMED_OUT : GOS_DISP_E_EXCEPTION;
+    /* TRANSLATORS: %1$s: a libvirt URI; %2$s: libvirt's message. */
+    *owned = changed ? g_strdup_printf(_("The connection to %1$s was lost while the guest was being changed (it may "
+                                         "have logged the users off): %2$s"), gos_host_uri(c->host), *msg ? *msg : "")
+                     : g_strdup_printf(_("The connection to %1$s was lost: %2$s"), gos_host_uri(c->host),
+                                       *msg ? *msg : "");
+    *msg = *owned;
+    return false;
+}
+
 /* The synchronous part failed: the call HRESULT is also the task's Error. */
 static void fail_call(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
 {
+    char *lost = NULL;
+    if (connection_lost(c, &hr, &msg, &lost))
+        return;
     gos_task_set_call(c->task, hr, NULL, NULL);
     gos_task_finish(c->task, hr, gos_logoff_result_for(hr), virt_code, msg);
+    g_free(lost);
 }
 
 void gos_logoff_finish(run_ctx *c, gos_hr hr, int virt_code, const char *msg)
 {
+    char *lost = NULL;
+    if (connection_lost(c, &hr, &msg, &lost))
+        return;
     gos_task_finish(c->task, hr, gos_logoff_result_for(hr), virt_code, msg);
+    g_free(lost);
 }
 
 bool gos_logoff_phase(run_ctx *c, const char *phase, int percent)
@@ -82,6 +113,7 @@ bool gos_logoff_phase(run_ctx *c, const char *phase, int percent)
         gos_logoff_finish(c, GOS_E_ABORT, 0, _("Cancelled by the operator."));
         return false;
     }
+    c->phase = phase;
     if (gos_task_progress(c->task, phase, percent) < 0) {
         /* Ended meanwhile (its deadline), or the log refused the step. */
         gos_logoff_finish(c, GOS_DISP_E_EXCEPTION, 0,
@@ -111,7 +143,7 @@ gos_hr gos_logoff_agent_failure(run_ctx *c, int virt_code)
  * agent may be fine, the host did not answer. */
 static char *lost_sentence(run_ctx *c, const char *msg)
 {
-    if (c->conn && virConnectIsAlive(c->conn) == 1)
+    if (c->conn && !gos_host_conn_lost(c->host, c->conn))
         return NULL;
     /* TRANSLATORS: %1$s: a libvirt URI; %2$s: libvirt's message. */
     return g_strdup_printf(_("The connection to %1$s was lost: %2$s"), gos_host_uri(c->host), msg ? msg : "");
@@ -178,7 +210,7 @@ static bool phase_resolve(run_ctx *c)
     }
     int code = 0;
     char *msg = NULL;
-    c->dom = gos_domain_lookup(c->conn, gos_task_get_vm(c->task), &code, &msg);
+    c->dom = gos_host_domain(c->host, c->conn, gos_task_get_vm(c->task), &code, &msg);
     if (!c->dom) {
         /* "No such VM" only when the host said so, not when it went away. */
         char *lost = code == VIR_ERR_NO_DOMAIN ? NULL : lost_sentence(c, msg);
@@ -323,5 +355,5 @@ void gos_logoff_run(gos_task *task, void *job)
     if (c.dom)
         virDomainFree(c.dom);
     if (c.conn)
-        virConnectClose(c.conn);
+        gos_host_conn_release(c.host, c.conn);
 }

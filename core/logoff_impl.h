@@ -17,6 +17,7 @@ typedef struct run_ctx {
     gos_host *host;
     virConnectPtr conn;
     virDomainPtr dom;
+    const char *phase;       /* the phase it is in (gos_logoff_phase) */
     char uuid[VIR_UUID_STRING_BUFLEN];
     bool windows;
     /* who is logged on, as read before the logoff */

@@ -53,7 +53,8 @@ json_object *gos_report_vm(const gos_vm *vm, const char *type)
     json_object_object_add(o, "state", json_object_new_string(gos_vm_state_key(vm->state)));
 
     json_object *a = json_object_new_object();
-    json_object_object_add(a, "channel", json_object_new_boolean(vm->channel));
+    /* null until the XML was read (list without --wait does not wait for it) */
+    json_object_object_add(a, "channel", vm->channel_known ? json_object_new_boolean(vm->channel) : NULL);
     json_object_object_add(a, "channel_state",
                            vm->channel_state == GOS_CHAN_CONNECTED      ? json_object_new_string("connected")
                            : vm->channel_state == GOS_CHAN_DISCONNECTED ? json_object_new_string("disconnected")

@@ -31,6 +31,10 @@ int gos_session_new(const gos_session_opts *o, gos_session **out, char **err)
     s->answered = gos_ref_set_new();
     s->probing = gos_ref_set_new();
     s->probe_again = gos_ref_set_new();
+    s->backoff = g_hash_table_new_full(gos_vm_ref_hash, gos_vm_ref_equal, g_free, g_free);
+    s->per_host = o->per_host > 0 ? o->per_host : GOS_ENGINE_PER_HOST;
+    s->probes_per_host = o->max_probes > 0 ? o->max_probes : GOS_HOST_CLIENT_REQUESTS;
+    s->client_requests = o->client_requests > 0 ? o->client_requests : GOS_HOST_CLIENT_REQUESTS;
     s->tasks = g_ptr_array_new_with_free_func((GDestroyNotify)gos_task_unref);
     s->f_state = s->f_agent = s->f_users = -1;
     s->filter_text = g_strdup("");
@@ -49,8 +53,7 @@ int gos_session_new(const gos_session_opts *o, gos_session **out, char **err)
         gos_session_free(s);
         return -1;
     }
-    s->probes = g_thread_pool_new_full(gos_probe_job_run, NULL, gos_probe_job_free, o->max_probes > 0 ? o->max_probes : 2,
-                                       FALSE, NULL);
+    gos_engine_set_per_host(s->engine, s->per_host);
 
     /* Crashed runs leave tasks that started and never ended: say so. */
     gos_audit_event who = { .op_uid = s->op.uid, .op_user = s->op.user, .op_tty = s->op.tty,
@@ -76,11 +79,20 @@ void gos_session_free(gos_session *s)
     /* The pager's worker wakes through the bus, and reads the store. */
     gos_pager_free(s->pager);
     s->pager = NULL;
+    /* Channel reads and probes still queued are dropped, not run: at 10,000
+     * VMs that is seconds nobody waits for. Running ones get a moment to
+     * end; one stuck in a hung host keeps its own references and is left. */
+    gint64 until = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    for (guint i = 0; s->hosts && i < s->hosts->len; i++) {
+        host_entry *h = g_ptr_array_index(s->hosts, i);
+        gos_host_set_link_listener(h->host, NULL, NULL);
+        gos_lane_clear(h->dom);
+    }
+    for (guint i = 0; s->hosts && i < s->hosts->len; i++) {
+        host_entry *h = g_ptr_array_index(s->hosts, i);
+        gos_lane_wait(h->dom, MAX(0, (long)((until - g_get_monotonic_time()) / 1000)));
+    }
     /* Running tasks finish (and are audited) before anything goes away. */
-    if (s->probes)
-        /* Probes still queued are dropped (gos_probe_job_free), not run: at 10,000
-         * VMs with agents that is seconds nobody waits for. Running ones end. */
-        g_thread_pool_free(s->probes, TRUE, TRUE);
     gos_engine_free(s->engine);
     if (s->bus) {
         gos_msg *m;
@@ -100,6 +112,8 @@ void gos_session_free(gos_session *s)
     g_hash_table_destroy(s->answered);
     g_hash_table_destroy(s->probing);
     g_hash_table_destroy(s->probe_again);
+    g_hash_table_destroy(s->backoff);
+    g_free(s->hosts_activity);
     g_free(s->cursor_ref);
     if (s->f_name_pat)
         g_pattern_spec_free(s->f_name_pat);
@@ -125,13 +139,26 @@ int gos_session_connect(gos_session *s, bool wait, char **err)
     }
     for (guint i = 0; i < s->hosts->len; i++) {
         host_entry *h = g_ptr_array_index(s->hosts, i);
-        h->state = 0;
+        if (h->state == HOST_UP || h->state == HOST_RECONNECTING)
+            continue;
+        h->state = HOST_CONNECTING;
         gos_session_start_listing(s, h, true);
     }
     if (!wait)
         return 0;
-    /* Wait until every host connected and listed, or failed. */
-    wait_quiet(s, -1, false);
+    /* Wait until every host connected and listed, or failed; a host that
+     * hangs holds only itself, and is given up on after a while. */
+    if (!wait_quiet(s, SESSION_CONNECT_MS, false)) {
+        for (guint i = 0; i < s->hosts->len; i++) {
+            host_entry *h = g_ptr_array_index(s->hosts, i);
+            if (h->state != HOST_CONNECTING)
+                continue;
+            g_free(h->why);
+            h->why = g_strdup_printf(ngettext("%s did not answer within %d second.",
+                                              "%s did not answer within %d seconds.", SESSION_CONNECT_MS / 1000),
+                                     gos_host_uri(h->host), SESSION_CONNECT_MS / 1000);
+        }
+    }
     guint ok = 0;
     GString *why = g_string_new(NULL);
     for (guint i = 0; i < s->hosts->len; i++) {
@@ -156,8 +183,8 @@ void gos_session_add_host(gos_session *s, const char *uri)
 {
     gos_session_add_host_entry(s, uri);
     host_entry *h = gos_session_find_host(s, uri);
-    if (h->state != 1) {
-        h->state = 0;
+    if (h->state == HOST_DOWN || (h->state == HOST_CONNECTING && !h->connecting)) {
+        h->state = HOST_CONNECTING;
         gos_session_start_listing(s, h, true);
     }
 }
@@ -188,51 +215,15 @@ static unsigned apply(gos_session *s, gos_msg *m)
     case GOS_MSG_AUDIT:
         return gos_session_audit_collect(s);
     case GOS_MSG_HOST_STATE:
-        if (!h)
-            return 0;
-        h->state = m->ok ? 1 : -1;
-        g_free(h->why);
-        h->why = g_strdup(m->text);
-        if (!m->ok) {
-            h->refreshing = false;
-            if (m->text)
-                gos_session_set_status(s, "%s", m->text);
-        }
-        return GOS_DIRTY_STATUS | GOS_DIRTY_VMS;
+        return h ? gos_session_apply_host_state(s, h, m) : 0;
     case GOS_MSG_HOST_VMS:
-        if (!h)
-            return 0;
-        h->refreshing = false;
-        if (m->ok) {
-            gos_inventory_replace_host(s->inv, m->host, m->vms, m->n_vms);
-            g_free(m->vms);
-            m->vms = NULL;
-            m->n_vms = 0;
-            gos_session_schedule_probes(s, false);
-        } else if (m->text) {
-            gos_session_set_status(s, "%s", m->text);
-        }
-        if (h->again)
-            gos_session_start_listing(s, h, false);
-        return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
-    case GOS_MSG_VM_AGENT: {
-        const gos_vm *p = m->vms[0];
-        gos_ref_set_remove(s->probing, p);
-        if (gos_ref_set_has(s->probe_again, p)) {
-            gos_ref_set_remove(s->probe_again, p);
-            gos_session_probe_now(s, p->host, p->uuid);
-        }
-        if (p->heartbeat == GOS_HB_OK || p->heartbeat == GOS_HB_DEGRADED)
-            gos_ref_set_add(s->answered, p);
-        bool in_sync = gos_session_view_in_sync(s);
-        if (gos_inventory_merge_agent(s->inv, p) < 0)
-            return 0;   /* the VM went away meanwhile */
-        if (in_sync)
-            gos_session_view_follow_agent(s, gos_inventory_find(s->inv, p->host, p->uuid));
-        return GOS_DIRTY_VMS;
-    }
+        return h ? gos_session_apply_listing(s, h, m) : 0;
+    case GOS_MSG_VM_CHANNEL:
+        return h ? gos_session_apply_channel(s, h, m) : 0;
+    case GOS_MSG_VM_AGENT:
+        return gos_session_apply_probe(s, h, m);
     case GOS_MSG_DOMAIN_EVENT:
-        if (h)
+        if (h && h->state == HOST_UP)
             gos_session_start_listing(s, h, false);
         return 0;
     }
@@ -250,6 +241,13 @@ unsigned gos_session_pump(gos_session *s)
     }
     if (s->next_probe_ms && gos_now_ms() >= s->next_probe_ms)
         gos_session_schedule_probes(s, false);
+    int64_t retry = gos_session_reconnect_due(s, true);
+    /* The header's figures of busy and lost hosts move: redrawn once a second. */
+    int64_t now = gos_now_ms();
+    if ((retry || gos_session_hosts_busy(s)) && now - s->tick_ms >= 1000) {
+        s->tick_ms = now;
+        dirty |= GOS_DIRTY_STATUS;
+    }
     /* What the audit view shows is read here, never while it is drawn. */
     dirty |= gos_session_audit_sync(s);
     return dirty;
@@ -273,7 +271,10 @@ bool gos_session_wait_tasks(gos_session *s, long timeout_ms)
                 return false;
             left = MIN(left, (long)((end - now) / 1000) + 1);
         }
-        if (gos_bus_wait_ready(s->bus, left))
+        /* Pumped when a message came or the session's timed work (a
+         * reconnect, probes) is due: tasks may wait for a reconnect. */
+        long core = gos_session_timeout_ms(s);
+        if (gos_bus_wait_ready(s->bus, core >= 0 ? MIN(left, core) : left) || core >= 0)
             gos_session_pump(s);
     }
 }
@@ -285,10 +286,10 @@ static bool wait_quiet(gos_session *s, long timeout_ms, bool probes)
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
         gos_session_pump(s);
-        bool busy = probes && g_hash_table_size(s->probing) > 0;
+        bool busy = probes && (g_hash_table_size(s->probing) > 0 || gos_session_channels_pending(s));
         for (guint i = 0; i < s->hosts->len && !busy; i++) {
             host_entry *h = g_ptr_array_index(s->hosts, i);
-            busy = h->state == 0 || h->refreshing;
+            busy = h->state == HOST_CONNECTING || h->refreshing;
         }
         if (!busy)
             return true;
@@ -306,7 +307,7 @@ bool gos_session_hosts_settled(gos_session *s)
 {
     for (guint i = 0; i < s->hosts->len; i++) {
         host_entry *h = g_ptr_array_index(s->hosts, i);
-        if (h->state == 0 || h->refreshing)
+        if (h->state == HOST_CONNECTING || h->refreshing)
             return false;
     }
     return true;
@@ -314,7 +315,7 @@ bool gos_session_hosts_settled(gos_session *s)
 
 bool gos_session_agents_known(gos_session *s)
 {
-    if (!gos_session_hosts_settled(s))
+    if (!gos_session_hosts_settled(s) || gos_session_channels_pending(s))
         return false;
     GHashTableIter it;
     gpointer key;
@@ -333,9 +334,9 @@ int gos_session_host_settled(gos_session *s, const char *uri, const char **why)
     host_entry *h = gos_session_find_host(s, uri);
     if (why)
         *why = h ? h->why : NULL;
-    if (!h || h->state < 0)
+    if (!h || h->state == HOST_DOWN)
         return -1;
-    return h->state == 1 && !h->refreshing ? 1 : 0;
+    return h->state == HOST_UP && !h->refreshing ? 1 : 0;
 }
 
 bool gos_session_wait_idle(gos_session *s, long timeout_ms) { return wait_quiet(s, timeout_ms, true); }
@@ -368,7 +369,9 @@ int gos_session_host_state(gos_session *s, size_t i, const char **why)
     host_entry *h = i < s->hosts->len ? g_ptr_array_index(s->hosts, i) : NULL;
     if (why)
         *why = h ? h->why : NULL;
-    return h ? h->state : -1;
+    if (!h)
+        return -1;
+    return h->state == HOST_RECONNECTING ? 0 : h->state;
 }
 
 const char *gos_session_origin(gos_session *s) { return s->origin; }

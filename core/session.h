@@ -21,9 +21,12 @@ typedef struct gos_session_opts {
     bool readonly;             /* open every connection read-only */
     const char *audit_path;    /* NULL = gos_audit_default_path() */
     const char *origin;        /* "interactive", "cli", "batch:FILE" */
-    int max_workers;           /* 0 = default (4) */
-    int max_probes;            /* 0 = default (2): agent probes at once */
-    bool no_probes;            /* never probe agents (`logoff` reads what it needs itself) */
+    int max_workers;           /* tasks at once over all hosts; 0 = default (GOS_ENGINE_MAX_TASKS, 100) */
+    int per_host;              /* tasks of one host at once; 0 = default (GOS_ENGINE_PER_HOST, 20) */
+    int max_probes;            /* channel reads and agent probes of one host at once; 0 = default (5) */
+    int client_requests;       /* calls libvirtd serves one connection at once (its max_client_requests);
+                                  0 = default (5): hosts open connections to keep per_host calls going */
+    bool no_probes;            /* never read channels nor probe agents (`logoff` reads what it needs itself) */
     int64_t deadline_ms;       /* per-task deadline; 0 = default (120 s) */
 } gos_session_opts;
 
@@ -89,10 +92,11 @@ typedef enum { GOS_DETAIL_TOGGLE = 0, GOS_DETAIL_CLOSE } gos_detail_op;
 int gos_session_new(const gos_session_opts *opts, gos_session **out, char **err);
 void gos_session_free(gos_session *s);
 
-/* Connects every configured host and loads its inventory. With wait, blocks
- * until each host answered or failed and returns -1 with *err set when none
- * did (the message suggests -c test:///default). Without wait, returns at once;
- * results arrive through gos_session_pump. */
+/* Connects every configured host and loads its inventory: names, UUIDs and
+ * states in bulk calls; agent channels and agent data follow, per domain.
+ * With wait, blocks until each host listed or failed and returns -1 with
+ * *err set when none did (the message suggests -c test:///default).
+ * Without wait, returns at once; results arrive through gos_session_pump. */
 int gos_session_connect(gos_session *s, bool wait, char **err);
 
 /* Connects one more URI (the `connect` action). */
@@ -126,8 +130,8 @@ int gos_session_host_settled(gos_session *s, const char *uri, const char **why);
  * passes (-1 forever). Returns true when all are complete. For batch and CLI. */
 bool gos_session_wait_tasks(gos_session *s, long timeout_ms);
 
-/* Pumps until no host listing and no agent probe is under way, or timeout_ms
- * passes. Returns true when idle. For `list`, which wants agent data. */
+/* Pumps until no host listing, channel read or agent probe is under way, or
+ * timeout_ms passes. Returns true when idle. For `list --wait`. */
 bool gos_session_wait_idle(gos_session *s, long timeout_ms);
 
 /* Pumps until no host is connecting or being listed (agent probes may go on),
@@ -169,8 +173,18 @@ void gos_session_set_view(gos_session *s, gos_view view);
 gos_view gos_session_previous_view(gos_session *s);
 size_t gos_session_host_count(gos_session *s);
 const char *gos_session_host_uri(gos_session *s, size_t i);
-/* 1 connected, 0 connecting, -1 failed; *why borrowed sentence or NULL. */
+/* 1 connected, 0 connecting (or reconnecting after a loss), -1 failed;
+ * *why borrowed sentence or NULL. */
 int gos_session_host_state(gos_session *s, size_t i, const char **why);
+/* What host i is doing, for the header: "connecting 1.20 s", "listing 0.40 s",
+ * "reading 340/1000" (agent channels), "probing 12 agents", "connection lost,
+ * reconnecting in 4 s", "FAILED", or "refresh 0.21 s" (how long its last
+ * listing took) when idle. Translated, borrowed until the next call; NULL
+ * when there is nothing to say. */
+const char *gos_session_host_activity(gos_session *s, size_t i);
+/* The same over all hosts, for a header with many: "2 reconnecting, 3 busy,
+ * slowest refresh 6.20 s"; NULL when nothing. */
+const char *gos_session_hosts_activity(gos_session *s);
 const char *gos_session_origin(gos_session *s);
 void gos_session_set_origin(gos_session *s, const char *origin);
 /* The last status-line sentence (translated), or NULL. */

@@ -10,18 +10,61 @@
 
 #include "core/bus.h"
 #include "core/host.h"
+#include "core/lane.h"
 #include "core/session.h"
 #include "db/pager.h"
 
 /* How often running VMs with an agent channel are probed again. */
 #define PROBE_INTERVAL_MS 30000
+/* After an agent failed to answer, it is not asked again for this long
+ * (doubling with each failure in a row, up to PROBE_BACKOFF_MAX_MS), as
+ * oVirt's vdsm waits 60 s: a hung agent costs its timeouts once a minute,
+ * not on every refresh. */
+#define PROBE_BACKOFF_MS 60000
+#define PROBE_BACKOFF_MAX_MS 600000
+/* Reconnecting after a lost connection: the first try after this long,
+ * doubling up to RECONNECT_MAX_MS. */
+#define RECONNECT_FIRST_MS 500
+#define RECONNECT_MAX_MS 30000
+/* How long gos_session_connect waits for hosts, as the connect action does. */
+#define SESSION_CONNECT_MS 120000
+/* A listing slower than this is logged (pvestatd logs its status updates past 5 s). */
+#define SLOW_REFRESH_MS 5000
+
+typedef enum {
+    HOST_DOWN = -1,          /* the connection failed */
+    HOST_CONNECTING = 0,
+    HOST_UP = 1,
+    HOST_RECONNECTING = 2,   /* it was up and was lost; tried again with backoff */
+} host_state;
 
 typedef struct {
     gos_host *host;
-    int state;               /* 1 connected, 0 connecting, -1 failed */
+    int state;               /* host_state */
     char *why;
-    bool refreshing, again;  /* a listing is under way; another was asked for meanwhile */
+    int ctl_jobs;            /* connects and listings queued or running on ctl */
+    bool connecting;         /* one of them connects */
+    bool again;              /* a listing was asked for while one was under way */
+    bool refreshing;         /* ctl_jobs > 0 */
+    gos_lane *ctl;           /* connect and list: one at a time */
+    gos_lane *dom;           /* channel reads and agent probes: a few at once */
+    uint64_t gen;            /* connection generation last seen up */
+    int64_t step_ms;         /* when the connect or listing under way began */
+    size_t chan_todo, chan_done;   /* channel reads of this round */
+    size_t probes_out;       /* agent probes queued or running */
+    int64_t connect_ms;      /* how long the last connect took, -1 none */
+    int64_t refresh_ms;      /* how long the last listing took, -1 none */
+    size_t n_vms;            /* VMs of the last listing */
+    int attempts;            /* reconnects tried since the loss */
+    int64_t retry_at_ms;     /* the next reconnect, 0 none planned */
+    char *activity;          /* gos_session_host_activity's phrase */
 } host_entry;
+
+/* An agent that did not answer: when it may be asked again. */
+typedef struct {
+    int failures;
+    int64_t until_ms;
+} probe_backoff;
 
 struct gos_session {
     gos_operator op;
@@ -31,7 +74,9 @@ struct gos_session {
     gos_audit *audit;
     gos_bus *bus;
     gos_engine *engine;
-    GThreadPool *probes;
+    int per_host;            /* tasks of one host at once */
+    int probes_per_host;     /* channel reads and agent probes of one host at once */
+    int client_requests;     /* calls libvirtd serves a connection at once */
     GPtrArray *hosts;        /* host_entry* */
     gos_inventory *inv;
 
@@ -70,7 +115,10 @@ struct gos_session {
     GHashTable *answered;    /* gos_vm_ref* of agents that answered in this run */
     GHashTable *probing;     /* gos_vm_ref* with a probe under way */
     GHashTable *probe_again; /* gos_vm_ref* to probe once more when the probe under way answers */
+    GHashTable *backoff;     /* gos_vm_ref* (owned) -> probe_backoff* */
     int64_t next_probe_ms;
+    int64_t tick_ms;         /* the last progress tick of the header */
+    char *hosts_activity;    /* gos_session_hosts_activity's phrase */
     char *status;
     bool status_error;       /* the status says what failed */
     unsigned status_gen;
@@ -106,15 +154,29 @@ void gos_session_add_host_entry(gos_session *s, const char *uri);
 /* Starts a listing of h (after connecting it when connect); a listing asked
  * for while one runs follows it. */
 void gos_session_start_listing(gos_session *s, host_entry *h, bool connect);
+/* Applies a host's messages: its state, its listing, a channel read. */
+unsigned gos_session_apply_host_state(gos_session *s, host_entry *h, gos_msg *m);
+unsigned gos_session_apply_listing(gos_session *s, host_entry *h, gos_msg *m);
+unsigned gos_session_apply_channel(gos_session *s, host_entry *h, gos_msg *m);
+/* Starts the reconnects that are due (when start); the earliest one still
+ * to come (0 none). */
+int64_t gos_session_reconnect_due(gos_session *s, bool start);
+/* Whether any host connects, lists or reads channels (progress to show). */
+bool gos_session_hosts_busy(gos_session *s);
+/* Whether channel reads are outstanding on any host. */
+bool gos_session_channels_pending(gos_session *s);
 
 /* probe.c */
-void gos_probe_job_run(gpointer item, gpointer user);
-void gos_probe_job_free(gpointer item);
-/* Probes what is due (all probeable VMs when force). */
+/* Probes what is due (all probeable VMs when force; an agent that failed
+ * waits out its backoff even then). */
 void gos_session_schedule_probes(gos_session *s, bool force);
+/* Probes vm now if it is probeable and not under way or backed off. */
+void gos_session_probe_vm(gos_session *s, const gos_vm *vm, bool force);
 /* Probes the agent of one VM now (after a task on it ended: who is logged on
  * changed); a probe under way is followed by another. */
 void gos_session_probe_now(gos_session *s, const char *host, const char *uuid);
+/* Applies a probe's answer. */
+unsigned gos_session_apply_probe(gos_session *s, host_entry *h, gos_msg *m);
 
 /* vmview.c */
 void gos_view_rows_clear(GArray *rows);

@@ -59,38 +59,59 @@ void gos_session_task_totals(gos_session *s, size_t *running, size_t *failed, si
 }
 
 
-gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *key, char **err)
+size_t gos_session_logoff_many(gos_session *s, const char *const *hosts, const char *const *keys, size_t n,
+                               gos_task **out, char **err)
 {
-    const gos_vm *vm = gos_inventory_find(s->inv, host, key);
-    host_entry *h = vm ? gos_session_find_host(s, vm->host) : host ? gos_session_find_host(s, host) : NULL;
-    if (!h && s->hosts->len)
-        h = g_ptr_array_index(s->hosts, 0);
-    if (!h) {
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    if (s->hosts->len == 0) {
         if (err)
             *err = g_strdup(_("No host is configured."));
-        return NULL;
+        return 0;
     }
-    const char *name = vm && vm->name ? vm->name : key;
-    char *desc = g_strdup_printf(_("Log off all users of %s"), name);
-    gos_task_spec spec = {
-        .action = "logoff",
-        .description = desc,
-        .host = gos_host_uri(h->host),
-        .vm = vm ? vm->uuid : key,
-        .vm_uuid = vm ? vm->uuid : NULL,
-        .vm_name = vm ? vm->name : NULL,
-        .origin = s->origin,
-        .run = gos_logoff_run,
-        .job = gos_logoff_job_new(h->host),
-        .job_free = gos_logoff_job_free,
-    };
-    gos_task *t = gos_engine_submit(s->engine, &spec, err);
-    g_free(desc);
-    if (!t) {
-        gos_logoff_job_free(spec.job);
-        return NULL;
+    gos_task_spec *specs = g_new0(gos_task_spec, n);
+    char **descs = g_new0(char *, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *host = hosts ? hosts[i] : NULL, *key = keys[i];
+        const gos_vm *vm = gos_inventory_find(s->inv, host, key);
+        host_entry *h = vm ? gos_session_find_host(s, vm->host) : host ? gos_session_find_host(s, host) : NULL;
+        if (!h)
+            h = g_ptr_array_index(s->hosts, 0);
+        const char *name = vm && vm->name ? vm->name : key;
+        descs[i] = g_strdup_printf(_("Log off all users of %s"), name);
+        specs[i] = (gos_task_spec){
+            .action = "logoff",
+            .description = descs[i],
+            .host = gos_host_uri(h->host),
+            .vm = vm ? vm->uuid : key,
+            .vm_uuid = vm ? vm->uuid : NULL,
+            .vm_name = vm ? vm->name : NULL,
+            .origin = s->origin,
+            .run = gos_logoff_run,
+            .job = gos_logoff_job_new(h->host),
+            .job_free = gos_logoff_job_free,
+        };
     }
-    g_ptr_array_add(s->tasks, t);
+    /* One commit for all of them: a fan-out starts at once. */
+    size_t submitted = gos_engine_submit_many(s->engine, specs, n, out, err);
+    for (size_t i = 0; i < n; i++) {
+        if (out[i])
+            g_ptr_array_add(s->tasks, gos_task_ref(out[i]));
+        else
+            gos_logoff_job_free(specs[i].job);
+        g_free(descs[i]);
+    }
+    g_free(descs);
+    g_free(specs);
+    return submitted;
+}
+
+gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *key, char **err)
+{
+    gos_task *t = NULL;
+    gos_session_logoff_many(s, host ? &host : NULL, &key, 1, &t, err);
+    if (t)
+        gos_task_unref(t);   /* the session's reference stays */
     return t;
 }
 
@@ -105,29 +126,37 @@ int gos_submit_logoff(gos_session *s, int argc, char *const *argv, bool use_curs
             *err = g_strdup(_("No virtual machine is selected."));
         return -1;
     }
-    int submitted = 0;
+    const char **hosts = argc ? NULL : g_new0(const char *, total);
+    const char **keys = g_new0(const char *, total);
     for (size_t i = 0; i < total; i++) {
-        char *why = NULL;
-        gos_task *t = argc ? gos_session_logoff_vm(s, NULL, argv[i], &why)
-                           : gos_session_logoff_vm(s, targets[i]->host, targets[i]->uuid, &why);
-        if (!t) {
-            if (err && submitted)
-                /* TRANSLATORS: %1$d of %2$zu tasks went to the queue before %3$s (why the rest did not). */
-                *err = g_strdup_printf(ngettext("%1$d of %2$zu logoff task was submitted (it runs); the rest were "
-                                                "refused: %3$s",
-                                                "%1$d of %2$zu logoff tasks were submitted (they run); the rest were "
-                                                "refused: %3$s", submitted),
-                                       submitted, total, why ? why : "");
-            else if (err)
-                *err = g_steal_pointer(&why);
-            g_free(why);
-            g_free(targets);
-            return -1;
-        }
-        submitted++;
+        keys[i] = argc ? argv[i] : targets[i]->uuid;
+        if (hosts)
+            hosts[i] = targets[i]->host;
     }
+    gos_task **tasks = g_new0(gos_task *, total);
+    char *why = NULL;
+    size_t submitted = gos_session_logoff_many(s, hosts, keys, total, tasks, &why);
+    for (size_t i = 0; i < total; i++)
+        gos_task_unref(tasks[i]);
+    g_free(tasks);
+    g_free(keys);
+    g_free(hosts);
     g_free(targets);
-    return submitted;
+    if (submitted < total) {
+        if (err && submitted)
+            /* TRANSLATORS: %1$d of %2$zu tasks went to the queue before %3$s (why the rest did not). */
+            *err = g_strdup_printf(ngettext("%1$d of %2$zu logoff task was submitted (it runs); the rest were "
+                                            "refused: %3$s",
+                                            "%1$d of %2$zu logoff tasks were submitted (they run); the rest were "
+                                            "refused: %3$s", submitted),
+                                   (int)submitted, total, why ? why : "");
+        else if (err)
+            *err = g_steal_pointer(&why);
+        g_free(why);
+        return -1;
+    }
+    g_free(why);
+    return (int)submitted;
 }
 
 int gos_submit_cancel(gos_session *s, bool use_cursor)
@@ -164,11 +193,14 @@ void gos_session_refresh(gos_session *s)
 {
     for (guint i = 0; i < s->hosts->len; i++) {
         host_entry *h = g_ptr_array_index(s->hosts, i);
-        if (h->state == 1)
+        if (h->state == HOST_UP) {
             gos_session_start_listing(s, h, false);
-        else if (h->state == -1) {
-            h->state = 0;
+        } else if (h->state == HOST_DOWN) {
+            h->state = HOST_CONNECTING;
             gos_session_start_listing(s, h, true);
+        } else if (h->state == HOST_RECONNECTING && h->retry_at_ms) {
+            /* Asked for: the next try now, not after its backoff. */
+            h->retry_at_ms = gos_now_ms();
         }
     }
     gos_session_schedule_probes(s, true);

@@ -13,6 +13,14 @@
  * it, else the first). NULL with *err when the engine refuses. */
 gos_task *gos_session_logoff_vm(gos_session *s, const char *host, const char *key, char **err);
 
+/* Submits a logoff of each VM keys[i] on hosts[i] (hosts NULL: the host that
+ * has it), all at once: one commit puts them on record, and they start
+ * together. out[i] is the task (a reference for the caller; the session
+ * keeps its own) or NULL when refused (*err: why the first was). Returns
+ * how many were submitted. */
+size_t gos_session_logoff_many(gos_session *s, const char *const *hosts, const char *const *keys, size_t n,
+                               gos_task **out, char **err);
+
 /* Submits one logoff task for each VM named in argv, or, with argc 0, for each
  * target (gos_session_targets). Returns how many, or -1 with *err: nothing to
  * act on, or a refusal (the audit store); when some were submitted before the

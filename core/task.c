@@ -14,55 +14,158 @@
 
 /* --- audit ---------------------------------------------------------------- */
 
+/*
+ * Every event is durable before gos_task_audit returns, as before; but a
+ * commit (an fsync with synchronous=FULL) costs about a millisecond, and a
+ * fan-out of a hundred logoffs has a thousand events to record within the
+ * second that the guests take. So events are committed in groups: the
+ * first caller to find no commit under way writes everything queued at
+ * that moment in one transaction, while the others wait for the commit
+ * that holds their event. One event alone is one append, as it always was.
+ */
+typedef struct {
+    const gos_audit_event *ev;
+    int rc;
+    char *err;
+    bool done;
+} audit_item;
+
+static void commit_group(gos_audit *audit, GPtrArray *group)
+{
+    if (group->len == 1) {
+        audit_item *it = g_ptr_array_index(group, 0);
+        it->rc = gos_audit_append(audit, it->ev, NULL, &it->err);
+        return;
+    }
+    char *err = NULL;
+    bool batch = gos_audit_batch_begin(audit, &err) == 0;
+    free(err);
+    err = NULL;
+    for (guint i = 0; i < group->len; i++) {
+        audit_item *it = g_ptr_array_index(group, i);
+        it->rc = gos_audit_append(audit, it->ev, NULL, &it->err);
+    }
+    if (batch && gos_audit_batch_commit(audit, &err) < 0) {
+        /* Nothing of the group is on record. */
+        for (guint i = 0; i < group->len; i++) {
+            audit_item *it = g_ptr_array_index(group, i);
+            if (it->rc == 0) {
+                it->rc = -1;
+                it->err = strdup(err ? err : "?");
+            }
+        }
+    }
+    free(err);
+}
+
+/* Appends evs[0..n) (in that order in the chain), each committed before
+ * this returns: rcs[i] 0 or -1 with errs[i] set. */
+static void audit_append(gos_engine *e, const gos_audit_event *evs, size_t n, int *rcs, char **errs)
+{
+    audit_item *items = g_new0(audit_item, n);
+    g_mutex_lock(&e->audit_lock);
+    for (size_t i = 0; i < n; i++) {
+        items[i].ev = &evs[i];
+        items[i].rc = -1;
+        g_ptr_array_add(e->audit_queue, &items[i]);
+    }
+    /* The last of ours is done when all of ours are: groups keep the queue's order. */
+    while (!items[n - 1].done) {
+        if (e->audit_writing) {
+            g_cond_wait(&e->audit_done, &e->audit_lock);
+            continue;
+        }
+        e->audit_writing = true;
+        GPtrArray *group = e->audit_queue;
+        e->audit_queue = g_ptr_array_new();
+        g_mutex_unlock(&e->audit_lock);
+        commit_group(e->audit, group);
+        g_mutex_lock(&e->audit_lock);
+        for (guint i = 0; i < group->len; i++)
+            ((audit_item *)g_ptr_array_index(group, i))->done = true;
+        g_ptr_array_free(group, TRUE);
+        e->audit_writing = false;
+        g_cond_broadcast(&e->audit_done);
+    }
+    g_mutex_unlock(&e->audit_lock);
+    for (size_t i = 0; i < n; i++) {
+        rcs[i] = items[i].rc;
+        errs[i] = items[i].err;
+    }
+    g_free(items);
+}
+
+/* The event of kind for a task, borrowing from its snapshot i. */
+static void event_of(gos_engine *e, const gos_task_info *i, gos_audit_kind kind, gos_audit_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->kind = kind;
+    ev->task_id = i->id;
+    ev->ts_ms = kind == GOS_AUDIT_SUBMITTED ? i->submitted_ms : 0;
+    ev->op_uid = e->op.uid;
+    ev->op_user = e->op.user;
+    ev->op_tty = e->op.tty;
+    ev->op_ssh = e->op.ssh;
+    ev->op_pid = e->op.pid;
+    ev->origin = i->origin;
+    ev->host = i->host;
+    ev->vm_uuid = i->vm_uuid;
+    ev->vm_name = i->vm_name ? i->vm_name : i->vm;
+    ev->action = i->action;
+    ev->phase = i->phase;
+    ev->percent = i->percent;
+    ev->has_call_hr = i->has_call_hr;
+    ev->call_hr = i->call_hr;
+    ev->task_result = kind == GOS_AUDIT_COMPLETED ? (int)i->result : GOS_RESULT_NONE;
+    ev->has_task_error = kind == GOS_AUDIT_COMPLETED;
+    ev->task_error = i->error;
+    ev->virt_code = i->virt_code;
+    ev->message = kind == GOS_AUDIT_COMPLETED ? i->message : kind == GOS_AUDIT_SUBMITTED ? i->description : NULL;
+    ev->users_before = (const char *const *)i->users_before;
+    ev->users_after = (const char *const *)i->users_after;
+}
+
+int gos_task_audit_many(gos_task *const *tasks, size_t n, gos_audit_kind kind, int *rcs)
+{
+    if (n == 0)
+        return 0;
+    gos_engine *e = tasks[0]->engine;
+    /* Copies, so that no lock is held while SQLite waits for the disk or for
+     * another writer: the console reads these tasks' state meanwhile. */
+    gos_task_info *snaps = g_new0(gos_task_info, n);
+    gos_audit_event *evs = g_new0(gos_audit_event, n);
+    char **errs = g_new0(char *, n);
+    for (size_t i = 0; i < n; i++) {
+        gos_task_snapshot(tasks[i], &snaps[i]);
+        event_of(e, &snaps[i], kind, &evs[i]);
+    }
+    audit_append(e, evs, n, rcs, errs);
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rcs[i] < 0) {
+            failed++;
+            g_mutex_lock(&e->lock);
+            if (!e->audit_problem)
+                /* TRANSLATORS: %s is the audit store's sentence saying why (locked, full,
+                 * read-only). Short: the console shows it on one status line. */
+                e->audit_problem = g_strdup_printf(_("No new task starts: %s"), errs[i] ? errs[i] : "?");
+            g_mutex_unlock(&e->lock);
+        }
+        free(errs[i]);
+        gos_task_info_clear(&snaps[i]);
+    }
+    g_free(errs);
+    g_free(evs);
+    g_free(snaps);
+    return failed ? -1 : 0;
+}
+
 /* Appends one event for task. Caller holds no lock. Returns 0 or -1, and on
  * failure marks the engine so that no new task starts. */
 int gos_task_audit(gos_task *t, gos_audit_kind kind)
 {
-    gos_engine *e = t->engine;
-    gos_audit_event ev = { 0 };
-    char *err = NULL;
-
-    /* A copy, so that no lock is held while SQLite waits for the disk or for
-     * another writer: the console reads this task's state meanwhile. */
-    gos_task_info snap;
-    gos_task_snapshot(t, &snap);
-    const gos_task_info *i = &snap;
-    ev.kind = kind;
-    ev.task_id = i->id;
-    ev.ts_ms = kind == GOS_AUDIT_SUBMITTED ? i->submitted_ms : 0;
-    ev.op_uid = e->op.uid;
-    ev.op_user = e->op.user;
-    ev.op_tty = e->op.tty;
-    ev.op_ssh = e->op.ssh;
-    ev.op_pid = e->op.pid;
-    ev.origin = i->origin;
-    ev.host = i->host;
-    ev.vm_uuid = i->vm_uuid;
-    ev.vm_name = i->vm_name ? i->vm_name : i->vm;
-    ev.action = i->action;
-    ev.phase = i->phase;
-    ev.percent = i->percent;
-    ev.has_call_hr = i->has_call_hr;
-    ev.call_hr = i->call_hr;
-    ev.task_result = kind == GOS_AUDIT_COMPLETED ? (int)i->result : GOS_RESULT_NONE;
-    ev.has_task_error = kind == GOS_AUDIT_COMPLETED;
-    ev.task_error = i->error;
-    ev.virt_code = i->virt_code;
-    ev.message = kind == GOS_AUDIT_COMPLETED ? i->message : kind == GOS_AUDIT_SUBMITTED ? i->description : NULL;
-    ev.users_before = (const char *const *)i->users_before;
-    ev.users_after = (const char *const *)i->users_after;
-    int rc = gos_audit_append(e->audit, &ev, NULL, &err);
-    gos_task_info_clear(&snap);
-
-    if (rc < 0) {
-        g_mutex_lock(&e->lock);
-        if (!e->audit_problem)
-            /* TRANSLATORS: %s is the audit store's sentence saying why (locked, full,
-             * read-only). Short: the console shows it on one status line. */
-            e->audit_problem = g_strdup_printf(_("No new task starts: %s"), err ? err : "?");
-        g_mutex_unlock(&e->lock);
-        free(err);
-    }
+    int rc = -1;
+    gos_task_audit_many(&t, 1, kind, &rc);
     return rc;
 }
 
@@ -126,7 +229,7 @@ gos_hr gos_task_cancel(gos_task *t)
         hr = GOS_E_FAIL;
     else
         t->info.cancel_requested = true;
-    bool queued = !t->info.started;
+    bool queued = !t->info.started || t->requeued;
     g_mutex_unlock(&t->lock);
     if (hr == GOS_S_OK) {
         gos_task_post(t);

@@ -66,9 +66,15 @@ typedef struct gos_task_info {
 
 /* Tasks running at once over all hosts when max_workers is 0. */
 #define GOS_ENGINE_MAX_TASKS 100
+/* Tasks of one host at once by default: what libvirtd serves at once with
+ * its default settings (max_workers 20, over max_client_requests 5 a
+ * connection: the host opens the connections for it). */
+#define GOS_ENGINE_PER_HOST 20
+/* The phase of a task that waits for its host's connection to run again. */
+#define GOS_TASK_PHASE_RECONNECT "reconnect"
 
 /* Creates the engine: a pool of max_workers threads (0: GOS_ENGINE_MAX_TASKS)
- * that run tasks, at most 5 of one host at once (gos_engine_set_per_host),
+ * that run tasks, at most GOS_ENGINE_PER_HOST of one host at once (gos_engine_set_per_host),
  * post updates to bus and append audit events to audit (borrowed, must
  * outlive the engine). Returns NULL with *err set on failure. */
 gos_engine *gos_engine_new(gos_audit *audit, gos_bus *bus, const gos_operator *op,
@@ -76,6 +82,10 @@ gos_engine *gos_engine_new(gos_audit *audit, gos_bus *bus, const gos_operator *o
 
 /* How many tasks of one host run at once (the others wait in its queue). */
 void gos_engine_set_per_host(gos_engine *engine, int per_host);
+
+/* The host's connection is lost (up false): none of its tasks starts, and
+ * its queued ones wait (their deadlines still run) until it is up again. */
+void gos_engine_set_host_up(gos_engine *engine, const char *host, bool up);
 
 /* Closes, then waits for the running tasks to end (or their deadlines), then
  * frees. Accepts NULL. */
@@ -87,6 +97,13 @@ void gos_engine_free(gos_engine *engine);
  * task runs that the log has not heard of. The returned reference belongs to
  * the caller (gos_task_unref). */
 gos_task *gos_engine_submit(gos_engine *engine, const gos_task_spec *spec, char **err);
+
+/* The same for n tasks at once: their "submitted" events go to the log in
+ * one commit (a fan-out of a hundred tasks is one fsync, not a hundred),
+ * then every one on record is queued. out[i] is the task (a reference for
+ * the caller) or NULL when it was refused (its job is the caller's again,
+ * *err says why the first was). Returns how many were submitted. */
+size_t gos_engine_submit_many(gos_engine *engine, const gos_task_spec *specs, size_t n, gos_task **out, char **err);
 
 /* Refuses new tasks from now on (why: a translated clause, "guestos was asked
  * to quit"), and ends the queued ones as cancelled, with their events; the
@@ -147,6 +164,13 @@ void gos_task_set_call(gos_task *task, gos_hr call_hr, const char *vm_uuid, cons
 /* The users logged on before and after (NULL-terminated names, copied; an empty
  * list: known none). NULL leaves that side as it was. */
 void gos_task_set_users(gos_task *task, const char *const *before, const char *const *after);
+
+/* For a task whose connection was lost before it changed anything: asks
+ * that it run again from its start once its host is connected again (the
+ * task function returns without finishing), in phase
+ * GOS_TASK_PHASE_RECONNECT meanwhile, within the same deadline. false when
+ * it cannot (deadline passed, cancel asked, no new task starts): finish it. */
+bool gos_task_resume(gos_task *task);
 
 /* Ends the task: Error, Result, libvirt code, message (may be NULL). Appends
  * the completed event. */

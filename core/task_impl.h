@@ -15,6 +15,7 @@
 typedef struct host_queue {
     GQueue waiting;          /* gos_task* (references), oldest first */
     int running;
+    bool down;               /* the host's connection is lost: nothing of it starts */
 } host_queue;
 
 struct gos_engine {
@@ -37,6 +38,12 @@ struct gos_engine {
     GPtrArray *live;         /* gos_task* (references) not finished yet */
     GThread *watchdog;
     bool quit;
+    /* Group commit of audit events (gos_task_audit): one thread writes at a
+     * time, everything queued meanwhile in one transaction. */
+    GMutex audit_lock;
+    GCond audit_done;
+    GPtrArray *audit_queue;  /* audit_item* waiting for the next commit */
+    bool audit_writing;
 };
 
 struct gos_task {
@@ -47,10 +54,15 @@ struct gos_task {
     gos_task_spec spec;      /* strings owned */
     gos_task_info info;      /* the live state, guarded by lock */
     bool finished;           /* gos_task_finish was called */
+    bool resume;             /* run it again once its host is back (gos_task_resume) */
+    bool requeued;           /* back in its host's queue, waiting for that */
 };
 
 /* task.c, for engine.c */
 int gos_task_audit(gos_task *t, gos_audit_kind kind);
+/* The same for n tasks at once, in one commit where it can: rcs[i] says
+ * whether tasks[i]'s event is on record. Returns 0, or -1 when one failed. */
+int gos_task_audit_many(gos_task *const *tasks, size_t n, gos_audit_kind kind, int *rcs);
 void gos_task_post(gos_task *t);
 bool gos_task_finished(gos_task *t);
 

@@ -90,6 +90,19 @@ void gos_vm_merge_agent(gos_vm *dst, const gos_vm *src)
     dst->probed_ms = src->probed_ms;
 }
 
+void gos_vm_set_channel(gos_vm *vm, bool configured, gos_chan_state state)
+{
+    vm->channel_known = true;
+    vm->channel = configured;
+    vm->channel_state = state;
+    if (!configured)
+        vm->heartbeat = GOS_HB_NO_CHANNEL;
+    else if (vm->state != GOS_VM_RUNNING)
+        vm->heartbeat = GOS_HB_VM_DOWN;
+    else if (vm->heartbeat == GOS_HB_NO_CHANNEL || vm->heartbeat == GOS_HB_VM_DOWN)
+        vm->heartbeat = GOS_HB_UNKNOWN;
+}
+
 gos_vm *gos_vm_dup(const gos_vm *vm)
 {
     gos_vm *copy = gos_vm_new();
@@ -99,6 +112,7 @@ gos_vm *gos_vm_dup(const gos_vm *vm)
     copy->name_key = g_strdup(vm->name_key);
     copy->state = vm->state;
     copy->reason = vm->reason;
+    copy->channel_known = vm->channel_known;
     copy->channel = vm->channel;
     copy->channel_state = vm->channel_state;
     copy->agent_event = vm->agent_event;

@@ -68,6 +68,7 @@ typedef struct gos_vm {
     char *name;
     gos_vm_state state;
     int reason;            /* virDomain*Reason for the state */
+    bool channel_known;    /* channel and channel_state come from the XML or an agent event; until then unknown */
     bool channel;          /* agent channel configured */
     gos_chan_state channel_state;
     gos_heartbeat heartbeat;
@@ -107,6 +108,11 @@ void gos_vm_free(gos_vm *vm);               /* accepts NULL */
 char *gos_vm_sort_key(const char *text);
 /* Sets name_key and os_key where they are missing (or out of date). */
 void gos_vm_set_keys(gos_vm *vm);
+
+/* Sets what the XML says of the agent channel (channel_known from now on),
+ * and the heartbeat that follows from it alone: no channel, VM not
+ * running, or (running with a channel) what the last probe said, if any. */
+void gos_vm_set_channel(gos_vm *vm, bool configured, gos_chan_state state);
 
 /* Copies the agent-derived fields (heartbeat..probed_ms) from src to dst. */
 void gos_vm_merge_agent(gos_vm *dst, const gos_vm *src);

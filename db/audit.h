@@ -128,6 +128,12 @@ const char *gos_audit_get_path(gos_audit *audit);
  * processes sharing the file. Returns 0, or -1 with *err set. */
 int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_out, char **err);
 
+/* An explicit outer transaction around many appends (the engine's group
+ * commit, the benchmark's bulk fill). Each append inside it becomes a
+ * savepoint; nothing is durable before gos_audit_batch_commit. */
+int gos_audit_batch_begin(gos_audit *audit, char **err);
+int gos_audit_batch_commit(gos_audit *audit, char **err);
+
 /* Calls cb for each task matching filter, newest first, starting after key
  * `after_key` (0 = from the newest), at most `limit` tasks (0 = all).
  * cb returns non-zero to stop. Returns 0 or -1 with *err set. */

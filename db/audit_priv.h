@@ -161,9 +161,5 @@ sqlite3 *gos_audit_priv_db(gos_audit *audit);
 /* How long an append waits for another writer's lock. */
 void gos_audit_set_busy_timeout(gos_audit *audit, int ms);
 
-/* An explicit outer transaction around many appends (the benchmark's bulk fill). Each
- * append inside it becomes a savepoint; nothing is durable before gos_audit_batch_commit. */
-int gos_audit_batch_begin(gos_audit *audit, char **err);
-int gos_audit_batch_commit(gos_audit *audit, char **err);
 
 #endif

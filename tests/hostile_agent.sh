@@ -56,7 +56,7 @@ json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)"
 no_raw() { ! LC_ALL=C grep -q "$(printf '[\033\007]')" "$1" && ! LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$1"; }
 
 # --- the inventory: every reply read, none trusted -------------------------------------------
-g list --json >"$T/list.json" 2>"$T/list.err"
+g list --wait --json >"$T/list.json" 2>"$T/list.err"
 rc=$?
 expect "list --json exits 0 whatever the agents say (got $rc)" [ "$rc" = 0 ]
 vm() { json "$T/list.json" "[v for v in d if v['name']=='$1'][0]$2"; }
@@ -66,11 +66,11 @@ expect "null-info: heartbeat degraded, features unknown" [ "$(vm null-info "['ag
 expect "null-info: users not known (null), never none" [ "$(vm null-info "['users']")" = None ]
 expect "wrong-types: users not known" [ "$(vm wrong-types "['users']")" = None ]
 expect "win-de-a: OS from the agent" [ "$(vm win-de-a "['os']['id']")" = mswindows ]
-g list >"$T/list.txt" 2>&1
+g list --wait >"$T/list.txt" 2>&1
 expect "list: no terminal control from evil-a's names reaches stdout" no_raw "$T/list.txt"
 expect "list: evil-a's users are shown, neutralized" grep -q 'evil-a .*alice?' "$T/list.txt"
 expect "list --json: still valid JSON with evil-a's names" [ "$(vm evil-a "['users'][0]['name'][:5]")" = alice ]
-LC_ALL=C g list >"$T/list-c.txt" 2>&1
+LC_ALL=C g list --wait >"$T/list-c.txt" 2>&1
 expect "list in an ASCII locale: no byte above 0x7F (jürgen is j?rgen)" sh -c "! LC_ALL=C grep -q '$(printf '[\200-\377]')' '$T/list-c.txt'"
 
 # --- success is proven ------------------------------------------------------------------------------

@@ -9,6 +9,9 @@
 #include <libvirt/libvirt.h>
 
 #include "base/text.h"
+#include "core/bus.h"
+#include "core/host.h"
+#include "core/lane.h"
 #include "core/session.h"
 #include "core/vm.h"
 #include "tests/testutil.h"
@@ -49,7 +52,14 @@ START_TEST(test_default_driver)
     ck_assert_int_eq(vm->state, GOS_VM_RUNNING);
     ck_assert_str_eq(vm->host, "test:///default");
     ck_assert_int_eq(strlen(vm->uuid), 36);
+    /* The listing is bulk calls: the channel, in the domain's XML, is not
+     * known yet, and nothing is invented for it meanwhile. */
+    ck_assert(!vm->channel_known);
+    ck_assert_int_eq(vm->heartbeat, GOS_HB_UNKNOWN);
+    ck_assert(gos_session_wait_idle(s, 10000));
+    vm = find(s, "test");
     /* the honest truth: no channel, and no invented agent data */
+    ck_assert(vm->channel_known);
     ck_assert(!vm->channel);
     ck_assert_int_eq(vm->heartbeat, GOS_HB_NO_CHANNEL);
     ck_assert(!vm->users_known);
@@ -66,10 +76,11 @@ START_TEST(test_fleet_states_and_channels)
     ck_assert_int_eq(find(s, "web1")->state, GOS_VM_RUNNING);
     ck_assert_int_eq(find(s, "db-off")->state, GOS_VM_SHUTOFF);
     ck_assert_int_eq(find(s, "batch-paused")->state, GOS_VM_PAUSED);
-    ck_assert(find(s, "web1")->channel);
-    ck_assert(!find(s, "web2")->channel);
-    /* web1 has a channel, but the test driver cannot reach agents: the probe says so */
+    /* channels follow the listing, read one domain at a time */
     ck_assert(gos_session_wait_idle(s, 10000));
+    ck_assert(find(s, "web1")->channel_known && find(s, "web1")->channel);
+    ck_assert(find(s, "web2")->channel_known && !find(s, "web2")->channel);
+    /* web1 has a channel, but the test driver cannot reach agents: the probe says so */
     ck_assert_int_eq(find(s, "web1")->heartbeat, GOS_HB_UNSUPPORTED);
     ck_assert_ptr_nonnull(find(s, "web1")->agent_note);
     ck_assert_int_eq(find(s, "db-off")->heartbeat, GOS_HB_NO_CHANNEL);
@@ -181,6 +192,81 @@ START_TEST(test_bad_uri)
 }
 END_TEST
 
+/* Domain events that arrive on the bus within ms. */
+static int count_events(gos_bus *bus, long ms)
+{
+    int n = 0;
+    gint64 end = g_get_monotonic_time() + ms * 1000;
+    for (;;) {
+        gint64 left = (end - g_get_monotonic_time()) / 1000;
+        if (left <= 0)
+            return n;
+        gos_msg *m = gos_bus_wait(bus, left);
+        if (m && m->kind == GOS_MSG_DOMAIN_EVENT)
+            n++;
+        gos_msg_free(m);
+    }
+}
+
+START_TEST(test_reconnect_events_once)
+{
+    /* A connection opened again replaces the old one and its callbacks:
+     * each event comes once, not once per connection ever opened. */
+    ck_assert_int_eq(gos_virt_init(NULL), 0);
+    gos_bus *bus = gos_bus_new();
+    gos_host *h = gos_host_new("test:///default", false, bus);
+    ck_assert_int_eq(gos_host_connect(h, NULL, NULL), 0);
+    ck_assert_int_eq(gos_host_connect(h, NULL, NULL), 0);
+    ck_assert_int_eq(gos_host_connect(h, NULL, NULL), 0);
+    ck_assert_uint_eq(gos_host_generation(h), 3);
+    virConnectPtr own = gos_host_conn(h);
+    ck_assert_ptr_nonnull(own);
+    ck_assert(!gos_host_conn_lost(h, own));   /* in-process: never lost */
+    gos_host_conn_release(h, own);
+    virConnectPtr c = virConnectOpen("test:///default");
+    ck_assert_ptr_nonnull(c);
+    virDomainPtr d = virDomainDefineXML(c, "<domain type='test'><name>once</name><memory>65536</memory>"
+                                           "<os><type>hvm</type></os></domain>");
+    ck_assert_ptr_nonnull(d);
+    ck_assert_int_eq(virDomainUndefine(d), 0);
+    /* defined, undefined: two events */
+    ck_assert_int_eq(count_events(bus, 1500), 2);
+    virDomainFree(d);
+    virConnectClose(c);
+    gos_host_free(h);
+    gos_bus_unref(bus);
+}
+END_TEST
+
+static void sleep_job(void *data) { g_usleep(GPOINTER_TO_UINT(data) * 1000); }
+static void mark_job(void *data) { g_atomic_int_inc((gint *)data); }
+
+START_TEST(test_lanes_independent)
+{
+    /* A lane whose jobs hang holds its own threads only. */
+    gos_lane *slow = gos_lane_new(2), *fast = gos_lane_new(2);
+    for (int i = 0; i < 6; i++)
+        gos_lane_push(slow, false, sleep_job, NULL, GUINT_TO_POINTER(2000));
+    gint done = 0;
+    gint64 t0 = g_get_monotonic_time();
+    for (int i = 0; i < 20; i++)
+        gos_lane_push(fast, i % 2, mark_job, NULL, &done);
+    while (g_atomic_int_get(&done) < 20 && g_get_monotonic_time() - t0 < 1500000)
+        g_usleep(1000);
+    ck_assert_int_eq(g_atomic_int_get(&done), 20);
+    size_t queued = 0, running = 0;
+    gos_lane_counts(slow, &queued, &running);
+    ck_assert_uint_eq(running, 2);   /* its limit, no more */
+    ck_assert_uint_eq(queued, 4);
+    gos_lane_clear(slow);
+    gos_lane_counts(slow, &queued, NULL);
+    ck_assert_uint_eq(queued, 0);
+    ck_assert(gos_lane_wait(slow, 5000));
+    gos_lane_free(slow);
+    gos_lane_free(fast);
+}
+END_TEST
+
 START_TEST(test_sanitize)
 {
     char *t = gos_text_clean("ali\x1b[2Jce\tbob\x7f\xc2\x9b" "x\xe2\x80\xaey", 256);
@@ -208,6 +294,8 @@ int main(void)
     tcase_add_test(tc, test_lifecycle_event_updates);
     tcase_add_test(tc, test_view_filter_sort_marks);
     tcase_add_test(tc, test_bad_uri);
+    tcase_add_test(tc, test_reconnect_events_once);
+    tcase_add_test(tc, test_lanes_independent);
     tcase_add_test(tc, test_sanitize);
     suite_add_tcase(s, tc);
     return run_suite(s);

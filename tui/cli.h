@@ -24,6 +24,10 @@ typedef struct gos_cli {
     char *audit_db;
     bool readonly;
     long deadline_s;      /* 0 = default */
+    int max_tasks;        /* tasks at once over all hosts; 0 = default */
+    int per_host;         /* tasks of one host at once; 0 = default */
+    int probes;           /* channel reads and agent probes of one host at once; 0 = default */
+    int client_requests;  /* what libvirtd serves a connection at once; 0 = default */
     const char *prog;
 } gos_cli;
 

@@ -14,22 +14,37 @@
 
 int gos_cli_list(gos_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
-    bool json = false;
+    static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "wait", no_argument, NULL, 'w' },
+                                          { NULL, 0, NULL, 0 } };
+    bool json = false, wait = false;
     int c, rc = GOS_EXIT_OK;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        if (c != 'j')
-            return gos_cli_fail(cli, _("Usage: %s list [--json]"), cli->prog);
-        json = true;
+        if (c == 'j')
+            json = true;
+        else if (c == 'w')
+            wait = true;
+        else
+            return gos_cli_fail(cli, _("Usage: %s list [--json] [--wait]"), cli->prog);
     }
     if (optind < argc)
-        return gos_cli_fail(cli, _("Usage: %s list [--json]"), cli->prog);
+        return gos_cli_fail(cli, _("Usage: %s list [--json] [--wait]"), cli->prog);
 
-    gos_session *s = gos_cli_open_session(cli, "cli", true, &rc);
+    /* Names, UUIDs and states come from bulk calls, a few round trips a
+     * host; what needs a call per domain (the agent channel in its XML, the
+     * agent itself) is printed as not known yet ("unknown", null), unless
+     * --wait waits for it: agent calls are bounded by their own timeouts,
+     * and this caps the total. */
+    gos_session *s = gos_cli_open_session_opts(cli, "cli", true, wait, &rc);
     if (!s)
         return rc;
-    /* Agent probes are bounded by their own timeouts; this only caps the total. */
-    gos_session_wait_idle(s, 60000);
+    if (wait)
+        gos_session_wait_idle(s, 60000);
+    /* The hosts that did not answer are not in the list: say which. */
+    for (size_t i = 0; i < gos_session_host_count(s); i++) {
+        const char *why = NULL;
+        if (gos_session_host_state(s, i, &why) != 1 && why)
+            gos_cli_fail(cli, "%s", why);
+    }
     if (json) {
         size_t n = gos_session_view_count(s);
         json_object *arr = json_object_new_array();

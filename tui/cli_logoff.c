@@ -74,9 +74,13 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
         }
         return rc;
     }
-    for (int i = optind; i < argc; i++) {
-        char *err = NULL;
-        gos_task *t = gos_session_logoff_vm(s, NULL, argv[i], &err);
+    /* All at once: one commit puts them on record, and they start together. */
+    size_t n = (size_t)(argc - optind);
+    gos_task **tasks = g_new0(gos_task *, n);
+    char *err = NULL;
+    gos_session_logoff_many(s, NULL, (const char *const *)argv + optind, n, tasks, &err);
+    for (size_t i = 0; i < n; i++) {
+        gos_task *t = tasks[i];
         if (!t) {
             if (ctl) {
                 char *one = gos_cli_one_line(err);
@@ -85,13 +89,16 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
             } else {
                 gos_cli_fail(cli, "%s", err);
             }
-            free(err);
             rc = GOS_EXIT_USAGE;
             break;
         }
         if (ctl)
-            fprintf(ctl, "T %s %s\n", gos_task_get_id(t), argv[i]);
+            fprintf(ctl, "T %s %s\n", gos_task_get_id(t), argv[optind + (int)i]);
     }
+    for (size_t i = 0; i < n; i++)
+        gos_task_unref(tasks[i]);
+    g_free(tasks);
+    free(err);
     if (ctl) {
         fclose(ctl);
         int dn = open("/dev/null", O_RDWR);

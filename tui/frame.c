@@ -29,7 +29,7 @@ static const char *view_label(gos_view v)
     return "";
 }
 
-/* "test:default", "h1 connecting", "h2 FAILED", or "5 hosts: 4 up, 1 failed". */
+/* "test:default refresh 0.02 s", "h1 connecting 1.20 s", "h2 FAILED", or "5 hosts: 4 up, 1 failed". */
 static char *hosts_text(gos_session *s)
 {
     size_t nh = gos_session_host_count(s), up = 0, pending = 0, failed = 0;
@@ -44,22 +44,24 @@ static char *hosts_text(gos_session *s)
     }
     if (nh == 0)
         return g_strdup(_("no host"));
+    const char *act = nh > 2 ? gos_session_hosts_activity(s) : NULL;
     if (nh > 2)
-        /* TRANSLATORS: host totals in the top line: all hosts, connected, connecting, failed. */
-        return g_strdup_printf(ngettext("%zu host: %zu up, %zu connecting, %zu failed",
-                                        "%zu hosts: %zu up, %zu connecting, %zu failed", nh),
-                               nh, up, pending, failed);
+        /* TRANSLATORS: host totals in the top line: all hosts, connected, connecting, failed; then
+         * what they do (e.g. "; 2 busy, slowest refresh 0.40 s"). */
+        return g_strdup_printf(ngettext("%zu host: %zu up, %zu connecting, %zu failed%s%s",
+                                        "%zu hosts: %zu up, %zu connecting, %zu failed%s%s", nh),
+                               nh, up, pending, failed, act ? "; " : "", act ? act : "");
     GString *t = g_string_new(NULL);
     for (size_t i = 0; i < nh; i++) {
-        int st = gos_session_host_state(s, i, NULL);
         char *name = gos_host_short(gos_session_host_uri(s, i));
         if (i)
             g_string_append(t, ", ");
-        if (st > 0)
+        act = gos_session_host_activity(s, i);
+        if (!act)
             g_string_append(t, name);
         else
-            /* TRANSLATORS: a host that is not connected: its name and "connecting" or "FAILED". */
-            g_string_append_printf(t, _("%s %s"), name, st == 0 ? _("connecting") : _("FAILED"));
+            /* TRANSLATORS: a host and what it does: "connecting 1.20 s", "reading 40/1000", "FAILED". */
+            g_string_append_printf(t, _("%s %s"), name, act);
         g_free(name);
     }
     return g_string_free(t, FALSE);

@@ -20,7 +20,7 @@
 static void usage(FILE *out, const char *prog)
 {
     fprintf(out, _("Usage: %s [OPTIONS]                          the interactive console\n"
-                   "       %s [OPTIONS] list [--json]            the inventory\n"
+                   "       %s [OPTIONS] list [--json] [--wait]   the inventory\n"
                    "       %s [OPTIONS] logoff [--no-wait] VM... log off all users of each VM\n"
                    "       %s [OPTIONS] audit [FILTERS] [--format table|csv|json]\n"
                    "       %s [OPTIONS] audit verify             check the hash chain\n"
@@ -31,6 +31,13 @@ static void usage(FILE *out, const char *prog)
             "      --audit-db PATH   audit database (default ~/.local/state/guestos/audit.db)\n"
             "      --readonly        open connections read-only\n"
             "      --deadline SECS   deadline of each task (default 120)\n"
+            "      --max-tasks N     tasks at once over all hosts (default 100)\n"
+            "      --per-host N      tasks of one host at once (default 20)\n"
+            "      --probes N        agent probes and definition reads of one host at once\n"
+            "                        (default 5)\n"
+            "      --client-requests N  calls libvirtd serves one connection at once, its\n"
+            "                        max_client_requests (default 5): guestos opens enough\n"
+            "                        connections to a host for --per-host calls\n"
             "      --config FILE     configuration file\n"
             "      --list-actions    print the action table and exit\n"
             "      --help            print this help and exit\n"
@@ -103,13 +110,18 @@ int main(int argc, char **argv)
     bind_textdomain_codeset(PACKAGE, "UTF-8");
     textdomain(PACKAGE);
 
-    enum { OPT_AUDIT_DB = 256, OPT_READONLY, OPT_CONFIG, OPT_LIST_ACTIONS, OPT_HELP, OPT_VERSION, OPT_DEADLINE };
+    enum { OPT_AUDIT_DB = 256, OPT_READONLY, OPT_CONFIG, OPT_LIST_ACTIONS, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
+           OPT_MAX_TASKS, OPT_PER_HOST, OPT_PROBES, OPT_CLIENT_REQUESTS };
     static const struct option opts[] = {
         { "connect", required_argument, NULL, 'c' },
         { "audit-db", required_argument, NULL, OPT_AUDIT_DB },
         { "readonly", no_argument, NULL, OPT_READONLY },
         { "config", required_argument, NULL, OPT_CONFIG },
         { "deadline", required_argument, NULL, OPT_DEADLINE },
+        { "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
+        { "per-host", required_argument, NULL, OPT_PER_HOST },
+        { "probes", required_argument, NULL, OPT_PROBES },
+        { "client-requests", required_argument, NULL, OPT_CLIENT_REQUESTS },
         { "list-actions", no_argument, NULL, OPT_LIST_ACTIONS },
         { "help", no_argument, NULL, OPT_HELP },
         { "version", no_argument, NULL, OPT_VERSION },
@@ -136,6 +148,30 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case OPT_MAX_TASKS:
+        case OPT_PER_HOST:
+        case OPT_PROBES:
+        case OPT_CLIENT_REQUESTS: {
+            static const struct { int opt; const char *name; int max; } lim[] = {
+                { OPT_MAX_TASKS, "--max-tasks", 1000 }, { OPT_PER_HOST, "--per-host", 1000 },
+                { OPT_PROBES, "--probes", 100 }, { OPT_CLIENT_REQUESTS, "--client-requests", 1000 },
+            };
+            size_t k = 0;
+            while (lim[k].opt != c)
+                k++;
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 1 || v > lim[k].max) {
+                /* TRANSLATORS: %1$s: an option (--per-host); %2$d its largest value; %3$s what was given. */
+                rc = gos_cli_fail(&cli, _("%1$s takes a number from 1 to %2$d, not '%3$s'."), lim[k].name,
+                                  lim[k].max, optarg);
+                goto out;
+            }
+            int *field = c == OPT_MAX_TASKS ? &cli.max_tasks : c == OPT_PER_HOST ? &cli.per_host
+                       : c == OPT_PROBES    ? &cli.probes    : &cli.client_requests;
+            *field = (int)v;
+            break;
+        }
         case OPT_LIST_ACTIONS: list_actions(); goto out;
         case OPT_HELP: usage(stdout, cli.prog); goto out;
         case OPT_VERSION: printf("guestos %s\n", PACKAGE_VERSION); goto out;
@@ -160,7 +196,9 @@ int main(int argc, char **argv)
     if (argc == 0) {
         gos_session_opts so = { .uris = (const char *const *)cli.uris, .n_uris = cli.n_uris,
                                 .readonly = cli.readonly, .audit_path = cli.audit_db,
-                                .origin = "interactive", .deadline_ms = cli.deadline_s * 1000 };
+                                .origin = "interactive", .deadline_ms = cli.deadline_s * 1000,
+                                .max_workers = cli.max_tasks, .per_host = cli.per_host, .max_probes = cli.probes,
+                                .client_requests = cli.client_requests };
         gos_session *s = NULL;
         char *err = NULL;
         if (gos_session_new(&so, &s, &err) < 0) {

@@ -78,7 +78,8 @@ static void build(gos_lines *l, gos_session *s, const gos_vm *vm)
     gos_lines_blank(l);
     gos_lines_text(l, GOS_ROLE_HEADER, 0, _("Integration components"));
     gos_lines_pair(l, VALUE_X, _("Agent channel"), GOS_ROLE_NORMAL,
-                   vm->channel ? _("configured (org.qemu.guest_agent.0)") : _("not configured"));
+                   !vm->channel_known ? _("not read yet") : vm->channel ? _("configured (org.qemu.guest_agent.0)")
+                                                                    : _("not configured"));
     gos_lines_pair(l, VALUE_X, _("Channel state"), GOS_ROLE_NORMAL, chan_state_label(vm->channel_state));
     char *hb;
     if (vm->ping_us >= 0)

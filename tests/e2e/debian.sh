@@ -115,7 +115,7 @@ carol_lingers() {
 no_logon() { [ "$1" = 1 ] && grep -q 0x80070520 <<<"$2"; }
 
 # --- the inventory ----------------------------------------------------------------
-g list --json >"$SCREEN_TMP/list.json" || not_ok "list --json exits 0"
+g list --wait --json >"$SCREEN_TMP/list.json" || not_ok "list --wait --json exits 0"
 users_of() {
   json "$SCREEN_TMP/list.json" \
     "','.join(sorted(u['name'] for u in ([v for v in d if v['name']=='$1'][0]['users'] or [])))"

@@ -58,7 +58,7 @@ e2e_wait_users "$b" 2 60 || die "carol and dave logged on to $b"
 e2e_wait_users "$blocked" 1 60 || die "bob logged on to $blocked"
 
 # --- integration components as guestos sees them ---------------------------
-g list --json >"$SCREEN_TMP/list.json" || not_ok "list --json exits 0"
+g list --wait --json >"$SCREEN_TMP/list.json" || not_ok "list --wait --json exits 0"
 vmq() { json "$SCREEN_TMP/list.json" "[v for v in d if v['name']=='$1'][0]$2"; }
 check "a: heartbeat ok" [ "$(vmq "$a" "['agent']['heartbeat']")" = ok ]
 check "a: logoff feature available" [ "$(vmq "$a" "['agent']['features']['logoff']")" = True ]
