@@ -114,9 +114,14 @@ static char *fake_reply(virDomainPtr dom, const char *cmd)
     if (strstr(cmd, "\"guest-get-users\""))
         return strdup(is_off(uuid) ? "{\"return\":[]}"
                                    : "{\"return\":[{\"user\":\"alice\",\"login-time\":1700000000.25}]}");
+    /* The guest runs no logind: the sessions list (pid 4243) says so, and
+     * utmp is the source of truth; any other command is the logoff. */
     if (strstr(cmd, "\"guest-exec-status\""))
-        return strdup("{\"return\":{\"exited\":true,\"exitcode\":0}}");
+        return strdup(strstr(cmd, "4243") ? "{\"return\":{\"exited\":true,\"exitcode\":0,\"out-data\":\"bm9sb2dpbmQK\"}}"
+                                          : "{\"return\":{\"exited\":true,\"exitcode\":0}}");
     if (strstr(cmd, "\"guest-exec\"")) {
+        if (strstr(cmd, "guestos-logons"))
+            return strdup("{\"return\":{\"pid\":4243}}");
         set_off(uuid);
         return strdup("{\"return\":{\"pid\":4242}}");
     }

@@ -512,11 +512,19 @@ size_t gos_engine_running(gos_engine *e, size_t *queued)
 
 size_t gos_engine_stuck(gos_engine *e)
 {
-    g_mutex_lock(&e->lock);
-    bool unfinished = false;
-    for (guint i = 0; i < e->live->len && !unfinished; i++)
-        unfinished = !gos_task_finished(g_ptr_array_index(e->live, i));
-    size_t stuck = unfinished ? 0 : (size_t)e->running;
-    g_mutex_unlock(&e->lock);
+    /* A worker whose task ended normally leaves its loop at once: a moment
+     * (half a second at most) tells those apart from calls that hang. */
+    size_t stuck = 0;
+    for (int round = 0; round < 100; round++) {
+        g_mutex_lock(&e->lock);
+        bool unfinished = false;
+        for (guint i = 0; i < e->live->len && !unfinished; i++)
+            unfinished = !gos_task_finished(g_ptr_array_index(e->live, i));
+        stuck = unfinished ? 0 : (size_t)e->running;
+        g_mutex_unlock(&e->lock);
+        if (!stuck)
+            break;
+        g_usleep(5000);
+    }
     return stuck;
 }
