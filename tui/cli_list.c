@@ -14,17 +14,21 @@
 
 int gos_cli_list(gos_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+    static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+                                          { NULL, 0, NULL, 0 } };
     bool json = false;
     int c, rc = GOS_EXIT_OK;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+        if (c == 'h')
+            return gos_cli_usage(cli, "list", stdout);
         if (c != 'j')
-            return gos_cli_fail(cli, _("Usage: %s list [--json]"), cli->prog);
+            return gos_cli_bad_option(cli, "list", argv, c);
         json = true;
     }
     if (optind < argc)
         return gos_cli_fail(cli, _("Usage: %s list [--json]"), cli->prog);
 
+    cli->no_audit = true;
     gos_session *s = gos_cli_open_session(cli, "cli", true, &rc);
     if (!s)
         return rc;
@@ -40,6 +44,9 @@ int gos_cli_list(gos_cli *cli, int argc, char **argv)
     } else {
         gos_cli_print_vms(s);
     }
+    /* The VMs of the hosts that answered are listed; the others were named on stderr. */
+    if (cli->failed_hosts)
+        rc = GOS_EXIT_USAGE;
     gos_session_free(s);
     return rc;
 }

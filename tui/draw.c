@@ -203,6 +203,63 @@ int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *t
     return used;
 }
 
+const char *gos_draw_ellipsis(void)
+{
+    return use_unicode ? "\u2026" : "~";
+}
+
+/* Bytes of text that fit in width columns. */
+static size_t fitting(const char *text, int width)
+{
+    size_t len = strlen(text), pos = 0, n;
+    int used = 0, cw;
+    wchar_t wc;
+    while ((n = next_char(text + pos, len - pos, &wc, &cw)) > 0 && used + cw <= width) {
+        used += cw;
+        pos += n;
+    }
+    return pos;
+}
+
+static int draw_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool words)
+{
+    if (!text)
+        text = "";
+    if (width <= 0)
+        return 0;
+    if (gos_text_width(text) <= width)
+        return gos_draw_text(w, y, x, width, attr, text, true);
+    const char *ell = gos_draw_ellipsis();
+    int room = width - gos_text_width(ell);
+    if (room < 1)
+        return gos_draw_text(w, y, x, width, attr, text, true);
+    size_t cut = fitting(text, room);
+    if (words) {
+        /* Back to the end of the last whole word, when there is one. */
+        size_t at = cut;
+        while (at > 0 && text[at] != ' ')
+            at--;
+        while (at > 0 && text[at - 1] == ' ')
+            at--;
+        if (at > 0)
+            cut = at;
+    }
+    char *shown = g_strdup_printf("%.*s%s", (int)cut, text, ell);
+    int used = gos_draw_text(w, y, x, width, attr, shown, true);
+    g_free(shown);
+    return used;
+}
+
+int gos_draw_text_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
+{
+    return draw_cut(w, y, x, width, attr, text, false);
+}
+
+int gos_draw_text_words(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
+{
+    return draw_cut(w, y, x, width, attr, text, true);
+}
+
 void gos_draw_text_right(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
 {
     int tw = gos_text_width(text);
@@ -221,6 +278,11 @@ void gos_draw_fill(WINDOW *w, int y, int x, int width, attr_t attr)
 
 void gos_draw_bar(WINDOW *w, int y, int x, int width, int percent)
 {
+    gos_draw_bar_role(w, y, x, width, percent, GOS_ROLE_BAR);
+}
+
+void gos_draw_bar_role(WINDOW *w, int y, int x, int width, int percent, gos_role role)
+{
     if (width <= 0)
         return;
     if (percent < 0)
@@ -228,7 +290,7 @@ void gos_draw_bar(WINDOW *w, int y, int x, int width, int percent)
     if (percent > 100)
         percent = 100;
 
-    attr_t bar = gos_draw_attr(GOS_ROLE_BAR), dim = gos_draw_attr(GOS_ROLE_DIM);
+    attr_t bar = gos_draw_attr(role), dim = gos_draw_attr(GOS_ROLE_DIM);
     if (!use_unicode) {
         if (width < 3) {
             gos_draw_fill(w, y, x, width, A_NORMAL);
