@@ -44,15 +44,21 @@ for size in $SCREEN_SIZES; do
     screen_keys Escape
     screen_wait_re '^ +app-00002 +'
     screen_poll "the whole list again" sh -c "tmux -L $SCREEN_SOCKET capture-pane -p -t main | head -n 2 | grep -q '1/40, 0 marked'"
-    # Enter keeps it; the prompt opens on the search in force.
+    # Enter keeps it.
     screen_keys /
     screen_type "db-0002"
     screen_keys Enter
     screen_wait "search: db-0002"
+    # A new search starts afresh, as / does in less; Esc keeps the one in force.
     screen_keys /
-    screen_wait "Search: db-0002"
+    screen_wait "Search:"
+    screen_expect_absent "Search: db-0002"
+    screen_type "web"
+    screen_wait "8 of 40 VMs"
     screen_keys Escape
     screen_wait "search: db-0002"
+    screen_wait_re '^ +db-00021 +'
+    screen_expect_absent "web-00005"
 
     # --- filter as you type: words being typed say why they do not read yet ----------------
     screen_keys f

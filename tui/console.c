@@ -61,10 +61,12 @@ static void open_prompt(console *c, const char *label, prompt_kind kind, const g
     gos_prompt_free(c->prompt);
     g_clear_pointer(&c->prompt_restore, g_free);
     c->prompt_live = live_action(b, kind);
-    /* A prompt that edits what is in force (the search, the filter) starts from it. */
+    /* Esc puts back what is in force. A prompt of words (the filter, the
+     * columns) starts from them, to be edited; a search starts afresh, as
+     * "/" does in less and htop: typing at once looks for what is typed. */
     if (c->prompt_live && c->prompt_live->current)
         c->prompt_restore = c->prompt_live->current(c->s);
-    c->prompt = gos_prompt_new(label, c->prompt_restore);
+    c->prompt = gos_prompt_new(label, kind == PROMPT_WORDS ? c->prompt_restore : NULL);
     c->prompt_kind = kind;
     c->prompt_binding = b;
     if (kind == PROMPT_LINE)

@@ -221,18 +221,18 @@ static size_t fitting(const char *text, int width)
     return pos;
 }
 
-static int draw_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool words)
+static int draw_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool words, bool pad)
 {
     if (!text)
         text = "";
     if (width <= 0)
         return 0;
     if (gos_text_width(text) <= width)
-        return gos_draw_text(w, y, x, width, attr, text, true);
+        return gos_draw_text(w, y, x, width, attr, text, pad);
     const char *ell = gos_draw_ellipsis();
     int room = width - gos_text_width(ell);
     if (room < 1)
-        return gos_draw_text(w, y, x, width, attr, text, true);
+        return gos_draw_text(w, y, x, width, attr, text, pad);
     size_t cut = fitting(text, room);
     if (words) {
         /* Back to the end of the last whole word, when there is one. */
@@ -245,19 +245,24 @@ static int draw_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char 
             cut = at;
     }
     char *shown = g_strdup_printf("%.*s%s", (int)cut, text, ell);
-    int used = gos_draw_text(w, y, x, width, attr, shown, true);
+    int used = gos_draw_text(w, y, x, width, attr, shown, pad);
     g_free(shown);
     return used;
 }
 
 int gos_draw_text_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
 {
-    return draw_cut(w, y, x, width, attr, text, false);
+    return draw_cut(w, y, x, width, attr, text, false, true);
+}
+
+int gos_draw_cell(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
+{
+    return draw_cut(w, y, x, width, attr, text, false, false);
 }
 
 int gos_draw_text_words(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
 {
-    return draw_cut(w, y, x, width, attr, text, true);
+    return draw_cut(w, y, x, width, attr, text, true, true);
 }
 
 void gos_draw_text_right(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)

@@ -55,6 +55,10 @@ int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *t
  * Returns the columns written. */
 int gos_draw_text_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text);
 
+/* The same without the padding: a cell of a row that is blanked already,
+ * whose blanks would only cost bytes in its own colour. */
+int gos_draw_cell(WINDOW *w, int y, int x, int width, attr_t attr, const char *text);
+
 /* The same for sentences: a cut falls after the last whole word that fits. */
 int gos_draw_text_words(WINDOW *w, int y, int x, int width, attr_t attr, const char *text);
 

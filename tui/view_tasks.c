@@ -74,19 +74,19 @@ static void draw_progress_line(WINDOW *w, int y, const gos_task_info *t, bool se
 
     int x = 0;
     const char *vm = t->vm_name && *t->vm_name ? t->vm_name : t->vm;
-    gos_draw_text_cut(w, y, x, w_vm, base | A_BOLD, vm ? vm : "?");
+    gos_draw_cell(w, y, x, w_vm, base | A_BOLD, vm ? vm : "?");
     x += w_vm + 1;
-    gos_draw_text_cut(w, y, x, w_action, base, t->action ? t->action : "");
+    gos_draw_cell(w, y, x, w_action, base, t->action ? t->action : "");
     x += w_action + 1;
-    gos_draw_text(w, y, x, w_state, selected ? base : gos_draw_attr(state_role(st)) | A_BOLD,
-                  gos_task_state_label(st), true);
+    gos_draw_cell(w, y, x, w_state, selected ? base : gos_draw_attr(state_role(st)) | A_BOLD,
+                  gos_task_state_label(st));
     x += w_state + 1;
     /* Where it is, or where it stopped: a failed task keeps the phase it failed in.
      * Phase keys come from core untranslated; a catalog may carry them. */
     const char *phase = t->cancel_requested && !t->complete ? _("cancelling")
                         : st == GOS_TASK_QUEUED ? ""
                         : t->phase && *t->phase ? gos_phase_label(t->phase) : "";
-    gos_draw_text_cut(w, y, x, w_phase, base, phase);
+    gos_draw_cell(w, y, x, w_phase, base, phase);
     x += w_phase + 1;
     if (w_bar >= 5) {
         gos_draw_bar_role(w, y, x, w_bar, t->percent, state_role(st));

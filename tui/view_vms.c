@@ -172,7 +172,7 @@ static void draw_header(WINDOW *w, gos_session *s, const gos_vms_layout *lay)
             /* TRANSLATORS: the users column's header while the list is sorted by login time (not shown). */
             title = _("Users, by login"), sorted = true;
         char *t = g_strdup_printf("%s%s", title, sorted ? arrow : "");
-        gos_draw_text_cut(w, 0, lay->x[i], lay->w[i], a | (sorted ? A_BOLD : 0), t);
+        gos_draw_cell(w, 0, lay->x[i], lay->w[i], a | (sorted ? A_BOLD : 0), t);
         g_free(t);
     }
     if (lay->hidden) {
@@ -275,10 +275,11 @@ static void draw_cell(WINDOW *w, int y, gos_session *s, const gos_vm *vm, gos_co
         text = g_strdup("");
         break;
     }
-    if (right && gos_text_width(text) <= width)
-        gos_draw_text_right(w, y, x, width, attr, text);
+    int tw = gos_text_width(text);
+    if (right && tw < width)
+        gos_draw_cell(w, y, x + width - tw, tw, attr, text);
     else
-        gos_draw_text_cut(w, y, x, width, attr, text);
+        gos_draw_cell(w, y, x, width, attr, text);
     g_free(text);
 #undef ROLE
 }
