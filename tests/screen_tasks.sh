@@ -37,11 +37,12 @@ $(screen_quote "$GUESTOS") -c $(screen_quote "test://$fleet") --audit-db $(scree
     screen_wait_re ' logoff +queued +'
     screen_keys t
     screen_wait "14 tasks: 5 running, 9 queued"
-    screen_wait_re 'queued [0-9]+:[0-9]{2}, never started'
+    screen_wait "waiting for a slot"
     screen_keys End
     screen_wait_re ' logoff +running +checking state'
-    # The time in the queue apart from the time running.
-    screen_wait_re 'queued [0-9]+:[0-9]{2}, running [0-9]+:[0-9]{2}'
+    # The time in the queue apart from the time running (which ticks at the end of line one).
+    screen_wait_re '^  queued [0-9]+:[0-9]{2}; Log off all users of '
+    screen_wait_re ' logoff +running +checking state .* 0:0[1-9]$'
     screen_keys Escape
     screen_wait_re "^  Name"
 

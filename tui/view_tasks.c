@@ -105,20 +105,25 @@ static void draw_progress_line(WINDOW *w, int y, const gos_task_info *t, bool se
                         ran >= 0 ? base : gos_draw_attr(GOS_ROLE_DIM), dur);
 }
 
-/* "queued 0:03, ran 0:07": the two times apart, for people. */
+/* "queued 0:03, ran 0:07": the two times apart, for people. While a task
+ * lasts, only what no longer changes: its time running ticks in the time
+ * column of line one, and one place a second is what a tick redraws. */
 static char *times_text(const gos_task_info *t)
 {
     int64_t queued, ran;
     task_times(t, &queued, &ran);
     char q[32], r[32];
     gos_format_duration(queued, q, sizeof q);
+    if (!t->complete && ran < 0)
+        /* TRANSLATORS: a task that waits in its host's queue (its time waiting ticks beside it). */
+        return g_strdup(_("waiting for a slot"));
     if (ran < 0)
-        /* TRANSLATORS: %s: how long a task has waited (or waited, then ended) without starting. */
+        /* TRANSLATORS: %s: how long a task waited, then ended without starting. */
         return g_strdup_printf(_("queued %s, never started"), q);
-    gos_format_duration(ran, r, sizeof r);
     if (!t->complete)
-        /* TRANSLATORS: %1$s: time in the queue; %2$s: time running so far. */
-        return g_strdup_printf(_("queued %1$s, running %2$s"), q, r);
+        /* TRANSLATORS: %s: how long a running task waited in the queue. */
+        return g_strdup_printf(_("queued %s"), q);
+    gos_format_duration(ran, r, sizeof r);
     /* TRANSLATORS: %1$s: time in the queue; %2$s: time it ran. */
     return g_strdup_printf(_("queued %1$s, ran %2$s"), q, r);
 }
