@@ -130,6 +130,15 @@ int gos_submit_logoff(gos_session *s, int argc, char *const *argv, bool use_curs
 
 int gos_submit_cancel(gos_session *s, bool use_cursor)
 {
+    /* In the task list, with nothing marked, the task under its own cursor
+     * (newest first), not every task: that is the one the operator sees. */
+    if (s->view_mode == GOS_VIEW_TASKS && g_hash_table_size(s->marks) == 0) {
+        size_t n = s->tasks->len;
+        if (n == 0 || s->task_pos.cursor >= n)
+            return 0;
+        gos_task *t = g_ptr_array_index(s->tasks, n - 1 - s->task_pos.cursor);
+        return !gos_task_is_complete(t) && gos_task_cancel(t) == GOS_S_OK ? 1 : 0;
+    }
     size_t n = 0;
     const gos_vm **targets = gos_session_targets(s, use_cursor, &n);
     bool all = g_hash_table_size(s->marks) == 0 && n == 0;

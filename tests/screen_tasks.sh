@@ -35,9 +35,15 @@ $(screen_quote "$GUESTOS") -c $(screen_quote "test://$fleet") --audit-db $(scree
     # (the newest, which wait; the oldest run, at the end of the full list).
     screen_wait "Tasks: 5 running, 9 queued"
     screen_wait_re ' logoff +queued +'
+    screen_keys -
+    screen_wait "0 marked"
     screen_keys t
     screen_wait "14 tasks: 5 running, 9 queued"
     screen_wait "waiting for a slot"
+    # Nothing marked, in the task list: C cancels the task under its cursor, the newest.
+    screen_keys C
+    screen_wait "1 task asked to cancel."
+    screen_wait "14 tasks: 5 running, 8 queued, 1 cancelled"
     screen_keys End
     screen_wait_re ' logoff +running +checking state'
     # The time in the queue apart from the time running (which ticks at the end of line one).
@@ -49,8 +55,10 @@ $(screen_quote "$GUESTOS") -c $(screen_quote "test://$fleet") --audit-db $(scree
     # The first five end (none can log off on the test driver), five more start.
     saved=$SCREEN_TIMEOUT
     SCREEN_TIMEOUT=$((SLOW_MS / 1000 * 3 + 30))
-    screen_wait "Tasks: 5 running, 4 queued, 5 failed"
+    screen_wait "Tasks: 5 running, 3 queued, 5 failed, 1 cancelled"
     SCREEN_TIMEOUT=$saved
+    screen_keys +
+    screen_wait "14 marked"
     # A failed task stays where it failed: its phase and its percent, not done
     # at 100%. The first five are the oldest: at the end of the full list.
     screen_keys t
@@ -62,7 +70,7 @@ $(screen_quote "$GUESTOS") -c $(screen_quote "test://$fleet") --audit-db $(scree
     # Cancel what has not ended: the queued ones at once, the running ones at
     # their next step (one whose VM does not run fails at the step it is in).
     screen_keys C
-    screen_wait "9 tasks asked to cancel."
+    screen_wait "8 tasks asked to cancel."
     SCREEN_TIMEOUT=$((SLOW_MS / 1000 * 2 + 30))
     screen_wait_re '14 tasks: 0 running, [5-9] failed, [4-9] cancelled'
     SCREEN_TIMEOUT=$saved
