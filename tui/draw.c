@@ -158,9 +158,12 @@ size_t gos_text_wrap_at(const char *text, int width)
     return len;
 }
 
-int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool pad)
+/* gos_draw_text, and *cut (when not NULL) says whether a character did not fit. */
+static int draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool pad, bool *cut)
 {
     int maxy = getmaxy(w), maxx = getmaxx(w);
+    if (cut)
+        *cut = false;
     if (y < 0 || y >= maxy || x < 0 || x >= maxx || width <= 0)
         return 0;
     if (width > maxx - x)
@@ -182,8 +185,11 @@ int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *t
             len -= n;
             if (cw == 0 && used == 0)
                 continue;                     /* a combining mark with nothing to combine with */
-            if (used + cw > width)
+            if (used + cw > width) {
+                if (cut)
+                    *cut = true;
                 break;
+            }
             buf[nbuf++] = wc;
             used += cw;
             if (nbuf == G_N_ELEMENTS(buf)) {
@@ -201,6 +207,11 @@ int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *t
     }
     wattr_set(w, A_NORMAL, 0, NULL);
     return used;
+}
+
+int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool pad)
+{
+    return draw_text(w, y, x, width, attr, text, pad, NULL);
 }
 
 const char *gos_draw_ellipsis(void)
@@ -227,25 +238,28 @@ static int draw_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char 
         text = "";
     if (width <= 0)
         return 0;
-    if (gos_text_width(text) <= width)
-        return gos_draw_text(w, y, x, width, attr, text, pad);
+    /* One pass for the text that fits, which is most: only a cut one is drawn again. */
+    bool cut = false;
+    int used = draw_text(w, y, x, width, attr, text, pad, &cut);
+    if (!cut)
+        return used;
     const char *ell = gos_draw_ellipsis();
     int room = width - gos_text_width(ell);
     if (room < 1)
-        return gos_draw_text(w, y, x, width, attr, text, pad);
-    size_t cut = fitting(text, room);
+        return used;
+    size_t at = fitting(text, room);
     if (words) {
         /* Back to the end of the last whole word, when there is one. */
-        size_t at = cut;
-        while (at > 0 && text[at] != ' ')
-            at--;
-        while (at > 0 && text[at - 1] == ' ')
-            at--;
-        if (at > 0)
-            cut = at;
+        size_t end = at;
+        while (end > 0 && text[end] != ' ')
+            end--;
+        while (end > 0 && text[end - 1] == ' ')
+            end--;
+        if (end > 0)
+            at = end;
     }
-    char *shown = g_strdup_printf("%.*s%s", (int)cut, text, ell);
-    int used = gos_draw_text(w, y, x, width, attr, shown, pad);
+    char *shown = g_strdup_printf("%.*s%s", (int)at, text, ell);
+    used = gos_draw_text(w, y, x, width, attr, shown, pad);
     g_free(shown);
     return used;
 }

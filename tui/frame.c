@@ -260,7 +260,7 @@ static void draw_right(WINDOW *w, int y, const title *t, int width, int from, at
     g_string_free(r, TRUE);
 }
 
-void gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role)
+int gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role)
 {
     int width = getmaxx(w), rows = getmaxy(w);
     attr_t a = gos_draw_attr(GOS_ROLE_TITLE);
@@ -294,7 +294,9 @@ void gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badg
         gos_draw_text_cut(w, 0, x, limit - x, a, rest);
     if (rows >= 2 && t.rows >= 2)
         draw_right(w, 1, &t, width, 0, a);
+    int need = t.rows;
     title_clear(&t);
+    return need;
 }
 
 bool gos_frame_status_is_long(gos_session *s, int width)

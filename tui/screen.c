@@ -82,15 +82,14 @@ void gos_console_layout(console *c)
         gos_session_set_audit_rows(c->s, gos_view_audit_page_rows(c->main));
 }
 
-/* The top line grows to two rows when its words do not fit on one, and the
- * task panel takes the rows its tasks need: lay out again when they change. */
+/* The task panel takes the rows its tasks need: lay out again when they
+ * change. (The top line says itself when it needs another row.) */
 static void follow_rows(console *c)
 {
     if (c->small || !c->laid_out)
         return;
-    int title, panel;
-    wanted_rows(c, &title, &panel);
-    if (title != c->title_rows || panel != c->panel_rows)
+    int panel = gos_session_view(c->s) == GOS_VIEW_VMS ? gos_view_tasks_panel_rows(c->s, c->rows) : 0;
+    if (panel != c->panel_rows)
         gos_console_layout(c);
 }
 
@@ -185,7 +184,7 @@ void gos_console_draw(console *c)
         c->dirty = 0;
         return;
     }
-    if (c->dirty & (GOS_DIRTY_VMS | GOS_DIRTY_STATUS | GOS_DIRTY_TASKS | GOS_DIRTY_VIEW))
+    if (c->dirty & (GOS_DIRTY_TASKS | GOS_DIRTY_VIEW))
         follow_rows(c);
     gos_view v = gos_session_view(c->s);
     unsigned d = c->dirty;
@@ -194,8 +193,14 @@ void gos_console_draw(console *c)
     if (all || (d & (GOS_DIRTY_VMS | GOS_DIRTY_STATUS | GOS_DIRTY_TASKS))) {
         gos_role role;
         char *badge = badge_text(c, &role);
-        gos_frame_title(c->title, c->s, badge, role);
+        int need = gos_frame_title(c->title, c->s, badge, role);
         g_free(badge);
+        if (need != c->title_rows) {
+            /* Its words take another row now, or one less: everything moves. */
+            gos_console_layout(c);
+            gos_console_draw(c);
+            return;
+        }
         wnoutrefresh(c->title);
     }
 

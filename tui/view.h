@@ -16,8 +16,9 @@
 
 /* The top line: hosts and their state, VMs per state, marked count, filter,
  * view; badge ("REC nightly"), when not NULL, right after the program's name
- * in the role badge_role. */
-void gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role);
+ * in the role badge_role. Returns the rows its words need (1 or 2): when
+ * that is not the window's height, lay out again and draw it anew. */
+int gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role);
 /* The rows the top line needs in width: 1, or 2 when its words do not fit on one. */
 int gos_frame_title_rows(gos_session *s, const char *badge, int width);
 /* The status line: the session's last sentence, in the error role when it says what failed. */

@@ -38,19 +38,24 @@ static int max_label(const char *(*label)(int), int n)
 static const char *state_label_i(int i) { return gos_vm_state_label((gos_vm_state)i); }
 static const char *hb_label_i(int i) { return gos_heartbeat_label((gos_heartbeat)i); }
 
-/* The width a column takes of itself, 0 for those that share the rest. */
+/* The width a column takes of itself, 0 for those that share the rest.
+ * The words do not change while the program runs: measured once. */
 static int natural_width(gos_session *s, gos_column col)
 {
-    int title = gos_text_width(_(titles[col])) + 2;   /* room for the sort arrow */
+    static int title_w[GOS_COL_N], states_w, agents_w, ok_w;
+    if (!states_w) {
+        for (int i = 0; i < GOS_COL_N; i++)
+            title_w[i] = gos_text_width(_(titles[i])) + 2;   /* room for the sort arrow */
+        states_w = MIN(max_label(state_label_i, GOS_VM_N_STATES), WORD_COLUMN_MAX);
+        agents_w = MIN(max_label(hb_label_i, GOS_HB_N), WORD_COLUMN_MAX);
+        ok_w = gos_text_width(gos_heartbeat_label(GOS_HB_OK)) + 7;   /* "OK 999ms" */
+    }
+    int title = title_w[col];
     switch (col) {
     case GOS_COL_STATE:
-        return MAX(title, MIN(max_label(state_label_i, GOS_VM_N_STATES), WORD_COLUMN_MAX));
-    case GOS_COL_AGENT: {
-        int w = MIN(max_label(hb_label_i, GOS_HB_N), WORD_COLUMN_MAX);
-        if (shows_ping_in_agent(s))
-            w = MAX(w, gos_text_width(gos_heartbeat_label(GOS_HB_OK)) + 7);   /* "OK 999ms" */
-        return MAX(title, w);
-    }
+        return MAX(title, states_w);
+    case GOS_COL_AGENT:
+        return MAX(title, shows_ping_in_agent(s) ? MAX(agents_w, ok_w) : agents_w);
     case GOS_COL_PING: return MAX(title, 7);        /* "9999 ms" */
     case GOS_COL_LOGIN: return MAX(title, 16);      /* "2026-11-30 11:00" */
     case GOS_COL_VERSION: return MAX(title, 10);
@@ -275,7 +280,7 @@ static void draw_cell(WINDOW *w, int y, gos_session *s, const gos_vm *vm, gos_co
         text = g_strdup("");
         break;
     }
-    int tw = gos_text_width(text);
+    int tw = right ? gos_text_width(text) : width;
     if (right && tw < width)
         gos_draw_cell(w, y, x + width - tw, tw, attr, text);
     else
