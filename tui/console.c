@@ -67,6 +67,7 @@ static void open_prompt(console *c, const char *label, prompt_kind kind, const g
     if (c->prompt_live && c->prompt_live->current)
         c->prompt_restore = c->prompt_live->current(c->s);
     c->prompt = gos_prompt_new(label, kind == PROMPT_WORDS ? c->prompt_restore : NULL);
+    c->prompt_previewed = false;
     c->prompt_kind = kind;
     c->prompt_binding = b;
     if (kind == PROMPT_LINE)
@@ -114,6 +115,7 @@ static void preview(console *c)
         gos_prompt_set_note(c->prompt, err, true);
         g_free(err);
     }
+    c->prompt_previewed = true;
     g_free(line);
     g_free(text);
     c->dirty |= GOS_DIRTY_STATUS;
@@ -236,7 +238,7 @@ static void finish_prompt(console *c, bool run)
     curs_set(0);
     c->dirty |= GOS_DIRTY_STATUS | DIRTY_HINTS;
     const char *t = g_strstrip(text);
-    if (live && !run) {
+    if (live && !run && c->prompt_previewed) {
         /* Esc: what was in force when the prompt opened comes back. */
         char *line = prompt_line(b, kind, restore ? restore : "");
         gos_exec_push_live(c->x, line, NULL);

@@ -59,6 +59,7 @@ typedef struct console {
     const gos_binding *prompt_binding;
     const gos_action *prompt_live;  /* the action the prompt runs as it is typed, or NULL */
     char *prompt_restore;       /* ... and its arguments when the prompt opened (Esc puts them back) */
+    bool prompt_previewed;      /* ... once it ran what was typed */
     GPtrArray *history;         /* lines run from the action prompt, oldest first */
     char *history_path;
 
