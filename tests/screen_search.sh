@@ -27,6 +27,14 @@ for size in $SCREEN_SIZES; do
     console
 
     # --- search as you type -----------------------------------------------------------
+    # A prompt left with Esc before anything was typed changes nothing, the cursor included.
+    screen_keys Down Down
+    screen_wait "3/40, 0 marked"
+    screen_keys /
+    screen_wait "Search:"
+    screen_keys Escape
+    screen_wait_gone "Search:"
+    screen_wait "3/40, 0 marked"
     screen_keys /
     screen_wait "Search:"
     screen_type "web"
