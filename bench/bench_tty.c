@@ -31,7 +31,8 @@
  *      --agent-ms, as real agents do), with the CPU the console's thread spent;
  *  (a) bytes per update while logoff tasks run: tasks are made slow with
  *      tests/slow_libvirt.so (virDomainGetState sleeps), and the output is cut
- *      into updates at gaps of GAP_MS; then the bytes of an idle minute;
+ *      into updates at gaps of GAP_MS; then the bytes of an idle minute, and
+ *      how often the console's thread woke meanwhile;
  *  the RSS of guestos after start and at the end.
  *
  *   bench_tty [--guestos PATH] [--vms N] [--size COLSxROWS] [--keys N] [--idle SECONDS]
@@ -131,6 +132,21 @@ static double ui_cpu_ms(void)
     g_free(text);
     g_free(path);
     return ms;
+}
+
+/* Voluntary context switches of the console's main thread: each is a sleep it woke from. */
+static long ui_wakeups(void)
+{
+    char *path = g_strdup_printf("/proc/%d/task/%d/status", (int)child, (int)child), *text = NULL;
+    long n = -1;
+    if (g_file_get_contents(path, &text, NULL, NULL)) {
+        const char *p = strstr(text, "\nvoluntary_ctxt_switches:");
+        if (p)
+            n = strtol(p + strlen("\nvoluntary_ctxt_switches:"), NULL, 10);
+    }
+    g_free(text);
+    g_free(path);
+    return n;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -284,6 +300,8 @@ int main(int argc, char **argv)
         g_snprintf(ms, sizeof ms, "%d", agent_ms);
         setenv("GOS_BENCH_AGENT_MS", ms, 1);
         setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+        /* Its own state folder: no view of an earlier run is restored, none is left behind. */
+        setenv("XDG_STATE_HOME", dir, 1);
         execl(guestos, guestos, "-c", uri, "--audit-db", db, (char *)NULL);
         _exit(127);
     }
@@ -363,7 +381,7 @@ int main(int argc, char **argv)
         settle(1000, (int)storm_ms + 30000, NULL);
     }
 
-    /* (a) bytes per update while tasks run: mark 8 VMs, L, y */
+    /* (a) bytes per update while tasks run: mark 8 VMs, L, yes */
     settle(QUIET_MS, 2000, NULL);
     send_keys("\033OH");   /* Home */
     for (int i = 0; i < 8; i++) {
@@ -372,14 +390,15 @@ int main(int argc, char **argv)
     }
     send_keys("L");
     settle(200, 3000, NULL);
-    send_keys("y");
+    /* The confirmation wants the word typed, then Enter. */
+    send_keys("yes\r");
     double run_s = slow ? 2.0 * slow_ms / 1000.0 + 6.0 : 6.0;
     GArray *sizes = g_array_new(FALSE, FALSE, sizeof(long)), *starts = g_array_new(FALSE, FALSE, sizeof(double));
     long total = 0;
     measure_updates(run_s, sizes, starts, &total);
     printf("logoff of 8 VMs%s, %.0f s watched: %u updates, %ld bytes (%.0f bytes/s)\n",
            slow ? "" : " (no slow preload: tasks end at once)", run_s, sizes->len, total, total / run_s);
-    printf("  each (ms after y: bytes):");
+    printf("  each (ms after yes: bytes):");
     for (guint i = 0; i < sizes->len; i++)
         printf("%s %.0f: %ld", i ? "," : "", g_array_index(starts, double, i), g_array_index(sizes, long, i));
     printf("\n");
@@ -393,7 +412,7 @@ int main(int argc, char **argv)
 
     /* idle: nothing runs, nothing is typed */
     settle(1000, 30000, NULL);
-    long idle = 0;
+    long idle = 0, wake0 = ui_wakeups();
     double idle_end = now_ms() + idle_s * 1000.0;
     while (now_ms() < idle_end) {
         long n = pump(500, NULL);
@@ -401,7 +420,8 @@ int main(int argc, char **argv)
             break;
         idle += n;
     }
-    printf("idle %d s                    %8ld bytes\n", idle_s, idle);
+    printf("idle %d s                    %8ld bytes, %ld wakeups of the console thread\n", idle_s, idle,
+           ui_wakeups() - wake0);
     printf("RSS at the end              %8ld KiB  (peak %ld KiB)\n", rss_kb("VmRSS:"), rss_kb("VmHWM:"));
 
     /* F10 quits; then the child is ours to reap. */

@@ -19,6 +19,7 @@ enum {
     GOS_ACT_SCROLL      = 1u << 5,   /* moves in the current view: passive outside the VM list */
     GOS_ACT_UNSEEN      = 1u << 6,   /* may run while the screen shows nothing (too small) */
     GOS_ACT_SETTLES     = 1u << 7,   /* lists hosts again: later lines that read the inventory wait for it */
+    GOS_ACT_LIVE        = 1u << 8,   /* its prompt runs it as the operator types (a search narrows as it grows) */
 };
 
 /* What a line needs before it runs, from its action's `needs`. */
@@ -48,6 +49,10 @@ typedef struct gos_action {
     const char *help;        /* N_() text; translate with _() when shown */
     /* GOS_NEED_* of a line with these arguments, in this session; NULL: none. */
     unsigned (*needs)(gos_session *s, int argc, char *const *argv);
+    /* The arguments in force, as a line of this action would give them
+     * ("state=running name=web*"), for a prompt that edits them; newly
+     * allocated. NULL: the action has no such state. */
+    char *(*current)(gos_session *s);
 } gos_action;
 
 size_t gos_action_count(void);

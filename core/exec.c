@@ -96,7 +96,17 @@ void gos_exec_free(gos_exec *x)
 }
 
 gos_session *gos_exec_session(gos_exec *x) { return x->s; }
-unsigned gos_exec_caps(gos_exec *x) { return x->fe.caps; }
+/* The VM under the cursor is a target only while the cursor shows: from the
+ * audit log or the task list, a logoff acts on marked or named VMs only. */
+static unsigned caps_now(gos_exec *x)
+{
+    unsigned caps = x->fe.caps;
+    if ((caps & GOS_FE_CURSOR) && !gos_session_cursor_visible(x->s))
+        caps &= ~(unsigned)GOS_FE_CURSOR;
+    return caps;
+}
+
+unsigned gos_exec_caps(gos_exec *x) { return caps_now(x); }
 
 item *gos_exec_holder(gos_exec *x) { return x->held ? x->held : x->cur; }
 
@@ -117,7 +127,7 @@ static void report(gos_exec *x, const item *it, int rc, const char *why, gos_fai
     if (!x->fe.done)
         return;
     gos_line_info l = { .cmd = &it->cmd, .origin = it->origin ? it->origin : gos_session_origin(x->s),
-                        .where = it->where, .macro = gos_exec_macro(x) };
+                        .where = it->where, .macro = gos_exec_macro(x), .live = it->live };
     x->fe.done(x->fe.data, &l, rc, why, kind);
 }
 
@@ -134,6 +144,12 @@ static void fail_cur(gos_exec *x, const char *why, gos_fail_kind kind)
     const char *macro = it->from_script ? gos_exec_macro(x) : NULL;
     if (!why || !*why)
         why = _("The action failed.");
+    if (it->live) {
+        /* Words still being typed: the prompt says why, nothing else changes. */
+        report(x, it, -1, why, kind);
+        gos_exec_end_cur(x);
+        return;
+    }
     if (terminal(x)) {
         char *msg = macro && *it->where
                         /* TRANSLATORS: %1$s: a macro name; %2$s: FILE:LINE of the line that failed; %3$s: why. */
@@ -169,7 +185,7 @@ static void succeed_cur(gos_exec *x, int rc, const char *record_as)
 static void execute(gos_exec *x)
 {
     item *it = x->cur;
-    gos_act_ctx ctx = { .s = x->s, .x = x, .caps = x->fe.caps, .fail = GOS_FAIL_ACTION };
+    gos_act_ctx ctx = { .s = x->s, .x = x, .caps = caps_now(x), .fail = GOS_FAIL_ACTION };
     char *err = NULL;
     char *saved = it->origin ? g_strdup(gos_session_origin(x->s)) : NULL;
     if (it->origin)
@@ -229,10 +245,16 @@ static void prepare(gos_exec *x, bool needs_checked)
     it->st = ST_READY;
     if ((a->flags & GOS_ACT_TARGETS) && it->cmd.argc == 0) {
         size_t n = 0;
-        g_free(gos_session_targets(x->s, (x->fe.caps & GOS_FE_CURSOR) != 0, &n));
+        unsigned caps = caps_now(x);
+        g_free(gos_session_targets(x->s, (caps & GOS_FE_CURSOR) != 0, &n));
         if (n == 0) {
-            char *why = (x->fe.caps & GOS_FE_CURSOR)
+            char *why = (caps & GOS_FE_CURSOR)
                             ? g_strdup(_("No virtual machine is selected."))
+                        : (x->fe.caps & GOS_FE_CURSOR)
+                            /* TRANSLATORS: %1$s: an action name such as logoff; the console shows a view
+                             * without the VM list's cursor (the audit log, the tasks). */
+                            ? g_strdup_printf(_("No VM is marked, and this view has no VM cursor: mark VMs in the VM "
+                                                "list, or name them (%1$s VM)."), a->name)
                             /* TRANSLATORS: %s: an action name such as logoff. */
                             : g_strdup_printf(_("%s has no target: mark VMs first (select PATTERN) or name them."),
                                               a->name);
@@ -492,6 +514,32 @@ int gos_exec_push_line(gos_exec *x, const char *line, char **err)
     return gos_exec_push(x, &cmd);
 }
 
+int gos_exec_push_live(gos_exec *x, const char *line, char **err)
+{
+    gos_cmd cmd;
+    if (gos_cmd_parse(line, &cmd, err) < 0)
+        return -1;
+    if (!(cmd.action->flags & GOS_ACT_LIVE) || gos_exec_busy(x)) {
+        if (err)
+            *err = g_strdup(gos_exec_busy(x) ? _("A macro or a wait is running: the list changes when Enter is pressed.")
+                                             : _("This action does not run as you type."));
+        gos_cmd_clear(&cmd);
+        return -1;
+    }
+    item *it = item_new(&cmd, true);
+    it->where = g_strdup("");
+    it->live = true;
+    /* It runs now, beside a line that waits for the inventory, as a passive one does. */
+    x->held = x->cur;
+    x->cur = it;
+    prepare(x, true);
+    if (x->cur == it)
+        gos_exec_end_cur(x);
+    x->cur = x->held;
+    x->held = NULL;
+    return 0;
+}
+
 void gos_exec_play(gos_exec *x, gos_script *script, const char *origin)
 {
     gos_exec_push_frame(x, script, NULL, origin);
@@ -504,7 +552,7 @@ void gos_exec_answer(gos_exec *x, bool yes)
         return;
     if (yes) {
         /* Exactly the VMs shown, named, so that a recording keeps them. */
-        gos_session_name_targets(x->s, &it->cmd, (x->fe.caps & GOS_FE_CURSOR) != 0);
+        gos_session_name_targets(x->s, &it->cmd, (caps_now(x) & GOS_FE_CURSOR) != 0);
         execute(x);
         return;
     }

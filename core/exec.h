@@ -49,6 +49,7 @@ typedef struct gos_line_info {
     const char *origin;    /* the origin its tasks carry */
     const char *where;     /* "FILE:LINE" for a line of a file, "" for one typed or bound */
     const char *macro;     /* the outermost macro it belongs to, or NULL */
+    bool live;             /* a preview run as the operator types (gos_exec_push_live) */
 } gos_line_info;
 
 /* What an action's output is for, when it has one (gos_exec_emit). */
@@ -95,6 +96,14 @@ int gos_exec_push(gos_exec *x, gos_cmd *cmd);
 /* Parses line (one action line) and pushes it; -1 with *err (a syntax error
  * names the column) when it does not parse. */
 int gos_exec_push_line(gos_exec *x, const char *line, char **err);
+
+/* Runs line at once as a preview of what the operator is typing (a search as
+ * it grows): only actions marked GOS_ACT_LIVE, never while a macro plays or a
+ * line waits for tasks. It is not recorded, and a failure (words not yet
+ * complete) only reaches fe->done, with live set: the status line keeps what
+ * it said. The line typed to the end is pushed as usual. Returns 0, or -1
+ * with *err (the line does not parse, is not live, or cannot run now). */
+int gos_exec_push_live(gos_exec *x, const char *line, char **err);
 
 /* Plays a parsed script (taken over) before anything queued: a batch file.
  * Its lines run under origin; a line that fails stops it. */

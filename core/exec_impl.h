@@ -28,6 +28,7 @@ typedef struct item {
     char *where;             /* "FILE:LINE", or "" */
     bool from_operator;      /* typed, bound or prompted: recordable */
     bool from_script;        /* a line of a macro or a batch file: its failure stops them */
+    bool live;               /* a preview as the operator types (gos_exec_push_live) */
     state st;
     gint64 deadline_us;      /* monotonic: when its wait ends (0: never) */
     unsigned needs;          /* what it waits for in ST_WAIT_NEEDS */

@@ -284,8 +284,12 @@ unsigned gos_session_apply_host_state(gos_session *s, host_entry *h, gos_msg *m)
         plan_reconnect(h);
     } else {
         h->state = HOST_DOWN;
-        if (m->text)
-            gos_session_set_status(s, "%s", m->text);
+        /* A host that cannot be reached is a failure, said as one (the top
+         * line names it too); during a refresh, the refresh's end says it. */
+        bool pending = s->status_listed_gen && s->status_listed_gen == s->status_gen;
+        if (m->text && !pending)
+            gos_session_set_error(s, "%s", m->text);
+        gos_session_listed(s);
     }
     return GOS_DIRTY_STATUS | GOS_DIRTY_VMS;
 }
@@ -313,6 +317,7 @@ unsigned gos_session_apply_listing(gos_session *s, host_entry *h, gos_msg *m)
     }
     if (h->again && h->ctl_jobs == 0 && h->state == HOST_UP)
         gos_session_start_listing(s, h, false);
+    gos_session_listed(s);
     return GOS_DIRTY_VMS | GOS_DIRTY_STATUS;
 }
 

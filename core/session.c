@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "base/count.h"
 #include "base/i18n.h"
 #include "core/session_impl.h"
 
@@ -39,6 +40,10 @@ int gos_session_new(const gos_session_opts *o, gos_session **out, char **err)
     s->f_state = s->f_agent = s->f_users = -1;
     s->filter_text = g_strdup("");
     s->page_rows = 10;
+    s->columns = g_array_new(FALSE, FALSE, sizeof(gos_column_spec));
+    s->default_columns = g_array_new(FALSE, FALSE, sizeof(gos_column_spec));
+    gos_session_set_default_columns(s, NULL, 0);
+    s->task_panel = -1;
 
     char *path = o->audit_path ? g_strdup(o->audit_path) : gos_audit_default_path();
     int rc = gos_audit_open(path, &s->audit, err);
@@ -123,6 +128,10 @@ void gos_session_free(gos_session *s)
     g_free(s->search);
     g_strfreev(s->audit_filter);
     g_free(s->filter_text);
+    if (s->columns)
+        g_array_free(s->columns, TRUE);
+    if (s->default_columns)
+        g_array_free(s->default_columns, TRUE);
     g_free(s->status);
     g_free(s->origin);
     gos_operator_clear(&s->op);
@@ -195,6 +204,7 @@ int gos_session_fd(gos_session *s) { return gos_bus_fd(s->bus); }
 
 bool gos_session_view_in_sync(gos_session *s);
 void gos_session_view_follow_agent(gos_session *s, const gos_vm *vm);
+
 
 static unsigned apply(gos_session *s, gos_msg *m)
 {
@@ -406,6 +416,36 @@ void gos_session_set_error(gos_session *s, const char *fmt, ...)
     va_start(ap, fmt);
     set_status(s, true, fmt, ap);
     va_end(ap);
+}
+
+void gos_session_status_until_listed(gos_session *s) { s->status_listed_gen = s->status_gen; }
+
+void gos_session_listed(gos_session *s)
+{
+    if (!s->status_listed_gen || s->status_listed_gen != s->status_gen || !gos_session_hosts_settled(s))
+        return;
+    s->status_listed_gen = 0;
+    size_t failed = 0, n = gos_inventory_count(s->inv);
+    const char *why = NULL;
+    for (guint i = 0; i < s->hosts->len; i++) {
+        host_entry *h = g_ptr_array_index(s->hosts, i);
+        if (h->state < 0) {
+            failed++;
+            if (!why)
+                why = h->why;
+        }
+    }
+    char num[32];
+    gos_format_count(n, num, sizeof num);
+    if (failed)
+        /* TRANSLATORS: %1$s: a count of VMs; %2$zu: hosts that could not be reached; %3$s: why the first failed. */
+        gos_session_set_error(s, ngettext("The inventory is up to date: %1$s VMs; %2$zu host failed: %3$s",
+                                          "The inventory is up to date: %1$s VMs; %2$zu hosts failed, the first: %3$s",
+                                          failed), num, failed, why ? why : "?");
+    else
+        /* TRANSLATORS: %s: a count of VMs, with thousands separators. */
+        gos_session_set_status(s, ngettext("The inventory is up to date: %s VM.", "The inventory is up to date: %s VMs.",
+                                           n), num);
 }
 
 bool gos_session_status_is_error(gos_session *s) { return s->status && s->status_error; }

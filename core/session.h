@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/columns.h"
 #include "core/inventory.h"
 #include "core/task.h"
 #include "core/vm.h"
@@ -52,9 +53,11 @@ typedef enum {
 
 typedef enum {
     GOS_SORT_NAME = 0, GOS_SORT_HOST, GOS_SORT_STATE, GOS_SORT_AGENT, GOS_SORT_USERS,
-    GOS_SORT_N,                 /* the VM list's columns, in the order the sort key walks them */
+    GOS_SORT_N,                 /* the default columns' keys */
     GOS_SORT_OS = GOS_SORT_N,   /* guest OS name, from the agent: `sort os` */
     GOS_SORT_PING,              /* the agent's last round trip: `sort ping` */
+    GOS_SORT_VERSION,           /* the agent's version: `sort version` */
+    GOS_SORT_LOGIN,             /* when the user logged on longest came: `sort login` */
     GOS_SORT_ALL
 } gos_sort;
 
@@ -151,17 +154,47 @@ const gos_vm **gos_session_targets(gos_session *s, bool use_cursor, size_t *n);
 /* The filter in force as `filter` arguments ("state=running name=web*"), ""
  * when none: a filter line built from it reads back the same. */
 const char *gos_session_filter_text(gos_session *s);
+/* The same as words, one expression each (NULL-terminated, g_strfreev). */
+char **gos_session_filter_words(gos_session *s);
 /* The search text in force, "" when none. */
 const char *gos_session_search_text(gos_session *s);
 gos_sort gos_session_sort(gos_session *s, bool *descending);
 /* Counts of VMs per state over the whole inventory (array of GOS_VM_N_STATES). */
 void gos_session_state_totals(gos_session *s, size_t totals[GOS_VM_N_STATES]);
 
+/* The sort key of a column (every column has one). */
+gos_sort gos_column_sort(gos_column col);
+
+/* The VM list's columns in their order, and their widths (borrowed; *n set). */
+const gos_column_spec *gos_session_columns(gos_session *s, size_t *n);
+/* Sets them (copied); n 0 sets the default columns. */
+void gos_session_set_columns(gos_session *s, const gos_column_spec *cols, size_t n);
+/* The default columns (the configuration's), which it also sets; n 0: guestos's own. */
+void gos_session_set_default_columns(gos_session *s, const gos_column_spec *cols, size_t n);
+const gos_column_spec *gos_session_default_columns(gos_session *s, size_t *n);
+/* True when the column is shown. */
+bool gos_session_has_column(gos_session *s, gos_column col);
+
+/* True when the current view shows the VM cursor (the VM list, the VM
+ * detail): only there is the VM under it a target. */
+bool gos_session_cursor_visible(gos_session *s);
+
 /* --- tasks --------------------------------------------------------------- */
 size_t gos_session_task_count(gos_session *s);
 gos_task *gos_session_task_at(gos_session *s, size_t i);   /* borrowed, oldest first */
-/* Task counts: running (not complete) and failed (complete, error not S_OK). */
+/* Task counts: not ended (queued or running), ended without S_OK (failed,
+ * cancelled, interrupted), ended S_OK. */
 void gos_session_task_totals(gos_session *s, size_t *running, size_t *failed, size_t *ok);
+/* The tasks of the session by state (gos_task_state). */
+void gos_session_task_counts(gos_session *s, size_t counts[GOS_TASK_N_STATES]);
+
+/* How many tasks the panel under the VM list shows at most; -1 (the default)
+ * as many as the screen spares. */
+int gos_session_task_panel(gos_session *s);
+void gos_session_set_task_panel(gos_session *s, int entries);
+/* How many it shows now (the console's layout tells). */
+void gos_session_set_task_panel_shown(gos_session *s, int entries);
+int gos_session_task_panel_shown(gos_session *s);
 
 /* --- other state ---------------------------------------------------------- */
 gos_inventory *gos_session_inventory(gos_session *s);
@@ -195,6 +228,10 @@ void gos_session_set_error(gos_session *s, const char *fmt, ...) __attribute__((
 bool gos_session_status_is_error(gos_session *s);
 /* Bumped by every status sentence set. */
 unsigned gos_session_status_generation(gos_session *s);
+/* The status sentence in force says what lasts until the hosts are listed
+ * ("Refreshing the inventory."): once they are, and nothing else was said
+ * meanwhile, the session says how it ended. */
+void gos_session_status_until_listed(gos_session *s);
 /* `redraw`: the console repaints the whole terminal; taking it clears it. */
 void gos_session_request_repaint(gos_session *s);
 bool gos_session_take_repaint(gos_session *s);
@@ -221,6 +258,10 @@ void gos_session_set_sort(gos_session *s, gos_sort key, bool descending);
 /* True when the filter reads agent data (agent=, users=). */
 bool gos_session_filter_uses_agent(const gos_session *s);
 int gos_sort_parse(const char *name);
+/* True when the key orders by what the agents said. */
+bool gos_sort_uses_agent(gos_sort key);
+/* The login time (UTC ms) of the user logged on longest, 0 when none is known. */
+int64_t gos_vm_oldest_login(const gos_vm *vm);
 const char *gos_sort_name(gos_sort key);
 void gos_session_refresh(gos_session *s);
 
@@ -229,6 +270,8 @@ void gos_session_refresh(gos_session *s);
 /* Moves in the current view: the VM cursor, the task list, the audit log,
  * the text of the detail or the help. */
 void gos_session_scroll(gos_session *s, gos_scroll how);
+/* Puts the cursor of the current list (VMs, tasks) on entry index (clamped). */
+void gos_session_scroll_to(gos_session *s, size_t index);
 /* The task list's position and the page of the detail or help view. */
 gos_list_pos *gos_session_task_pos(gos_session *s);
 gos_page_pos *gos_session_page_pos(gos_session *s, gos_view view);

@@ -105,13 +105,17 @@ struct gos_session {
     char *filter_text;
     gos_sort sort;
     bool desc;
+    GArray *columns;         /* gos_column_spec, the VM list's columns in order */
+    GArray *default_columns; /* ... and those `columns` without words comes back to */
+    int task_panel;          /* tasks the panel shows at most, -1 as many as fit */
+    int task_panel_shown;    /* ... and shows now */
     gos_view view_mode, prev_view;
     size_t totals[GOS_VM_N_STATES];
     uint64_t totals_gen;     /* layout generation + 1 the totals are for; 0 none */
 
     GPtrArray *tasks;        /* gos_task*, references */
     size_t tasks_done;       /* tasks[0, tasks_done) are complete */
-    size_t done_ok, done_failed;   /* ... and how they ended */
+    size_t done_states[GOS_TASK_N_STATES];   /* ... and how they ended */
     GHashTable *answered;    /* gos_vm_ref* of agents that answered in this run */
     GHashTable *probing;     /* gos_vm_ref* with a probe under way */
     GHashTable *probe_again; /* gos_vm_ref* to probe once more when the probe under way answers */
@@ -122,6 +126,7 @@ struct gos_session {
     char *status;
     bool status_error;       /* the status says what failed */
     unsigned status_gen;
+    unsigned status_listed_gen; /* the status that lasts until the hosts are listed, 0 none */
     bool repaint;
     bool quit;
     gos_list_pos task_pos;
@@ -154,6 +159,9 @@ void gos_session_add_host_entry(gos_session *s, const char *uri);
 /* Starts a listing of h (after connecting it when connect); a listing asked
  * for while one runs follows it. */
 void gos_session_start_listing(gos_session *s, host_entry *h, bool connect);
+/* The listings are in: a status that said they were under way
+ * (gos_session_status_until_listed) says how they ended. */
+void gos_session_listed(gos_session *s);
 /* Applies a host's messages: its state, its listing, a channel read. */
 unsigned gos_session_apply_host_state(gos_session *s, host_entry *h, gos_msg *m);
 unsigned gos_session_apply_listing(gos_session *s, host_entry *h, gos_msg *m);

@@ -17,12 +17,10 @@ void gos_session_tasks_advance(gos_session *s)
 {
     while (s->tasks_done < s->tasks->len) {
         gos_task *t = g_ptr_array_index(s->tasks, s->tasks_done);
-        if (!gos_task_is_complete(t))
+        gos_task_state st = gos_task_get_state(t);
+        if (st == GOS_TASK_QUEUED || st == GOS_TASK_RUNNING)
             break;
-        if (gos_task_get_error(t) == GOS_S_OK)
-            s->done_ok++;
-        else
-            s->done_failed++;
+        s->done_states[st]++;
         s->tasks_done++;
     }
 }
@@ -37,25 +35,25 @@ gos_task *gos_session_task_at(gos_session *s, size_t i)
     return i < s->tasks->len ? g_ptr_array_index(s->tasks, i) : NULL;
 }
 
-void gos_session_task_totals(gos_session *s, size_t *running, size_t *failed, size_t *ok)
+void gos_session_task_counts(gos_session *s, size_t counts[GOS_TASK_N_STATES])
 {
     gos_session_tasks_advance(s);
-    size_t r = 0, f = s->done_failed, o = s->done_ok;
-    for (guint i = (guint)s->tasks_done; i < s->tasks->len; i++) {
-        gos_task *t = g_ptr_array_index(s->tasks, i);
-        if (!gos_task_is_complete(t))
-            r++;
-        else if (gos_task_get_error(t) == GOS_S_OK)
-            o++;
-        else
-            f++;
-    }
+    memcpy(counts, s->done_states, sizeof s->done_states);
+    /* Only the tasks past the first that has not ended are looked at again. */
+    for (guint i = (guint)s->tasks_done; i < s->tasks->len; i++)
+        counts[gos_task_get_state(g_ptr_array_index(s->tasks, i))]++;
+}
+
+void gos_session_task_totals(gos_session *s, size_t *running, size_t *failed, size_t *ok)
+{
+    size_t c[GOS_TASK_N_STATES];
+    gos_session_task_counts(s, c);
     if (running)
-        *running = r;
+        *running = c[GOS_TASK_QUEUED] + c[GOS_TASK_RUNNING];
     if (failed)
-        *failed = f;
+        *failed = c[GOS_TASK_FAILED] + c[GOS_TASK_CANCELLED] + c[GOS_TASK_INTERRUPTED];
     if (ok)
-        *ok = o;
+        *ok = c[GOS_TASK_SUCCEEDED];
 }
 
 
@@ -161,6 +159,15 @@ int gos_submit_logoff(gos_session *s, int argc, char *const *argv, bool use_curs
 
 int gos_submit_cancel(gos_session *s, bool use_cursor)
 {
+    /* In the task list, with nothing marked, the task under its own cursor
+     * (newest first), not every task: that is the one the operator sees. */
+    if (s->view_mode == GOS_VIEW_TASKS && g_hash_table_size(s->marks) == 0) {
+        size_t n = s->tasks->len;
+        if (n == 0 || s->task_pos.cursor >= n)
+            return 0;
+        gos_task *t = g_ptr_array_index(s->tasks, n - 1 - s->task_pos.cursor);
+        return !gos_task_is_complete(t) && gos_task_cancel(t) == GOS_S_OK ? 1 : 0;
+    }
     size_t n = 0;
     const gos_vm **targets = gos_session_targets(s, use_cursor, &n);
     bool all = g_hash_table_size(s->marks) == 0 && n == 0;

@@ -28,7 +28,8 @@ size_t gos_session_logoff_many(gos_session *s, const char *const *hosts, const c
 int gos_submit_logoff(gos_session *s, int argc, char *const *argv, bool use_cursor, char **err);
 
 /* Asks the running tasks of the targets to stop, or every running task when
- * there is no target. Returns how many were asked. */
+ * there is no target; in the task list with nothing marked, the task under
+ * its cursor. Returns how many were asked. */
 int gos_submit_cancel(gos_session *s, bool use_cursor);
 
 /* Asks every task of the session that has not ended to stop; returns how many took it. */

@@ -221,6 +221,42 @@ bool gos_task_is_cancelable(gos_task *t) { LOCKED_GET(bool, t->info.cancelable &
 bool gos_task_cancel_requested(gos_task *t) { LOCKED_GET(bool, t->info.cancel_requested); }
 int64_t gos_task_deadline(gos_task *t) { LOCKED_GET(int64_t, t->info.deadline_at_ms); }
 
+static gos_task_state state_of(const gos_task_info *i)
+{
+    if (!i->complete)
+        return i->started ? GOS_TASK_RUNNING : GOS_TASK_QUEUED;
+    if (i->error == GOS_S_OK)
+        return GOS_TASK_SUCCEEDED;
+    if (i->result == GOS_RESULT_CANCELLED)
+        return GOS_TASK_CANCELLED;
+    if (i->result == GOS_RESULT_SHUTDOWN_ABORT)
+        return GOS_TASK_INTERRUPTED;
+    return GOS_TASK_FAILED;
+}
+
+gos_task_state gos_task_info_state(const gos_task_info *i) { return state_of(i); }
+gos_task_state gos_task_get_state(gos_task *t) { LOCKED_GET(gos_task_state, state_of(&t->info)); }
+
+static const char *const state_keys[GOS_TASK_N_STATES] = {
+    "queued", "running", "succeeded", "failed", "cancelled", "interrupted",
+};
+
+static const char *const state_labels[GOS_TASK_N_STATES] = {
+    /* TRANSLATORS: what happened to a task, in a narrow column: at most 14 characters. */
+    NC_("task", "queued"), NC_("task", "running"), NC_("task", "succeeded"), NC_("task", "failed"),
+    NC_("task", "cancelled"), NC_("task", "interrupted"),
+};
+
+const char *gos_task_state_key(gos_task_state st)
+{
+    return (unsigned)st < GOS_TASK_N_STATES ? state_keys[st] : state_keys[GOS_TASK_FAILED];
+}
+
+const char *gos_task_state_label(gos_task_state st)
+{
+    return CX_((unsigned)st < GOS_TASK_N_STATES ? state_labels[st] : state_labels[GOS_TASK_FAILED]);
+}
+
 gos_hr gos_task_cancel(gos_task *t)
 {
     gos_hr hr = GOS_S_OK;

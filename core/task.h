@@ -62,6 +62,26 @@ typedef struct gos_task_info {
     int64_t submitted_ms, started_ms, ended_ms, deadline_at_ms;
 } gos_task_info;
 
+/* What happened to a task, in the words the console shows: its IVMTask
+ * state (complete or not, started or not) and, once complete, its Result. */
+typedef enum {
+    GOS_TASK_QUEUED = 0,       /* waits for a slot (not started) */
+    GOS_TASK_RUNNING,          /* started, not complete */
+    GOS_TASK_SUCCEEDED,        /* complete, Error S_OK */
+    GOS_TASK_FAILED,           /* complete with any other Error */
+    GOS_TASK_CANCELLED,        /* complete, Result Cancelled */
+    GOS_TASK_INTERRUPTED,      /* complete, Result ShutdownAbort: stopped by guestos going away */
+    GOS_TASK_N_STATES
+} gos_task_state;
+
+/* The state of a snapshot, and of a live task (one lock, no copy). */
+gos_task_state gos_task_info_state(const gos_task_info *info);
+gos_task_state gos_task_get_state(gos_task *task);
+/* Stable English word ("queued", "succeeded"), never translated. */
+const char *gos_task_state_key(gos_task_state state);
+/* The translated word for the screen. */
+const char *gos_task_state_label(gos_task_state state);
+
 /* --- the engine ------------------------------------------------------- */
 
 /* Tasks running at once over all hosts when max_workers is 0. */

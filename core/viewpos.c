@@ -63,6 +63,20 @@ void gos_session_scroll(gos_session *s, gos_scroll how)
     }
 }
 
+void gos_session_scroll_to(gos_session *s, size_t index)
+{
+    switch (s->view_mode) {
+    case GOS_VIEW_VMS:
+        gos_session_cursor_to(s, index);
+        break;
+    case GOS_VIEW_TASKS:
+        s->task_pos.cursor = s->tasks->len ? MIN(index, (size_t)s->tasks->len - 1) : 0;
+        break;
+    default:
+        break;
+    }
+}
+
 gos_list_pos *gos_session_task_pos(gos_session *s) { return &s->task_pos; }
 
 gos_page_pos *gos_session_page_pos(gos_session *s, gos_view view)

@@ -136,7 +136,7 @@ static const char *const state_keys[GOS_VM_N_STATES] = {
 };
 
 static const char *const state_labels[GOS_VM_N_STATES] = {
-    /* TRANSLATORS: VM states, shown in a narrow column. */
+    /* TRANSLATORS: VM states, shown in a narrow column: at most 14 columns. */
     N_("no state"), N_("running"), N_("blocked"), N_("paused"), N_("shutting down"),
     N_("shut off"), N_("crashed"), N_("suspended"),
 };
@@ -181,10 +181,13 @@ static const char *const hb_keys[GOS_HB_N] = {
     "unknown", "no-channel", "unsupported", "vm-down", "ok", "degraded", "no-contact", "lost",
 };
 
+/* The same words as the keys, that `list` prints and filters take: the
+ * console and the commands name a condition alike. */
 static const char *const hb_labels[GOS_HB_N] = {
-    /* TRANSLATORS: integration-component heartbeat, narrow column. */
-    N_("probing"), N_("no channel"), N_("no agent support"), N_("VM not running"), N_("OK"),
-    N_("Degraded"), N_("No Contact"), N_("Lost Communication"),
+    /* TRANSLATORS: the guest agent's condition in the VM list's narrow Agent column
+     * (the English words are those of `guestos list`); at most 14 columns. */
+    NC_("agent", "unknown"), NC_("agent", "no channel"), NC_("agent", "unsupported"), NC_("agent", "VM down"),
+    NC_("agent", "OK"), NC_("agent", "degraded"), NC_("agent", "no contact"), NC_("agent", "lost"),
 };
 
 const char *gos_heartbeat_key(gos_heartbeat hb)
@@ -194,7 +197,7 @@ const char *gos_heartbeat_key(gos_heartbeat hb)
 
 const char *gos_heartbeat_label(gos_heartbeat hb)
 {
-    return _((unsigned)hb < GOS_HB_N ? hb_labels[hb] : hb_labels[0]);
+    return CX_((unsigned)hb < GOS_HB_N ? hb_labels[hb] : hb_labels[0]);
 }
 
 int gos_heartbeat_parse(const char *key)

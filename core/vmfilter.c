@@ -69,22 +69,29 @@ bool gos_session_vm_matches(gos_session *s, const gos_vm *vm)
 /* Names as people order them: case aside, and digit runs by their value, so
  * that web2 comes before web10. Equal-looking names fall back to strcmp. */
 
+char **gos_session_filter_words(gos_session *s)
+{
+    GPtrArray *w = g_ptr_array_new();
+    if (s->f_state >= 0)
+        g_ptr_array_add(w, g_strdup_printf("state=%s", gos_vm_state_word(s->f_state)));
+    if (s->f_agent >= 0)
+        g_ptr_array_add(w, g_strdup_printf("agent=%s", gos_heartbeat_key(s->f_agent)));
+    if (s->f_users >= 0)
+        g_ptr_array_add(w, g_strdup_printf("users=%s", s->f_users ? "yes" : "no"));
+    if (s->f_name)
+        g_ptr_array_add(w, g_strdup_printf("name=%s", s->f_name));
+    if (s->f_host)
+        g_ptr_array_add(w, g_strdup_printf("host=%s", s->f_host));
+    g_ptr_array_add(w, NULL);
+    return (char **)g_ptr_array_free(w, FALSE);
+}
+
 static void rebuild_filter_text(gos_session *s)
 {
-    GString *t = g_string_new(NULL);
-    if (s->f_state >= 0)
-        g_string_append_printf(t, " state=%s", gos_vm_state_word(s->f_state));
-    if (s->f_agent >= 0)
-        g_string_append_printf(t, " agent=%s", gos_heartbeat_key(s->f_agent));
-    if (s->f_users >= 0)
-        g_string_append_printf(t, " users=%s", s->f_users ? "yes" : "no");
-    if (s->f_name)
-        g_string_append_printf(t, " name=%s", s->f_name);
-    if (s->f_host)
-        g_string_append_printf(t, " host=%s", s->f_host);
+    char **w = gos_session_filter_words(s);
     g_free(s->filter_text);
-    s->filter_text = g_strdup(t->len ? t->str + 1 : "");
-    g_string_free(t, TRUE);
+    s->filter_text = g_strjoinv(" ", w);
+    g_strfreev(w);
 }
 
 int gos_session_set_filter(gos_session *s, int n, char **exprs, char **err)
@@ -139,9 +146,10 @@ int gos_session_set_filter(gos_session *s, int n, char **exprs, char **err)
 void gos_session_set_search(gos_session *s, const char *text)
 {
     const char *now = text && *text ? text : NULL;
-    /* Typing one more character: every VM that matches now matched before,
-     * so the view is narrowed rather than rebuilt. */
-    if (now && s->search && g_str_has_prefix(now, s->search))
+    /* Typing one more character (anywhere): every VM that matches now matched
+     * before, since a name that holds the new text holds the old, so the view
+     * is narrowed rather than rebuilt. */
+    if (now && s->search && strstr(now, s->search) && !s->view_stale)
         s->view_refine = true;
     else if (g_strcmp0(now, s->search) != 0)
         s->view_stale = true;

@@ -48,9 +48,28 @@ static int sort_primary(const gos_session *s, const gos_vm *x, const gos_vm *y)
         /* fastest agents first, unknown round trips last */
         c = cmp3(x->ping_us < 0 ? INT64_MAX : x->ping_us, y->ping_us < 0 ? INT64_MAX : y->ping_us);
         break;
+    case GOS_SORT_VERSION:
+        /* known versions first, 8.2.10 after 8.2.9 */
+        c = (x->agent_version == NULL) - (y->agent_version == NULL);
+        if (!c && x->agent_version)
+            c = strverscmp(x->agent_version, y->agent_version);
+        break;
+    case GOS_SORT_LOGIN:
+        /* the longest logged on first, VMs without a known login time last */
+        c = cmp3(gos_vm_oldest_login(x) ?: INT64_MAX, gos_vm_oldest_login(y) ?: INT64_MAX);
+        break;
     default: break;
     }
     return c;
+}
+
+int64_t gos_vm_oldest_login(const gos_vm *vm)
+{
+    int64_t oldest = 0;
+    for (size_t i = 0; i < vm->n_users; i++)
+        if (vm->users[i].login_ms > 0 && (!oldest || vm->users[i].login_ms < oldest))
+            oldest = vm->users[i].login_ms;
+    return oldest;
 }
 
 /* A total order (the rank in name order breaks every tie: names, then host
@@ -111,10 +130,12 @@ static void rank_and_sort(gos_session *s)
         sort_all(s);
 }
 
-static bool sort_uses_agent(const gos_session *s)
+static bool sort_uses_agent(const gos_session *s) { return gos_sort_uses_agent(s->sort); }
+
+bool gos_sort_uses_agent(gos_sort key)
 {
-    return s->sort == GOS_SORT_AGENT || s->sort == GOS_SORT_USERS || s->sort == GOS_SORT_OS ||
-           s->sort == GOS_SORT_PING;
+    return key == GOS_SORT_AGENT || key == GOS_SORT_USERS || key == GOS_SORT_OS || key == GOS_SORT_PING ||
+           key == GOS_SORT_VERSION || key == GOS_SORT_LOGIN;
 }
 
 bool gos_session_filter_uses_agent(const gos_session *s) { return s->f_agent >= 0 || s->f_users >= 0; }
@@ -386,7 +407,8 @@ size_t gos_session_select(gos_session *s, const char *glob)
     return hits;
 }
 
-static const char *const sort_names[GOS_SORT_ALL] = { "name", "host", "state", "agent", "users", "os", "ping" };
+static const char *const sort_names[GOS_SORT_ALL] = { "name", "host", "state", "agent", "users", "os", "ping",
+                                                      "version", "login" };
 
 int gos_sort_parse(const char *name)
 {
@@ -413,3 +435,64 @@ void gos_session_set_sort(gos_session *s, gos_sort key, bool descending)
     s->desc = descending;
 }
 
+
+gos_sort gos_column_sort(gos_column col)
+{
+    static const gos_sort of[GOS_COL_N] = {
+        [GOS_COL_NAME] = GOS_SORT_NAME, [GOS_COL_HOST] = GOS_SORT_HOST, [GOS_COL_STATE] = GOS_SORT_STATE,
+        [GOS_COL_AGENT] = GOS_SORT_AGENT, [GOS_COL_PING] = GOS_SORT_PING, [GOS_COL_USERS] = GOS_SORT_USERS,
+        [GOS_COL_OS] = GOS_SORT_OS, [GOS_COL_VERSION] = GOS_SORT_VERSION, [GOS_COL_LOGIN] = GOS_SORT_LOGIN,
+    };
+    return (unsigned)col < GOS_COL_N ? of[col] : GOS_SORT_NAME;
+}
+
+/* --- the columns ---------------------------------------------------------------- */
+
+const gos_column_spec *gos_session_columns(gos_session *s, size_t *n)
+{
+    *n = s->columns->len;
+    return (const gos_column_spec *)(void *)s->columns->data;
+}
+
+void gos_session_set_columns(gos_session *s, const gos_column_spec *cols, size_t n)
+{
+    g_array_set_size(s->columns, 0);
+    if (n)
+        g_array_append_vals(s->columns, cols, (guint)n);
+    else
+        g_array_append_vals(s->columns, s->default_columns->data, s->default_columns->len);
+}
+
+void gos_session_set_default_columns(gos_session *s, const gos_column_spec *cols, size_t n)
+{
+    g_array_set_size(s->default_columns, 0);
+    if (n)
+        g_array_append_vals(s->default_columns, cols, (guint)n);
+    else
+        g_array_append_vals(s->default_columns, gos_columns_default, (guint)gos_columns_default_n);
+    gos_session_set_columns(s, NULL, 0);
+}
+
+const gos_column_spec *gos_session_default_columns(gos_session *s, size_t *n)
+{
+    *n = s->default_columns->len;
+    return (const gos_column_spec *)(void *)s->default_columns->data;
+}
+
+bool gos_session_has_column(gos_session *s, gos_column col)
+{
+    for (guint i = 0; i < s->columns->len; i++)
+        if (g_array_index(s->columns, gos_column_spec, i).col == col)
+            return true;
+    return false;
+}
+
+bool gos_session_cursor_visible(gos_session *s)
+{
+    return s->view_mode == GOS_VIEW_VMS || s->view_mode == GOS_VIEW_DETAIL;
+}
+
+int gos_session_task_panel(gos_session *s) { return s->task_panel; }
+void gos_session_set_task_panel(gos_session *s, int entries) { s->task_panel = entries < 0 ? -1 : MIN(entries, 99); }
+void gos_session_set_task_panel_shown(gos_session *s, int entries) { s->task_panel_shown = MAX(entries, 0); }
+int gos_session_task_panel_shown(gos_session *s) { return s->task_panel_shown; }

@@ -93,6 +93,7 @@ typedef struct gos_audit_filter {
     uint32_t hresult;             /* matches call_hr or task_error */
     int64_t since_ms, until_ms;   /* submitted_at range; 0 = open */
     const char *text;             /* substring of vm name, message, users */
+    const char *origin;           /* exact, or every macro or batch file for "macro:" or "batch:" */
 } gos_audit_filter;
 
 typedef enum { GOS_AUDIT_TABLE = 0, GOS_AUDIT_CSV, GOS_AUDIT_JSON } gos_audit_format;
@@ -157,6 +158,7 @@ void gos_audit_interrupt(gos_audit *audit);
 /*
  * Parses the filter words that `guestos audit` and the audit view share:
  *   --vm NAME|UUID  --operator USER  --action NAME  --host URI  --search TEXT
+ *   --origin ORIGIN (interactive, cli, macro:NAME, batch:FILE; macro: or batch: alone: any)
  *   --result NAME (Success, TimeOutError, Interrupted, ...)
  *   --hresult 0xA0040505|NAME|DECIMAL  --since TIME  --until TIME
  * with the value as the next word or after '=' (--vm=web1). TIME is ISO 8601

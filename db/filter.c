@@ -10,7 +10,7 @@
 #include "base/time.h"
 #include "db/audit_priv.h"
 
-typedef enum { W_VM, W_OPERATOR, W_ACTION, W_HOST, W_SEARCH, W_RESULT, W_HRESULT, W_SINCE, W_UNTIL } word_kind;
+typedef enum { W_VM, W_OPERATOR, W_ACTION, W_HOST, W_SEARCH, W_RESULT, W_HRESULT, W_SINCE, W_UNTIL, W_ORIGIN } word_kind;
 
 static const struct {
     const char *name;
@@ -18,7 +18,7 @@ static const struct {
 } words[] = {
     { "--vm", W_VM }, { "--operator", W_OPERATOR }, { "--action", W_ACTION }, { "--host", W_HOST },
     { "--search", W_SEARCH }, { "--result", W_RESULT }, { "--hresult", W_HRESULT },
-    { "--since", W_SINCE }, { "--until", W_UNTIL },
+    { "--since", W_SINCE }, { "--until", W_UNTIL }, { "--origin", W_ORIGIN },
 };
 
 /* The words are the options of `guestos audit` (tui/cli.c), and its sentences
@@ -47,7 +47,7 @@ int gos_audit_filter_parse(int argc, char *const *argv, gos_audit_filter *out, c
         if (w < 0 || prefixes != 1) {
             gos_audit_set_err(err,
                 /* TRANSLATORS: keep the option names (--vm, ...) as they are. */
-                _("'%s' is not an audit filter: use --vm, --operator, --action, --host, --result, --hresult, --since, --until or --search."),
+                _("'%s' is not an audit filter: use --vm, --operator, --action, --host, --origin, --result, --hresult, --since, --until or --search."),
                 arg);
             return -1;
         }
@@ -66,6 +66,7 @@ int gos_audit_filter_parse(int argc, char *const *argv, gos_audit_filter *out, c
         case W_ACTION: f.action = value; break;
         case W_HOST: f.host = value; break;
         case W_SEARCH: f.text = value; break;
+        case W_ORIGIN: f.origin = value; break;
         case W_RESULT:
             if ((f.result = gos_result_parse(value)) == GOS_RESULT_NONE) {
                 gos_audit_set_err(err, _("'%s' is not a task result (Success, Cancelled, UnexpectedError, TimeOutError, Interrupted, ...)."),

@@ -133,6 +133,22 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t aft
         g_string_append(sql, " AND host = ?");
         add_text(binds, f->host);
     }
+    if (f && f->origin && *f->origin) {
+        /* "macro:" or "batch:" alone: every macro or batch file, as a range of
+         * the text (case matters, as in the exact match). */
+        if (!strcmp(f->origin, "macro:") || !strcmp(f->origin, "batch:")) {
+            char *upper = g_strndup(f->origin, strlen(f->origin) - 1);
+            g_string_append(sql, " AND origin >= ? AND origin < ?");
+            add_text(binds, f->origin);
+            char *end = g_strconcat(upper, ";", NULL);   /* ';' follows ':' */
+            add_text(binds, end);
+            g_free(end);
+            g_free(upper);
+        } else {
+            g_string_append(sql, " AND origin = ?");
+            add_text(binds, f->origin);
+        }
+    }
     if (f && f->has_result) {
         g_string_append(sql, " AND task_result = ?");
         add_int(binds, f->result);

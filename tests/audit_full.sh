@@ -38,7 +38,7 @@ run_until_full() {
     shift
     rm -f "$mnt"/*
     db="$mnt/audit.db"
-    "$GUESTOS" -c test:///default --audit-db "$db" list >/dev/null 2>&1 || audit_fatal "cannot make $db"
+    "$GUESTOS" -c test:///default --audit-db "$db" batch - </dev/null >/dev/null 2>&1 || audit_fatal "cannot make $db"
     # Each task spends SLOW_MS in its state phase (tests/slow_libvirt.so), so
     # that the disk fills while tasks still run however loaded the machine is.
     LD_PRELOAD="$SLOW" GOS_TEST_SLOW_MS=${FULL_SLOW_MS:-100} \
@@ -89,7 +89,7 @@ check_failed_closed logoff
 
 # Full from the start: the database cannot even be opened, and the message says why.
 rm -f "$mnt"/*
-"$GUESTOS" -c test:///default --audit-db "$mnt/audit.db" list >/dev/null 2>&1
+"$GUESTOS" -c test:///default --audit-db "$mnt/audit.db" batch - </dev/null >/dev/null 2>&1
 dd if=/dev/zero of="$mnt/filler" bs=4k 2>/dev/null
 "$GUESTOS" -c test:///default --audit-db "$mnt/audit.db" logoff test >/dev/null 2>"$AUDIT_TMP/start.err"
 rc=$?

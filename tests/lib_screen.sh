@@ -16,6 +16,10 @@ screen_servers=0
 SCREEN_TIMEOUT=${SCREEN_TIMEOUT:-15}
 SCREEN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/guestos-screen.XXXXXX") || exit 99
 SCREEN_CONF="$SCREEN_TMP/tmux.conf"
+# The console keeps its view and its prompt history in the state folder: each
+# test has its own, so that no run restores what another left.
+XDG_STATE_HOME="$SCREEN_TMP/state"
+export XDG_STATE_HOME
 
 # No status line (the pane gets every row), no user configuration, and no
 # delay on Escape (tmux waits 500 ms by default for the rest of a sequence).
@@ -175,3 +179,22 @@ screen_alternate_on() { screen_tmux display-message -p -t main '#{alternate_on}'
 
 # Quotes a word for sh, for command lines typed into the pane.
 screen_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+# The sizes every screen test of the console's ergonomics runs at: the
+# smallest it supports and a large one.
+SCREEN_SIZES="80x24 200x50"
+
+# screen_click X Y [BUTTON]: a click at column X, row Y (from 0) as a terminal
+# in X10 mouse mode sends it (press, then release); BUTTON 0 is the left one,
+# 64 and 65 the wheel up and down (no release).
+screen_click() {
+    b=${3:-0}
+    ch() { printf "\\$(printf '%03o' "$1")"; }
+    screen_tmux send-keys -t main -l "$(printf '\033[M')$(ch $((b + 32)))$(ch $(($1 + 33)))$(ch $(($2 + 33)))"
+    if [ "$b" -lt 64 ]; then
+        screen_tmux send-keys -t main -l "$(printf '\033[M')$(ch 35)$(ch $(($1 + 33)))$(ch $(($2 + 33)))"
+    fi
+}
+
+# screen_line N: row N of the pane (from 0).
+screen_line() { screen_capture | sed -n "$(($1 + 1))p"; }

@@ -136,7 +136,7 @@ screen_wait "EXIT=0"
 
 # --- a search slow enough for the worker, at 200,000 tasks ---------------------------
 big="$AUDIT_TMP/big.db"
-"$GUESTOS" -c test:///default --audit-db "$big" list >/dev/null 2>&1
+"$GUESTOS" -c test:///default --audit-db "$big" batch - </dev/null >/dev/null 2>&1
 sqlite3 "$big" "PRAGMA synchronous = OFF;
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
     INSERT INTO tasks (key, task_id, submitted_at, vm_name, action, op_user, task_result, message)

@@ -73,5 +73,39 @@ screen_wait "F1 Hilfe"
 
 screen_keys q
 screen_wait "EXIT=0"
+
+# --- German words fit their columns, at both sizes -----------------------------------------
+for size in $SCREEN_SIZES; do
+    cols=${size%x*}
+    rows=${size#*x}
+    screen_start "$cols" "$rows" LC_ALL=C.UTF-8 LANGUAGE=de GUESTOS_LOCALEDIR="$LOCALEDIR" XDG_CONFIG_HOME="$CFG"
+    screen_run "$(screen_quote "$GUESTOS") -c $(screen_quote "test://$top_srcdir/tests/fleet.xml") --audit-db $(screen_quote "$SCREEN_TMP/fleet-$size.db"); echo \"EXIT=\$?\""
+    # States and agent conditions whole, each followed by a blank: none is cut.
+    screen_wait_re '^ +db-off +.* ausgeschaltet +kein Kanal '
+    screen_wait_re '^ +web1 +.* läuft +nicht möglich '
+    screen_wait_re '^ +batch-paused +.* angehalten +kein Kanal '
+    screen_expect_absent "ausgeschal "
+    screen_wait "1 ausgeschaltet"
+    # The counts of the top line use the German separator once there are thousands (none here).
+    screen_keys +
+    screen_keys L
+    screen_wait "logoff auf diesen 4 VMs ausführen?"
+    screen_type ja
+    screen_keys Enter
+    screen_wait "Tasks: 0 laufen, 4 fehlgeschlagen"
+    screen_wait_re ' logoff +fehlgeschlagen +prüft '
+    screen_keys q
+    screen_wait "EXIT=0"
+done
+
+# The separator of thousands, from the catalog (LC_NUMERIC aside).
+big="$SCREEN_TMP/big.xml"
+sh "$top_srcdir/tests/gen-fleet.sh" 2000 >"$big" || screen_fatal "gen-fleet.sh failed"
+screen_start 80 24 LC_ALL=C.UTF-8 LANGUAGE=de GUESTOS_LOCALEDIR="$LOCALEDIR" XDG_CONFIG_HOME="$CFG"
+screen_run "$(screen_quote "$GUESTOS") -c $(screen_quote "test://$big") --audit-db $(screen_quote "$SCREEN_TMP/big.db"); echo \"EXIT=\$?\""
+screen_wait "1/2.000, 0 markiert"
+screen_wait "1.143 läuft"
+screen_keys q
+screen_wait "EXIT=0"
 echo "PASS: screen_german"
 exit 0

@@ -61,7 +61,7 @@ screen_wait "80x23"
 screen_resize 100 30
 screen_wait_re '^\* +web1 '
 screen_wait "Tasks: 2 running"
-screen_wait_re 'web[12] +logoff +checking.* 0:0[1-9]'
+screen_wait_re 'web[12] +logoff +running +checking.* 0:0[1-9]'
 screen_expect_absent "too small"
 
 # Esc stops waiting; the tasks go on.

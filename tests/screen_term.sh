@@ -97,13 +97,13 @@ screen_wait "Run logoff on this VM?"
 screen_type yes
 screen_keys Enter
 screen_wait "Tasks: 1 running"
-screen_wait_re 'web2 +logoff +checking.* 0:01'
+screen_wait_re 'web2 +logoff +running +checking.* 0:01'
 sleep 0.3
 TICKS="$SCREEN_TMP/ticks.out"
 screen_tmux pipe-pane -o -t main "cat >>$(screen_quote "$TICKS")"
 sleep 3.2
 screen_tmux pipe-pane -t main
-screen_wait_re 'web2 +logoff +checking.* 0:0[4-9]'
+screen_wait_re 'web2 +logoff +running +checking.* 0:0[4-9]'
 FULL="$SCREEN_TMP/full.out"
 screen_tmux pipe-pane -o -t main "cat >>$(screen_quote "$FULL")"
 screen_keys C-l

@@ -390,6 +390,125 @@ START_TEST(test_steps_never_block)
 }
 END_TEST
 
+/* L where the screen shows no VM cursor (the audit log, the tasks): the
+ * marked VMs or none, never the one the list's cursor happens to be on. */
+START_TEST(test_no_cursor_outside_the_list)
+{
+    char *dir = tmpdir_new();
+    char *db = g_build_filename(dir, "audit.db", NULL);
+    gos_session *s = fleet_session(db, "interactive");
+    heard h;
+    heard_init(&h);
+    gos_exec *x = console_exec(s, &h);
+    char *err = NULL;
+    ck_assert_int_eq(gos_exec_line(x, "view audit", &err), 0);
+    ck_assert_int_eq(gos_exec_line(x, "logoff", &err), -1);
+    ck_assert_msg(strstr(err, "no VM cursor"), "%s", err);
+    g_clear_pointer(&err, g_free);
+    ck_assert_int_eq(h.confirms, 0);
+    ck_assert_uint_eq(gos_session_task_count(s), 0);
+    /* history and cancel do not reach for it either */
+    ck_assert_int_eq(gos_exec_line(x, "history", &err), -1);
+    g_clear_pointer(&err, g_free);
+    /* marked VMs are targets anywhere: the confirmation names them */
+    ck_assert_int_eq(gos_exec_line(x, "select web1", &err), 0);
+    ck_assert_int_eq(gos_exec_line(x, "logoff", &err), 0);
+    ck_assert_int_eq(h.confirms, 1);
+    ck_assert_uint_eq(gos_session_task_count(s), 1);
+    /* back in the list, the cursor's VM is one again */
+    ck_assert_int_eq(gos_exec_line(x, "unmark-all", &err), 0);
+    ck_assert_int_eq(gos_exec_line(x, "view vms", &err), 0);
+    ck_assert_int_eq(gos_exec_line(x, "logoff", &err), 0);
+    ck_assert_int_eq(h.confirms, 2);
+    ck_assert(gos_session_wait_tasks(s, 30000));
+    gos_exec_free(x);
+    g_ptr_array_free(h.lines, TRUE);
+    gos_session_free(s);
+    g_free(db);
+    tmpdir_free(dir);
+}
+END_TEST
+
+static char *read_macro(const char *name)
+{
+    char *path = gos_macro_path(name, NULL), *text = NULL;
+    g_file_get_contents(path, &text, NULL, NULL);
+    g_free(path);
+    return text;
+}
+
+/* What a prompt runs as it is typed changes the view, is never recorded,
+ * and a failure of words not yet whole leaves the status line alone. */
+START_TEST(test_live_lines)
+{
+    char *dir = tmpdir_new();
+    char *db = g_build_filename(dir, "audit.db", NULL);
+    gos_session *s = fleet_session(db, "interactive");
+    heard h;
+    heard_init(&h);
+    gos_exec *x = console_exec(s, &h);
+    char *err = NULL;
+    ck_assert_int_eq(gos_exec_line(x, "record livetest", &err), 0);
+    ck_assert_int_eq(gos_exec_push_live(x, "search w", &err), 0);
+    ck_assert_uint_eq(gos_session_view_count(s), 2);
+    ck_assert_int_eq(gos_exec_push_live(x, "search web1", &err), 0);
+    ck_assert_uint_eq(gos_session_view_count(s), 1);
+    gos_session_set_status(s, "%s", "before");
+    ck_assert_int_eq(gos_exec_push_live(x, "filter state=ru", &err), 0);
+    ck_assert_str_eq(gos_session_status(s), "before");
+    ck_assert_msg(strstr(g_ptr_array_index(h.lines, h.lines->len - 1), "FAIL") != NULL, "%s",
+                  (char *)g_ptr_array_index(h.lines, h.lines->len - 1));
+    /* only what may preview: never a logoff */
+    ck_assert_int_eq(gos_exec_push_live(x, "logoff web1", &err), -1);
+    g_clear_pointer(&err, g_free);
+    ck_assert_int_eq(h.confirms, 0);
+    ck_assert_int_eq(gos_exec_line(x, "search web", &err), 0);
+    ck_assert_int_eq(gos_exec_line(x, "record", &err), 0);
+    char *text = read_macro("livetest");
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(strstr(text, "search web\n") && !strstr(text, "search w\n") && !strstr(text, "web1") &&
+                  !strstr(text, "state=ru"), "%s", text);
+    g_free(text);
+    gos_exec_free(x);
+    g_ptr_array_free(h.lines, TRUE);
+    gos_session_free(s);
+    g_free(db);
+    tmpdir_free(dir);
+}
+END_TEST
+
+/* A macro of that name is not written over unless `replace` says so. */
+START_TEST(test_record_keeps_existing)
+{
+    char *dir = tmpdir_new();
+    char *db = g_build_filename(dir, "audit.db", NULL);
+    gos_session *s = fleet_session(db, "interactive");
+    heard h;
+    heard_init(&h);
+    gos_exec *x = console_exec(s, &h);
+    write_macro("kept", "select web*\n");
+    char *err = NULL;
+    ck_assert_int_eq(gos_exec_line(x, "record kept", &err), -1);
+    ck_assert_msg(strstr(err, "record kept replace"), "%s", err);
+    g_clear_pointer(&err, g_free);
+    ck_assert_ptr_null(gos_exec_recording(x));
+    ck_assert_int_eq(gos_exec_line(x, "record kept replace", &err), 0);
+    ck_assert_str_eq(gos_exec_recording(x), "kept");
+    ck_assert_int_eq(gos_exec_line(x, "sort state", &err), 0);
+    ck_assert_int_eq(gos_exec_line(x, "record", &err), 0);
+    char *text = read_macro("kept");
+    ck_assert_msg(strstr(text, "sort state") && !strstr(text, "select web*"), "%s", text);
+    g_free(text);
+    ck_assert_int_eq(gos_exec_line(x, "record kept nonsense", &err), -1);
+    g_clear_pointer(&err, g_free);
+    gos_exec_free(x);
+    g_ptr_array_free(h.lines, TRUE);
+    gos_session_free(s);
+    g_free(db);
+    tmpdir_free(dir);
+}
+END_TEST
+
 int main(void)
 {
     /* Before anything asks GLib for it: the macros folder of this run. */
@@ -405,6 +524,9 @@ int main(void)
     tcase_add_test(tc, test_sort_is_idempotent);
     tcase_add_test(tc, test_macro_replay);
     tcase_add_test(tc, test_steps_never_block);
+    tcase_add_test(tc, test_no_cursor_outside_the_list);
+    tcase_add_test(tc, test_live_lines);
+    tcase_add_test(tc, test_record_keeps_existing);
     suite_add_tcase(s, tc);
     int rc = run_suite(s);
     rm_tree(config_home);

@@ -380,6 +380,69 @@ START_TEST(test_close_cancels_queued)
 }
 END_TEST
 
+static void job_fail(gos_task *t, void *data)
+{
+    (void)data;
+    gos_task_progress(t, "work", 40);
+    gos_task_finish(t, GOS_DISP_E_EXCEPTION, GOS_RESULT_UNEXPECTED, 0, "broken");
+}
+
+/* The words the console shows: queued apart from running, and how each ended. */
+START_TEST(test_task_states)
+{
+    gos_engine_free(engine);
+    char *err = NULL;
+    engine = gos_engine_new(audit, bus, &op, 1, 10000, &err);
+    gos_task *a = submit(2, 10, NULL, NULL);
+    /* a takes the one worker; b waits in the queue */
+    gos_task *b = submit(1, 1, NULL, NULL);
+    for (int i = 0; i < 200 && gos_task_get_state(a) == GOS_TASK_QUEUED; i++)
+        g_usleep(5000);
+    gos_task_state sa = gos_task_get_state(a);
+    ck_assert_msg(sa == GOS_TASK_RUNNING || sa == GOS_TASK_SUCCEEDED, "a is %s", gos_task_state_key(sa));
+    if (sa == GOS_TASK_RUNNING)
+        ck_assert_int_eq(gos_task_get_state(b), GOS_TASK_QUEUED);
+    gos_task_wait(a, 10000);
+    gos_task_wait(b, 10000);
+    ck_assert_int_eq(gos_task_get_state(a), GOS_TASK_SUCCEEDED);
+    ck_assert_int_eq(gos_task_get_state(b), GOS_TASK_SUCCEEDED);
+
+    /* cancelled in the queue */
+    gos_task *c = submit(5, 50, NULL, NULL);
+    gos_task *d = submit(5, 50, NULL, NULL);
+    ck_assert_int_eq(gos_task_get_state(d), GOS_TASK_QUEUED);
+    ck_assert_uint_eq(gos_task_cancel(d), GOS_S_OK);
+    gos_task_wait(d, 10000);
+    ck_assert_int_eq(gos_task_get_state(d), GOS_TASK_CANCELLED);
+
+    /* failed: where it stopped stays, and it is no success */
+    gos_task_spec spec = { .action = "test", .description = "fails", .host = "test:///default", .vm = "test",
+                           .origin = "cli", .run = job_fail, .job = NULL, .job_free = NULL };
+    gos_task *f = gos_engine_submit(engine, &spec, &err);
+    ck_assert_ptr_nonnull(f);
+    gos_task_wait(f, 10000);
+    ck_assert_int_eq(gos_task_get_state(f), GOS_TASK_FAILED);
+    gos_task_info i;
+    gos_task_snapshot(f, &i);
+    ck_assert_int_eq(gos_task_info_state(&i), GOS_TASK_FAILED);
+    ck_assert_str_eq(i.phase, "work");
+    ck_assert_int_eq(i.percent, 40);
+    gos_task_info_clear(&i);
+    gos_task_wait(c, 10000);
+
+    ck_assert_str_eq(gos_task_state_key(GOS_TASK_QUEUED), "queued");
+    ck_assert_str_eq(gos_task_state_key(GOS_TASK_INTERRUPTED), "interrupted");
+    gos_task_info shut = { .complete = true, .started = true, .result = GOS_RESULT_SHUTDOWN_ABORT,
+                           .error = GOS_E_ABORT };
+    ck_assert_int_eq(gos_task_info_state(&shut), GOS_TASK_INTERRUPTED);
+    gos_task_unref(a);
+    gos_task_unref(b);
+    gos_task_unref(c);
+    gos_task_unref(d);
+    gos_task_unref(f);
+}
+END_TEST
+
 START_TEST(test_result_names)
 {
     ck_assert_str_eq(gos_result_name(GOS_RESULT_SUCCESS), "Success");
@@ -406,6 +469,7 @@ int main(void)
     tcase_add_test(tc, test_deadline_enforced);
     tcase_add_test(tc, test_per_host_limit);
     tcase_add_test(tc, test_close_cancels_queued);
+    tcase_add_test(tc, test_task_states);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/complete.h"
+#include "core/history.h"
 #include "core/session.h"
 #include "core/session_priv.h"
 #include "tests/testutil.h"
@@ -103,6 +105,16 @@ static int people_cmp(const char *a, const char *b)
     return c ? c : strcmp(a, b);
 }
 
+/* The login of the user logged on longest; no known login sorts last. */
+static int64_t oldest_login(const gos_vm *vm)
+{
+    int64_t oldest = INT64_MAX;
+    for (size_t i = 0; i < vm->n_users; i++)
+        if (vm->users[i].login_ms > 0 && vm->users[i].login_ms < oldest)
+            oldest = vm->users[i].login_ms;
+    return oldest;
+}
+
 static int oracle_cmp(const oracle *o, const gos_vm *x, const gos_vm *y)
 {
     int64_t kx = 0, ky = 0;
@@ -124,6 +136,16 @@ static int oracle_cmp(const oracle *o, const gos_vm *x, const gos_vm *y)
     case GOS_SORT_PING:
         kx = x->ping_us < 0 ? INT64_MAX : x->ping_us;
         ky = y->ping_us < 0 ? INT64_MAX : y->ping_us;
+        break;
+    case GOS_SORT_VERSION:
+        if (!x->agent_version != !y->agent_version)
+            c = x->agent_version ? -1 : 1;
+        else if (x->agent_version)
+            c = strverscmp(x->agent_version, y->agent_version);
+        break;
+    case GOS_SORT_LOGIN:
+        kx = oldest_login(x);
+        ky = oldest_login(y);
         break;
     default: break;
     }
@@ -261,8 +283,13 @@ static void random_agent(gos_session *s, GRand *r, bool through_session)
     ans->users_known = g_rand_int_range(r, 0, 4) != 0;
     ans->n_users = ans->users_known ? (size_t)g_rand_int_range(r, 0, 3) : 0;
     ans->users = ans->n_users ? g_new0(gos_user, ans->n_users) : NULL;
-    for (size_t i = 0; i < ans->n_users; i++)
+    for (size_t i = 0; i < ans->n_users; i++) {
         ans->users[i].name = g_strdup_printf("user%zu", i);
+        /* some logins known, some not, some at the same time */
+        ans->users[i].login_ms = g_rand_int_range(r, 0, 3) ? 1700000000000 + g_rand_int_range(r, 0, 5) * 60000 : 0;
+    }
+    static const char *const versions[] = { "8.2.1", "8.2.10", "8.2.9", "9.0.0", "7.2" };
+    ans->agent_version = g_rand_boolean(r) ? g_strdup(versions[g_rand_int_range(r, 0, G_N_ELEMENTS(versions))]) : NULL;
     gos_vm *p = gos_vm_dup(vm);
     gos_vm_merge_agent(p, ans);
     gos_vm_free(ans);
@@ -398,6 +425,192 @@ START_TEST(test_marks_at_scale)
 }
 END_TEST
 
+/* Column words as the action, the configuration and the saved view give them. */
+START_TEST(test_columns_words)
+{
+    gos_column_spec *c = NULL;
+    size_t n = 0;
+    char *err = NULL;
+    char *w1[] = { "name:30", "state", "Ping", "os" };
+    ck_assert_int_eq(gos_columns_parse(4, w1, NULL, 0, &c, &n, &err), 0);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_int_eq(c[0].col, GOS_COL_NAME);
+    ck_assert_int_eq(c[0].width, 30);
+    ck_assert_int_eq(c[2].col, GOS_COL_PING);
+    char *text = gos_columns_format(c, n);
+    ck_assert_str_eq(text, "name:30 state ping os");
+    g_free(text);
+    /* + and - work on what is there; a plain word starts afresh */
+    gos_column_spec *d = NULL;
+    size_t nd = 0;
+    char *w2[] = { "-state", "+login", "+name:12" };
+    ck_assert_int_eq(gos_columns_parse(3, w2, c, n, &d, &nd, &err), 0);
+    text = gos_columns_format(d, nd);
+    ck_assert_str_eq(text, "name:12 ping os login");
+    g_free(text);
+    g_free(d);
+    static const char *const bad[] = { "hostname", "name:2", "name:999", "-name:10", "name:x", "" };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *w[] = { (char *)bad[i] };
+        ck_assert_msg(gos_columns_parse(1, w, c, n, &d, &nd, &err) == -1, "'%s' was taken", bad[i]);
+        ck_assert_ptr_nonnull(err);
+        g_clear_pointer(&err, g_free);
+    }
+    char *twice[] = { "name", "host", "name" };
+    ck_assert_int_eq(gos_columns_parse(3, twice, c, n, &d, &nd, &err), -1);
+    ck_assert_msg(strstr(err, "twice"), "%s", err);
+    g_clear_pointer(&err, g_free);
+    char *none[] = { "-name", "-state", "-ping", "-os" };
+    ck_assert_int_eq(gos_columns_parse(4, none, c, n, &d, &nd, &err), -1);
+    g_clear_pointer(&err, g_free);
+    g_free(c);
+    for (int col = 0; col < GOS_COL_N; col++) {
+        ck_assert_int_eq(gos_column_parse(gos_column_name((gos_column)col)), col);
+        ck_assert_int_ge(gos_column_sort((gos_column)col), 0);
+    }
+}
+END_TEST
+
+/* What the console is left in comes back: view, sort, columns, filter, panel. */
+START_TEST(test_state_round_trip)
+{
+    gos_session *s = open_fleet();
+    char *path = g_build_filename(dir, "state", "guestos", "console.state", NULL);
+    gos_column_spec cols[] = { { GOS_COL_STATE, 0 }, { GOS_COL_NAME, 25 }, { GOS_COL_OS, 0 } };
+    gos_session_set_columns(s, cols, 3);
+    gos_session_set_sort(s, GOS_SORT_LOGIN, true);
+    char *f[] = { "state=running", "name=my vm*" };
+    ck_assert_int_eq(gos_session_set_filter(s, 2, f, NULL), 0);
+    gos_session_set_task_panel(s, 4);
+    gos_session_set_view(s, GOS_VIEW_TASKS);
+    char *err = NULL;
+    ck_assert_msg(gos_state_save(s, path, &err) == 0, "%s", err ? err : "");
+    /* back to the start, then restored */
+    gos_session_set_columns(s, NULL, 0);
+    gos_session_set_sort(s, GOS_SORT_NAME, false);
+    ck_assert_int_eq(gos_session_set_filter(s, 0, NULL, NULL), 0);
+    gos_session_set_task_panel(s, -1);
+    gos_session_set_view(s, GOS_VIEW_VMS);
+    ck_assert_msg(gos_state_load(s, path, &err) == 0, "%s", err ? err : "");
+    size_t n = 0;
+    const gos_column_spec *got = gos_session_columns(s, &n);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(got[1].col, GOS_COL_NAME);
+    ck_assert_int_eq(got[1].width, 25);
+    bool desc = false;
+    ck_assert_int_eq(gos_session_sort(s, &desc), GOS_SORT_LOGIN);
+    ck_assert(desc);
+    ck_assert_str_eq(gos_session_filter_text(s), "state=running name=my vm*");
+    ck_assert_int_eq(gos_session_task_panel(s), 4);
+    ck_assert_int_eq(gos_session_view(s), GOS_VIEW_TASKS);
+    /* a default changed since (guestos.conf) wins over the saved columns */
+    gos_column_spec def[] = { { GOS_COL_HOST, 0 }, { GOS_COL_NAME, 0 } };
+    gos_session_set_default_columns(s, def, 2);
+    ck_assert_int_eq(gos_state_load(s, path, &err), 0);
+    got = gos_session_columns(s, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(got[0].col, GOS_COL_HOST);
+    /* no file: nothing restored, no error */
+    char *missing = g_build_filename(dir, "nothing-here", NULL);
+    ck_assert_int_eq(gos_state_load(s, missing, &err), 0);
+    g_free(missing);
+    g_free(path);
+    close_fleet(s);
+}
+END_TEST
+
+/* The prompt's history: newest last, no repeats, bounded, kept in a file. */
+START_TEST(test_history)
+{
+    char *d = tmpdir_new();
+    char *path = g_build_filename(d, "sub", "history", NULL);
+    GPtrArray *h = gos_history_load(path);
+    ck_assert_uint_eq(h->len, 0);
+    gos_history_add(h, "select web*");
+    gos_history_add(h, "logoff");
+    gos_history_add(h, "select web*");
+    gos_history_add(h, "bad\x01line");
+    ck_assert_uint_eq(h->len, 2);
+    ck_assert_str_eq(g_ptr_array_index(h, 1), "select web*");
+    for (int i = 0; i < GOS_HISTORY_MAX + 10; i++) {
+        char *l = g_strdup_printf("search %d", i);
+        gos_history_add(h, l);
+        g_free(l);
+    }
+    ck_assert_uint_eq(h->len, GOS_HISTORY_MAX);
+    char *err = NULL;
+    ck_assert_msg(gos_history_save(h, path, &err) == 0, "%s", err ? err : "");
+    GPtrArray *back = gos_history_load(path);
+    ck_assert_uint_eq(back->len, GOS_HISTORY_MAX);
+    ck_assert_str_eq(g_ptr_array_index(back, back->len - 1), g_ptr_array_index(h, h->len - 1));
+    g_ptr_array_free(back, TRUE);
+    g_ptr_array_free(h, TRUE);
+    g_free(path);
+    tmpdir_free(d);
+}
+END_TEST
+
+static bool has(GPtrArray *c, const char *word)
+{
+    for (guint i = 0; i < c->len; i++)
+        if (!strcmp(g_ptr_array_index(c, i), word))
+            return true;
+    return false;
+}
+
+/* Completion from the action table's synopses and the inventory. */
+START_TEST(test_completion)
+{
+    gos_session *s = open_fleet();
+    static const struct {
+        const char *before, *want;
+        size_t start;
+    } cases[] = {
+        { "sel", "select-all", 0 },
+        { "filter st", "state=", 7 },
+        { "filter state=ru", "state=running", 7 },
+        { "filter agent=no-c", "agent=no-contact", 7 },
+        { "filter users=", "users=yes", 7 },
+        { "logoff web10", "web100", 7 },
+        { "sort ve", "version", 5 },
+        { "sort name d", "desc", 10 },
+        { "view au", "audit", 5 },
+        { "columns +pi", "+ping", 8 },
+        { "columns lo", "login", 8 },
+        { "audit-filter --or", "--origin", 13 },
+        { "audit-filter --origin ma", "macro:", 22 },
+        { "audit-filter --result Time", "TimeOutError", 22 },
+        { "task-panel gr", "grow", 11 },
+        { "quit ca", "cancel", 5 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        size_t start = 99, more = 0;
+        GPtrArray *c = gos_complete(s, cases[i].before, &start, &more);
+        ck_assert_msg(has(c, cases[i].want), "'%s' does not offer %s", cases[i].before, cases[i].want);
+        ck_assert_msg(start == cases[i].start, "'%s': the word starts at %zu, not %zu", cases[i].before, start,
+                      cases[i].start);
+        g_ptr_array_free(c, TRUE);
+    }
+    /* nothing after a word that is no action; the common start of several */
+    size_t start = 0, more = 0;
+    GPtrArray *c = gos_complete(s, "frobnicate x", &start, &more);
+    ck_assert_uint_eq(c->len, 0);
+    g_ptr_array_free(c, TRUE);
+    c = gos_complete(s, "select W", &start, &more);
+    ck_assert_uint_gt(c->len, 1);
+    char *common = gos_complete_common(c);
+    ck_assert_str_eq(common, "W");
+    g_free(common);
+    g_ptr_array_free(c, TRUE);
+    /* 600 VMs: at most GOS_COMPLETE_MAX offered, the rest counted */
+    c = gos_complete(s, "logoff ", &start, &more);
+    ck_assert_uint_eq(c->len, GOS_COMPLETE_MAX);
+    ck_assert_uint_gt(more, 0);
+    g_ptr_array_free(c, TRUE);
+    close_fleet(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("view");
@@ -406,6 +619,10 @@ int main(void)
     tcase_add_test(tc, test_view_equals_rebuild);
     tcase_add_test(tc, test_natural_name_order);
     tcase_add_test(tc, test_marks_at_scale);
+    tcase_add_test(tc, test_columns_words);
+    tcase_add_test(tc, test_state_round_trip);
+    tcase_add_test(tc, test_history);
+    tcase_add_test(tc, test_completion);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -16,6 +16,7 @@
 #include "base/text.h"
 #include "core/report.h"
 #include "core/session.h"
+#include "db/audit.h"
 #include "tui/cli.h"
 
 char *gos_cli_one_line(const char *text)
@@ -66,14 +67,22 @@ void gos_cli_free_session(gos_session *s, int rc)
 
 gos_session *gos_cli_open_session_opts(gos_cli *cli, const char *origin, bool connect, bool probes, int *rc)
 {
+    /* A command that records nothing makes no database and no folder: where
+     * there is none, an in-memory store takes its place. One that exists is
+     * opened as ever (its version is checked, what crashed runs left is
+     * recovered). */
+    char *path = cli->audit_db ? g_strdup(cli->audit_db) : gos_audit_default_path();
+    bool none = cli->no_audit && !g_file_test(path, G_FILE_TEST_EXISTS);
     gos_session_opts so = { .uris = (const char *const *)cli->uris, .n_uris = cli->n_uris,
-                            .readonly = cli->readonly, .audit_path = cli->audit_db, .origin = origin,
-                            .deadline_ms = cli->deadline_s * 1000, .no_probes = !probes,
+                            .readonly = cli->readonly, .audit_path = none ? ":memory:" : path,
+                            .origin = origin, .deadline_ms = cli->deadline_s * 1000, .no_probes = !probes,
                             .max_workers = cli->max_tasks, .per_host = cli->per_host, .max_probes = cli->probes,
                             .client_requests = cli->client_requests };
     gos_session *s = NULL;
     char *err = NULL;
-    if (gos_session_new(&so, &s, &err) < 0) {
+    int made = gos_session_new(&so, &s, &err);
+    g_free(path);
+    if (made < 0) {
         *rc = gos_cli_fail(cli, "%s", err);
         free(err);
         return NULL;
@@ -83,6 +92,15 @@ gos_session *gos_cli_open_session_opts(gos_cli *cli, const char *origin, bool co
         free(err);
         gos_session_free(s);
         return NULL;
+    }
+    /* The hosts that failed while others answered: each named, on a line of its own. */
+    cli->failed_hosts = 0;
+    for (size_t i = 0; connect && i < gos_session_host_count(s); i++) {
+        const char *why = NULL;
+        if (gos_session_host_state(s, i, &why) < 0) {
+            gos_cli_fail(cli, "%s", why ? why : gos_session_host_uri(s, i));
+            cli->failed_hosts++;
+        }
     }
     return s;
 }

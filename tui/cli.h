@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -29,6 +30,8 @@ typedef struct gos_cli {
     int probes;           /* channel reads and agent probes of one host at once; 0 = default */
     int client_requests;  /* what libvirtd serves a connection at once; 0 = default */
     const char *prog;
+    bool no_audit;        /* the command records nothing: no audit database is opened or made */
+    size_t failed_hosts;  /* hosts that could not be reached, each named on stderr */
 } gos_cli;
 
 int gos_cli_list(gos_cli *cli, int argc, char **argv);
@@ -57,6 +60,13 @@ int gos_cli_signal(void);
 /* Stops starting anything when a signal came or stdout's reader is gone:
  * closes the engine, asks the session to quit. Returns true when it did. */
 bool gos_cli_interrupted(gos_cli *cli, gos_session *s);
+
+/* Prints the usage of cmd (NULL: the program's) on out; -1 when there is no such command. */
+int gos_cli_usage(const gos_cli *cli, const char *cmd, FILE *out);
+
+/* After getopt returned '?' or ':' (opterr off): one line that names the
+ * option and how to see the usage of cmd (NULL: the program). Returns GOS_EXIT_USAGE. */
+int gos_cli_bad_option(const gos_cli *cli, const char *cmd, char **argv, int c);
 
 /* Prints one line on stderr ("guestos: message") and returns GOS_EXIT_USAGE. */
 /* text as one printable line for stdout or stderr: newlines become spaces,

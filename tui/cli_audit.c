@@ -16,7 +16,8 @@
 
 int gos_cli_audit(gos_cli *cli, int argc, char **argv)
 {
-    enum { O_VM = 1, O_OPERATOR, O_ACTION, O_RESULT, O_HRESULT, O_SINCE, O_UNTIL, O_HOST, O_FORMAT, O_SEARCH };
+    enum { O_VM = 1, O_OPERATOR, O_ACTION, O_RESULT, O_HRESULT, O_SINCE, O_UNTIL, O_HOST, O_ORIGIN, O_SEARCH,
+           O_FORMAT, O_HELP };
     static const struct option opts[] = {
         { "vm", required_argument, NULL, O_VM },
         { "operator", required_argument, NULL, O_OPERATOR },
@@ -26,8 +27,10 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
         { "since", required_argument, NULL, O_SINCE },
         { "until", required_argument, NULL, O_UNTIL },
         { "host", required_argument, NULL, O_HOST },
+        { "origin", required_argument, NULL, O_ORIGIN },
         { "search", required_argument, NULL, O_SEARCH },
         { "format", required_argument, NULL, O_FORMAT },
+        { "help", no_argument, NULL, O_HELP },
         { NULL, 0, NULL, 0 },
     };
     gos_audit_filter f = { 0 };
@@ -35,7 +38,11 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
     /* getopt finds the words; db/filter.c reads them, as the audit view does. */
     GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
     int c;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+        if (c == O_HELP) {
+            g_ptr_array_free(words, TRUE);
+            return gos_cli_usage(cli, "audit", stdout);
+        }
         if (c == O_FORMAT) {
             if (!strcmp(optarg, "table"))
                 fmt = GOS_AUDIT_TABLE;
@@ -54,7 +61,7 @@ int gos_cli_audit(gos_cli *cli, int argc, char **argv)
             g_ptr_array_add(words, g_strdup(optarg));
         } else {
             g_ptr_array_free(words, TRUE);
-            return gos_cli_fail(cli, _("Try '%s --help' for the audit filters."), cli->prog);
+            return gos_cli_bad_option(cli, "audit", argv, c);
         }
     }
     char *ferr = NULL;

@@ -182,12 +182,15 @@ static void batch_summary(batch *b, int status)
 
 int gos_cli_batch(gos_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+    static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+                                          { NULL, 0, NULL, 0 } };
     bool json = false;
     int c;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+        if (c == 'h')
+            return gos_cli_usage(cli, "batch", stdout);
         if (c != 'j')
-            return gos_cli_fail(cli, _("Usage: %s batch [--json] FILE|-"), cli->prog);
+            return gos_cli_bad_option(cli, "batch", argv, c);
         json = true;
     }
     if (optind != argc - 1)

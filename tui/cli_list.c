@@ -15,16 +15,18 @@
 int gos_cli_list(gos_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "wait", no_argument, NULL, 'w' },
-                                          { NULL, 0, NULL, 0 } };
+                                          { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     bool json = false, wait = false;
     int c, rc = GOS_EXIT_OK;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+        if (c == 'h')
+            return gos_cli_usage(cli, "list", stdout);
         if (c == 'j')
             json = true;
         else if (c == 'w')
             wait = true;
         else
-            return gos_cli_fail(cli, _("Usage: %s list [--json] [--wait]"), cli->prog);
+            return gos_cli_bad_option(cli, "list", argv, c);
     }
     if (optind < argc)
         return gos_cli_fail(cli, _("Usage: %s list [--json] [--wait]"), cli->prog);
@@ -34,16 +36,21 @@ int gos_cli_list(gos_cli *cli, int argc, char **argv)
      * agent itself) is printed as not known yet ("unknown", null), unless
      * --wait waits for it: agent calls are bounded by their own timeouts,
      * and this caps the total. */
+    cli->no_audit = true;
     gos_session *s = gos_cli_open_session_opts(cli, "cli", true, wait, &rc);
     if (!s)
         return rc;
     if (wait)
         gos_session_wait_idle(s, 60000);
-    /* The hosts that did not answer are not in the list: say which. */
+    /* Hosts that failed were named when the session opened; one that was
+     * lost or never answered meanwhile is not in the list either: say so. */
     for (size_t i = 0; i < gos_session_host_count(s); i++) {
         const char *why = NULL;
-        if (gos_session_host_state(s, i, &why) != 1 && why)
-            gos_cli_fail(cli, "%s", why);
+        int st = gos_session_host_state(s, i, &why);
+        if (st != 1 && st >= 0) {
+            gos_cli_fail(cli, "%s", why ? why : gos_session_host_uri(s, i));
+            cli->failed_hosts++;
+        }
     }
     if (json) {
         size_t n = gos_session_view_count(s);
@@ -55,6 +62,9 @@ int gos_cli_list(gos_cli *cli, int argc, char **argv)
     } else {
         gos_cli_print_vms(s);
     }
+    /* The VMs of the hosts that answered are listed; the others were named on stderr. */
+    if (cli->failed_hosts)
+        rc = GOS_EXIT_USAGE;
     gos_session_free(s);
     return rc;
 }

@@ -19,12 +19,15 @@
 
 int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = { { "no-wait", no_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
+    static const struct option opts[] = { { "no-wait", no_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
+                                          { NULL, 0, NULL, 0 } };
     bool no_wait = false;
     int c, rc = GOS_EXIT_OK;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+        if (c == 'h')
+            return gos_cli_usage(cli, "logoff", stdout);
         if (c != 'n')
-            return gos_cli_fail(cli, _("Usage: %s logoff [--no-wait] VM..."), cli->prog);
+            return gos_cli_bad_option(cli, "logoff", argv, c);
         no_wait = true;
     }
     if (optind >= argc)

@@ -3,6 +3,8 @@
 #ifndef GOS_CONSOLE_H
 #define GOS_CONSOLE_H
 
+#include <stdbool.h>
+
 #include "core/session.h"
 
 /* Runs the console on the controlling terminal (stdin and stdout) until the
@@ -16,6 +18,11 @@
  * after a signal or a hang-up; or -1 with *err set to a translated sentence
  * (free with free()) when the console cannot run (not a terminal, TERM unset
  * or unknown). */
-int gos_console_run(gos_session *s, char **err);
+typedef struct gos_console_opts {
+    bool mouse;                /* read clicks and the wheel (htop's default; --no-mouse) */
+    const char *history;       /* the action prompt's history file, NULL: none kept */
+} gos_console_opts;
+
+int gos_console_run(gos_session *s, const gos_console_opts *opts, char **err);
 
 #endif

@@ -48,11 +48,24 @@ typedef struct console {
     bool resize;
     bool repaint;               /* clear the physical screen first */
 
+    int title_rows, panel_rows;  /* as laid out */
+    bool hints_taken;           /* a long failure goes on in the hint bar's row */
+
     size_t vm_top;
+    gos_vms_layout vms_layout;  /* the VM list's columns as last drawn (for the mouse) */
 
     gos_prompt *prompt;
     prompt_kind prompt_kind;
     const gos_binding *prompt_binding;
+    const gos_action *prompt_live;  /* the action the prompt runs as it is typed, or NULL */
+    char *prompt_restore;       /* ... and its arguments when the prompt opened (Esc puts them back) */
+    bool prompt_previewed;      /* ... once it ran what was typed */
+    GPtrArray *history;         /* lines run from the action prompt, oldest first */
+    char *history_path;
+
+    bool mouse;                 /* clicks and the wheel are read */
+    int64_t click_ms;           /* the last click in the VM list, for a double click */
+    size_t click_row;
     gos_confirm *confirm;
     gos_choice *choice;
     bool audit_problem_shown;   /* the engine's audit problem is on the status line */

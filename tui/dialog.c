@@ -20,21 +20,33 @@ struct gos_prompt {
     char *label;
     GArray *text;     /* gunichar */
     guint cursor;     /* insertion point, in characters */
+    char *note;
+    bool note_error;
+    bool changed;     /* the last key changed the text */
+    GPtrArray *history;   /* borrowed: char*, oldest first */
+    guint hist_at;    /* the entry shown; history->len: the text being typed */
+    char *typed;      /* that text, kept while an older line is shown */
 };
 
-gos_prompt *gos_prompt_new(const char *label, const char *initial)
+static void set_text(gos_prompt *p, const char *text)
 {
-    gos_prompt *p = g_new0(gos_prompt, 1);
-    p->label = g_strdup(label);
-    p->text = g_array_new(FALSE, FALSE, sizeof(gunichar));
-    if (initial && g_utf8_validate(initial, -1, NULL)) {
-        for (const char *q = initial; *q; q = g_utf8_next_char(q)) {
+    g_array_set_size(p->text, 0);
+    if (text && g_utf8_validate(text, -1, NULL)) {
+        for (const char *q = text; *q; q = g_utf8_next_char(q)) {
             gunichar c = g_utf8_get_char(q);
             if (g_unichar_isprint(c))
                 g_array_append_val(p->text, c);
         }
     }
     p->cursor = p->text->len;
+}
+
+gos_prompt *gos_prompt_new(const char *label, const char *initial)
+{
+    gos_prompt *p = g_new0(gos_prompt, 1);
+    p->label = g_strdup(label);
+    p->text = g_array_new(FALSE, FALSE, sizeof(gunichar));
+    set_text(p, initial);
     return p;
 }
 
@@ -43,13 +55,68 @@ void gos_prompt_free(gos_prompt *p)
     if (!p)
         return;
     g_free(p->label);
+    g_free(p->note);
+    g_free(p->typed);
     g_array_free(p->text, TRUE);
     g_free(p);
 }
 
+void gos_prompt_set_note(gos_prompt *p, const char *note, bool error)
+{
+    g_free(p->note);
+    p->note = g_strdup(note);
+    p->note_error = error;
+}
+
+void gos_prompt_set_history(gos_prompt *p, GPtrArray *lines)
+{
+    p->history = lines;
+    p->hist_at = lines ? lines->len : 0;
+}
+
+bool gos_prompt_changed(const gos_prompt *p) { return p->changed; }
+
+/* Up (-1) or Down (+1) through the history. */
+static void walk_history(gos_prompt *p, int dir)
+{
+    if (!p->history || !p->history->len)
+        return;
+    guint len = p->history->len;
+    if (dir < 0 && p->hist_at == 0)
+        return;
+    if (dir > 0 && p->hist_at >= len)
+        return;
+    if (p->hist_at == len) {
+        g_free(p->typed);
+        p->typed = gos_prompt_text(p);
+    }
+    p->hist_at = dir < 0 ? p->hist_at - 1 : p->hist_at + 1;
+    set_text(p, p->hist_at < len ? g_ptr_array_index(p->history, p->hist_at) : p->typed);
+}
+
+static gos_dialog_state prompt_key(gos_prompt *p, int key);
+
 gos_dialog_state gos_prompt_key(gos_prompt *p, int key)
 {
+    GArray *before = g_array_copy(p->text);
+    gos_dialog_state st = prompt_key(p, key);
+    p->changed = before->len != p->text->len ||
+                 (before->len && memcmp(before->data, p->text->data, (size_t)before->len * sizeof(gunichar)) != 0);
+    g_array_free(before, TRUE);
+    return st;
+}
+
+static gos_dialog_state prompt_key(gos_prompt *p, int key)
+{
     switch (key) {
+    case GOS_KEY_FN(KEY_UP):
+    case GOS_KEY_CTRL('p'):
+        walk_history(p, -1);
+        break;
+    case GOS_KEY_FN(KEY_DOWN):
+    case GOS_KEY_CTRL('n'):
+        walk_history(p, +1);
+        break;
     case '\r':
     case '\n':
     case GOS_KEY_FN(KEY_ENTER):
@@ -112,10 +179,37 @@ char *gos_prompt_text(const gos_prompt *p)
     return p->text->len ? ucs4_range(p->text, 0, p->text->len) : g_strdup("");
 }
 
+char *gos_prompt_text_before(const gos_prompt *p)
+{
+    return p->cursor ? ucs4_range(p->text, 0, p->cursor) : g_strdup("");
+}
+
+void gos_prompt_replace_before(gos_prompt *p, size_t drop, const char *text)
+{
+    if (drop > p->cursor)
+        drop = p->cursor;
+    g_array_remove_range(p->text, p->cursor - (guint)drop, (guint)drop);
+    p->cursor -= (guint)drop;
+    for (const char *q = text; q && *q && p->text->len < 1024; q = g_utf8_next_char(q)) {
+        gunichar c = g_utf8_get_char(q);
+        if (!g_unichar_isprint(c))
+            continue;
+        g_array_insert_val(p->text, p->cursor, c);
+        p->cursor++;
+    }
+}
+
 void gos_prompt_draw(const gos_prompt *p, WINDOW *w)
 {
     int width = getmaxx(w);
     gos_draw_fill(w, 0, 0, width, A_NORMAL);
+    /* The note takes the right end while it leaves the text half the line. */
+    if (p->note && *p->note) {
+        int nw = MIN(gos_text_width(p->note) + 2, width / 2);
+        gos_draw_text_cut(w, 0, width - nw + 1, nw - 1, gos_draw_attr(p->note_error ? GOS_ROLE_WARN : GOS_ROLE_DIM),
+                          p->note);
+        width -= nw;
+    }
     int x = gos_draw_text(w, 0, 0, width - 1, A_BOLD, p->label, false);
     int avail = width - x - 1;
     if (avail < 1) {

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include <glib.h>
+
 #include "core/actions.h"
 #include "core/session.h"
 #include "tui/draw.h"
@@ -31,8 +33,25 @@ gos_dialog_state gos_prompt_key(gos_prompt *p, int key);
 char *gos_prompt_text(const gos_prompt *p);
 
 /* Draws label and text on row 0 of w, scrolled so that the insertion point
- * shows, and leaves w's cursor there. */
+ * shows, with the note at the right, and leaves w's cursor there. */
 void gos_prompt_draw(const gos_prompt *p, WINDOW *w);
+
+/* A few words at the right of the prompt ("312 of 10,000 VMs match"), in the
+ * error role when error; NULL clears it. Copied. */
+void gos_prompt_set_note(gos_prompt *p, const char *note, bool error);
+
+/* Lines typed before, oldest first (borrowed; must outlive the prompt): Up
+ * and Down walk them, and the text being typed comes back after the newest. */
+void gos_prompt_set_history(gos_prompt *p, GPtrArray *lines);
+
+/* True when the last key changed the text. */
+bool gos_prompt_changed(const gos_prompt *p);
+
+/* The text before the insertion point, as newly allocated UTF-8 (for completion). */
+char *gos_prompt_text_before(const gos_prompt *p);
+
+/* Replaces the last `drop` characters before the insertion point with text. */
+void gos_prompt_replace_before(gos_prompt *p, size_t drop, const char *text);
 
 /* --- the confirmation: names the VMs a destructive action will change ---- */
 

@@ -158,9 +158,12 @@ size_t gos_text_wrap_at(const char *text, int width)
     return len;
 }
 
-int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool pad)
+/* gos_draw_text, and *cut (when not NULL) says whether a character did not fit. */
+static int draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool pad, bool *cut)
 {
     int maxy = getmaxy(w), maxx = getmaxx(w);
+    if (cut)
+        *cut = false;
     if (y < 0 || y >= maxy || x < 0 || x >= maxx || width <= 0)
         return 0;
     if (width > maxx - x)
@@ -182,8 +185,11 @@ int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *t
             len -= n;
             if (cw == 0 && used == 0)
                 continue;                     /* a combining mark with nothing to combine with */
-            if (used + cw > width)
+            if (used + cw > width) {
+                if (cut)
+                    *cut = true;
                 break;
+            }
             buf[nbuf++] = wc;
             used += cw;
             if (nbuf == G_N_ELEMENTS(buf)) {
@@ -201,6 +207,76 @@ int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *t
     }
     wattr_set(w, A_NORMAL, 0, NULL);
     return used;
+}
+
+int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool pad)
+{
+    return draw_text(w, y, x, width, attr, text, pad, NULL);
+}
+
+const char *gos_draw_ellipsis(void)
+{
+    return use_unicode ? "\u2026" : "~";
+}
+
+/* Bytes of text that fit in width columns. */
+static size_t fitting(const char *text, int width)
+{
+    size_t len = strlen(text), pos = 0, n;
+    int used = 0, cw;
+    wchar_t wc;
+    while ((n = next_char(text + pos, len - pos, &wc, &cw)) > 0 && used + cw <= width) {
+        used += cw;
+        pos += n;
+    }
+    return pos;
+}
+
+static int draw_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool words, bool pad)
+{
+    if (!text)
+        text = "";
+    if (width <= 0)
+        return 0;
+    /* One pass for the text that fits, which is most: only a cut one is drawn again. */
+    bool cut = false;
+    int used = draw_text(w, y, x, width, attr, text, pad, &cut);
+    if (!cut)
+        return used;
+    const char *ell = gos_draw_ellipsis();
+    int room = width - gos_text_width(ell);
+    if (room < 1)
+        return used;
+    size_t at = fitting(text, room);
+    if (words) {
+        /* Back to the end of the last whole word, when there is one. */
+        size_t end = at;
+        while (end > 0 && text[end] != ' ')
+            end--;
+        while (end > 0 && text[end - 1] == ' ')
+            end--;
+        if (end > 0)
+            at = end;
+    }
+    char *shown = g_strdup_printf("%.*s%s", (int)at, text, ell);
+    used = gos_draw_text(w, y, x, width, attr, shown, pad);
+    g_free(shown);
+    return used;
+}
+
+int gos_draw_text_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
+{
+    return draw_cut(w, y, x, width, attr, text, false, true);
+}
+
+int gos_draw_cell(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
+{
+    return draw_cut(w, y, x, width, attr, text, false, false);
+}
+
+int gos_draw_text_words(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
+{
+    return draw_cut(w, y, x, width, attr, text, true, true);
 }
 
 void gos_draw_text_right(WINDOW *w, int y, int x, int width, attr_t attr, const char *text)
@@ -221,6 +297,11 @@ void gos_draw_fill(WINDOW *w, int y, int x, int width, attr_t attr)
 
 void gos_draw_bar(WINDOW *w, int y, int x, int width, int percent)
 {
+    gos_draw_bar_role(w, y, x, width, percent, GOS_ROLE_BAR);
+}
+
+void gos_draw_bar_role(WINDOW *w, int y, int x, int width, int percent, gos_role role)
+{
     if (width <= 0)
         return;
     if (percent < 0)
@@ -228,7 +309,7 @@ void gos_draw_bar(WINDOW *w, int y, int x, int width, int percent)
     if (percent > 100)
         percent = 100;
 
-    attr_t bar = gos_draw_attr(GOS_ROLE_BAR), dim = gos_draw_attr(GOS_ROLE_DIM);
+    attr_t bar = gos_draw_attr(role), dim = gos_draw_attr(GOS_ROLE_DIM);
     if (!use_unicode) {
         if (width < 3) {
             gos_draw_fill(w, y, x, width, A_NORMAL);

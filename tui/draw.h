@@ -50,6 +50,21 @@ int gos_text_width(const char *text);
  * columns written (padding excluded). */
 int gos_draw_text(WINDOW *w, int y, int x, int width, attr_t attr, const char *text, bool pad);
 
+/* Like gos_draw_text with pad, but text wider than width ends in an ellipsis
+ * ("\u2026", "~" in ASCII), so that a cut text never passes for a whole one.
+ * Returns the columns written. */
+int gos_draw_text_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char *text);
+
+/* The same without the padding: a cell of a row that is blanked already,
+ * whose blanks would only cost bytes in its own colour. */
+int gos_draw_cell(WINDOW *w, int y, int x, int width, attr_t attr, const char *text);
+
+/* The same for sentences: a cut falls after the last whole word that fits. */
+int gos_draw_text_words(WINDOW *w, int y, int x, int width, attr_t attr, const char *text);
+
+/* The ellipsis of the glyph set in use: "\u2026" or "~". */
+const char *gos_draw_ellipsis(void);
+
 /* Like gos_draw_text, but right-aligned in width (text padded on the left). */
 void gos_draw_text_right(WINDOW *w, int y, int x, int width, attr_t attr, const char *text);
 
@@ -59,6 +74,8 @@ void gos_draw_fill(WINDOW *w, int y, int x, int width, attr_t attr);
 /* A progress bar of width columns for percent (clamped to 0..100): eighth
  * blocks in UTF-8, "[###...]" otherwise. */
 void gos_draw_bar(WINDOW *w, int y, int x, int width, int percent);
+/* The same with the filled part in role (a failed task's bar is not green). */
+void gos_draw_bar_role(WINDOW *w, int y, int x, int width, int percent, gos_role role);
 
 /* Horizontal line of width columns; a box around the whole window. */
 void gos_draw_hline(WINDOW *w, int y, int x, int width, attr_t attr);

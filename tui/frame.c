@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "base/count.h"
 #include "base/i18n.h"
 #include "tui/view.h"
 
@@ -29,34 +30,63 @@ static const char *view_label(gos_view v)
     return "";
 }
 
-/* "test:default refresh 0.02 s", "h1 connecting 1.20 s", "h2 FAILED", or "5 hosts: 4 up, 1 failed". */
-static char *hosts_text(gos_session *s)
+/* "test:default refresh 0.02 s", "h1 connecting 1.20 s", "h2 FAILED", or
+ * "5 hosts: 4 up, 1 FAILED: h5; 2 busy, slowest refresh 0.40 s".
+ * compact: only the hosts that are not up (nothing when all are). */
+static char *hosts_text(gos_session *s, bool compact)
 {
     size_t nh = gos_session_host_count(s), up = 0, pending = 0, failed = 0;
+    GString *bad = g_string_new(NULL);
     for (size_t i = 0; i < nh; i++) {
         int st = gos_session_host_state(s, i, NULL);
-        if (st > 0)
+        if (st > 0) {
             up++;
-        else if (st == 0)
+        } else if (st == 0) {
             pending++;
-        else
+        } else {
             failed++;
+            char *name = gos_host_short(gos_session_host_uri(s, i));
+            g_string_append_printf(bad, "%s%s", bad->len ? ", " : "", name);
+            g_free(name);
+        }
     }
-    if (nh == 0)
+    if (nh == 0) {
+        g_string_free(bad, TRUE);
         return g_strdup(_("no host"));
-    const char *act = nh > 2 ? gos_session_hosts_activity(s) : NULL;
-    if (nh > 2)
-        /* TRANSLATORS: host totals in the top line: all hosts, connected, connecting, failed; then
-         * what they do (e.g. "; 2 busy, slowest refresh 0.40 s"). */
-        return g_strdup_printf(ngettext("%zu host: %zu up, %zu connecting, %zu failed%s%s",
-                                        "%zu hosts: %zu up, %zu connecting, %zu failed%s%s", nh),
-                               nh, up, pending, failed, act ? "; " : "", act ? act : "");
+    }
     GString *t = g_string_new(NULL);
+    if (nh > 2 || (compact && (pending || failed))) {
+        if (!compact)
+            /* TRANSLATORS: host totals in the top line. */
+            g_string_append_printf(t, ngettext("%zu host: %zu up", "%zu hosts: %zu up", nh), nh, up);
+        if (pending) {
+            if (t->len)
+                g_string_append(t, ", ");
+            /* TRANSLATORS: hosts being connected, in the top line. */
+            g_string_append_printf(t, ngettext("%zu connecting", "%zu connecting", pending), pending);
+        }
+        if (failed) {
+            if (t->len)
+                g_string_append(t, ", ");
+            /* TRANSLATORS: %1$zu hosts failed; %2$s: their short names. */
+            g_string_append_printf(t, ngettext("%1$zu FAILED: %2$s", "%1$zu FAILED: %2$s", failed), failed, bad->str);
+        }
+        /* What they do (e.g. "2 busy, slowest refresh 0.40 s"). */
+        const char *act = !compact ? gos_session_hosts_activity(s) : NULL;
+        if (act && *act)
+            g_string_append_printf(t, "; %s", act);
+        g_string_free(bad, TRUE);
+        return g_string_free(t, FALSE);
+    }
+    if (compact) {
+        g_string_free(bad, TRUE);
+        return g_string_free(t, FALSE);
+    }
     for (size_t i = 0; i < nh; i++) {
         char *name = gos_host_short(gos_session_host_uri(s, i));
         if (i)
             g_string_append(t, ", ");
-        act = gos_session_host_activity(s, i);
+        const char *act = gos_session_host_activity(s, i);
         if (!act)
             g_string_append(t, name);
         else
@@ -64,77 +94,245 @@ static char *hosts_text(gos_session *s)
             g_string_append_printf(t, _("%s %s"), name, act);
         g_free(name);
     }
+    g_string_free(bad, TRUE);
     return g_string_free(t, FALSE);
 }
 
-void gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role)
+/* "5,714 running, 1,428 paused, 2,858 shut off": the VMs per state. */
+static char *totals_text(gos_session *s)
 {
-    int width = getmaxx(w);
-    attr_t a = gos_draw_attr(GOS_ROLE_TITLE);
-    const char *sep = gos_draw_separator();
-    gos_draw_fill(w, 0, 0, width, a);
-
-    /* Right: what the operator acts on (marks, filter) and where he is. */
-    size_t marked = gos_session_marked_count(s);
-    GString *right = g_string_new(NULL);
-    const char *filter = gos_session_filter_text(s);
-    if (filter && *filter) {
-        /* TRANSLATORS: %s: the filter in force, e.g. "state=running name=web*". */
-        g_string_append_printf(right, _("filter: %s"), filter);
-        g_string_append(right, sep);
-    }
-    g_string_append_printf(right, ngettext("%zu marked", "%zu marked", marked), marked);
-    /* The view's name only when there is room: the title says it anyway. */
-    const char *vl = view_label(gos_session_view(s));
-    if (gos_text_width(right->str) + gos_text_width(sep) + gos_text_width(vl) + 1 <= width / 2) {
-        g_string_append(right, sep);
-        g_string_append(right, vl);
-    }
-    g_string_append_c(right, ' ');
-    int rw = gos_text_width(right->str);
-    if (rw > width / 2)
-        rw = width / 2;
-    gos_draw_text_right(w, 0, width - rw, rw, marked || (filter && *filter) ? a | A_BOLD : a, right->str);
-    g_string_free(right, TRUE);
-
-    /* Left: the program, its hosts, and the VMs per state. */
-    int limit = width - rw - 2;
-    int x = 0;
-    put(w, &x, limit, a | A_BOLD, " guestos");
-    if (badge) {
-        /* Reversed out of the title bar, so that it shows without colour too. */
-        put(w, &x, limit, a, " ");
-        char *b = g_strdup_printf(" %s ", badge);
-        put(w, &x, limit, (gos_draw_attr(badge_role) | A_BOLD | A_REVERSE) & ~A_DIM, b);
-        g_free(b);
-    }
-    put(w, &x, limit, a, sep);
-    char *hosts = hosts_text(s);
-    put(w, &x, limit, a, hosts);
-    g_free(hosts);
-
     size_t totals[GOS_VM_N_STATES];
     gos_session_state_totals(s, totals);
     GString *t = g_string_new(NULL);
     for (int st = 0; st < GOS_VM_N_STATES; st++) {
         if (totals[st] == 0)
             continue;
+        char num[32];
         if (t->len)
             g_string_append(t, ", ");
-        /* TRANSLATORS: a count of VMs in one state, e.g. "3 running". */
-        g_string_append_printf(t, _("%zu %s"), totals[st], gos_vm_state_label(st));
+        /* TRANSLATORS: a count of VMs in one state, e.g. "3 running"; %1$s the count, %2$s the state. */
+        g_string_append_printf(t, _("%1$s %2$s"), gos_format_count(totals[st], num, sizeof num),
+                               gos_vm_state_label(st));
     }
-    put(w, &x, limit, a, sep);
-    put(w, &x, limit, a, t->len ? t->str : _("no VMs"));
-    g_string_free(t, TRUE);
+    if (!t->len)
+        g_string_append(t, _("no VMs"));
+    return g_string_free(t, FALSE);
 }
 
-void gos_frame_status(WINDOW *w, gos_session *s)
+/* Where the operator is: "1,204/10,000, 12 marked" in the VM list, or
+ * "12/312 of 10,000" while a filter or a search hides VMs. */
+static char *position_text(gos_session *s)
+{
+    GString *t = g_string_new(NULL);
+    gos_view v = gos_session_view(s);
+    if (v == GOS_VIEW_VMS || v == GOS_VIEW_DETAIL) {
+        size_t shown = gos_session_view_count(s), total = gos_inventory_count(gos_session_inventory(s));
+        char a[32], b[32], c[32];
+        gos_format_count(shown ? gos_session_cursor(s) + 1 : 0, a, sizeof a);
+        gos_format_count(shown, b, sizeof b);
+        gos_format_count(total, c, sizeof c);
+        if (shown == total)
+            /* TRANSLATORS: the cursor's row and the VMs in the list, e.g. "1,204/10,000". */
+            g_string_append_printf(t, _("%1$s/%2$s"), a, b);
+        else
+            /* TRANSLATORS: the cursor's row, the VMs shown and all the VMs, e.g. "12/312 of 10,000". */
+            g_string_append_printf(t, _("%1$s/%2$s of %3$s"), a, b, c);
+        g_string_append(t, ", ");
+    }
+    size_t marked = gos_session_marked_count(s);
+    char m[32];
+    gos_format_count(marked, m, sizeof m);
+    g_string_append_printf(t, ngettext("%s marked", "%s marked", marked), m);
+    return g_string_free(t, FALSE);
+}
+
+/* What hides VMs: "search: web | filter: state=running", "" when nothing does. */
+static char *hiding_text(gos_session *s, const char *sep)
+{
+    GString *t = g_string_new(NULL);
+    const char *search = gos_session_search_text(s), *filter = gos_session_filter_text(s);
+    if (search && *search)
+        /* TRANSLATORS: %s: the search text in force. */
+        g_string_append_printf(t, _("search: %s"), search);
+    if (filter && *filter) {
+        if (t->len)
+            g_string_append(t, sep);
+        /* TRANSLATORS: %s: the filter in force, e.g. "state=running name=web*". */
+        g_string_append_printf(t, _("filter: %s"), filter);
+    }
+    return g_string_free(t, FALSE);
+}
+
+typedef struct title {
+    char *left, *hiding, *where, *view;
+    int rows;
+} title;
+
+/* What follows the program's name and the badge: the hosts and the VMs per state. */
+static char *left_text(gos_session *s, bool compact_hosts, const char *sep)
+{
+    GString *t = g_string_new(NULL);
+    char *hosts = hosts_text(s, compact_hosts), *totals = totals_text(s);
+    if (*hosts)
+        g_string_append_printf(t, "%s%s", sep, hosts);
+    g_string_append_printf(t, "%s%s", sep, totals);
+    g_free(hosts);
+    g_free(totals);
+    return g_string_free(t, FALSE);
+}
+
+/* " guestos" and the badge. */
+static int program_width(const char *badge)
+{
+    return gos_text_width(" guestos") + (badge ? gos_text_width(badge) + 3 : 0);
+}
+
+static int right_width(const title *t, const char *sep, bool view)
+{
+    int w = gos_text_width(t->where) + 1;
+    if (*t->hiding)
+        w += gos_text_width(t->hiding) + gos_text_width(sep);
+    if (view)
+        w += gos_text_width(t->view) + gos_text_width(sep);
+    return w;
+}
+
+/* What the top line says and on how many rows: everything on one when it
+ * fits (the view's name and the hosts that are up go first), else two, so
+ * that the counts per state are never cut. */
+static void title_build(title *t, gos_session *s, const char *badge, int width)
+{
+    const char *sep = gos_draw_separator();
+    memset(t, 0, sizeof *t);
+    t->hiding = hiding_text(s, sep);
+    t->where = position_text(s);
+    t->view = g_strdup(view_label(gos_session_view(s)));
+    t->left = left_text(s, false, sep);
+    t->rows = 1;
+    int lw = program_width(badge) + gos_text_width(t->left);
+    if (lw + 2 + right_width(t, sep, true) <= width)
+        return;
+    g_clear_pointer(&t->view, g_free);
+    if (lw + 2 + right_width(t, sep, false) <= width)
+        return;
+    char *compact = left_text(s, true, sep);
+    if (program_width(badge) + gos_text_width(compact) + 2 + right_width(t, sep, false) <= width) {
+        g_free(t->left);
+        t->left = compact;
+        return;
+    }
+    g_free(compact);
+    t->view = g_strdup(view_label(gos_session_view(s)));
+    t->rows = 2;
+}
+
+static void title_clear(title *t)
+{
+    g_free(t->left);
+    g_free(t->hiding);
+    g_free(t->where);
+    g_free(t->view);
+}
+
+int gos_frame_title_rows(gos_session *s, const char *badge, int width)
+{
+    title t;
+    title_build(&t, s, badge, width);
+    int rows = t.rows;
+    title_clear(&t);
+    return rows;
+}
+
+/* Draws the right part (what hides VMs, where the operator is, the view) on row y, ending at the edge. */
+static void draw_right(WINDOW *w, int y, const title *t, int width, int from, attr_t a)
+{
+    const char *sep = gos_draw_separator();
+    GString *r = g_string_new(NULL);
+    if (*t->hiding)
+        g_string_append_printf(r, "%s%s", t->hiding, sep);
+    g_string_append(r, t->where);
+    if (t->view)
+        g_string_append_printf(r, "%s%s", sep, t->view);
+    g_string_append_c(r, ' ');
+    int rw = MIN(gos_text_width(r->str), width - from);
+    bool hides = *t->hiding != '\0';
+    if (rw > 0) {
+        if (gos_text_width(r->str) <= rw)
+            gos_draw_text_right(w, y, width - rw, rw, hides ? a | A_BOLD : a, r->str);
+        else
+            gos_draw_text_cut(w, y, width - rw, rw, hides ? a | A_BOLD : a, r->str);
+    }
+    g_string_free(r, TRUE);
+}
+
+int gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge_role)
+{
+    int width = getmaxx(w), rows = getmaxy(w);
+    attr_t a = gos_draw_attr(GOS_ROLE_TITLE);
+    title t;
+    title_build(&t, s, badge, width);
+    for (int y = 0; y < rows; y++)
+        gos_draw_fill(w, y, 0, width, a);
+
+    /* Left: the program, its hosts, and the VMs per state. The badge is
+     * reversed out of the title bar, so that it shows without colour too. */
+    int x = 0;
+    put(w, &x, width, a | A_BOLD, " guestos");
+    if (badge) {
+        put(w, &x, width, a, " ");
+        char *b = g_strdup_printf(" %s ", badge);
+        put(w, &x, width, (gos_draw_attr(badge_role) | A_BOLD | A_REVERSE) & ~A_DIM, b);
+        g_free(b);
+    }
+    const char *rest = t.left;
+    int limit = width;
+    if (rows < 2 || t.rows < 2) {
+        /* One row: the right part first, so that the left gives way around it. */
+        title one = t;
+        draw_right(w, 0, &one, width, 0, a);
+        const char *sep = gos_draw_separator();
+        limit = width - right_width(&t, sep, t.view != NULL) - 1;
+    }
+    if (gos_text_width(rest) <= limit - x)
+        put(w, &x, limit, a, rest);
+    else if (limit - x > 0)
+        gos_draw_text_cut(w, 0, x, limit - x, a, rest);
+    if (rows >= 2 && t.rows >= 2)
+        draw_right(w, 1, &t, width, 0, a);
+    int need = t.rows;
+    title_clear(&t);
+    return need;
+}
+
+bool gos_frame_status_is_long(gos_session *s, int width)
+{
+    const char *text = gos_session_status(s);
+    return text && gos_session_status_is_error(s) && gos_text_width(text) > width;
+}
+
+void gos_frame_status(WINDOW *w, WINDOW *more, gos_session *s)
 {
     const char *text = gos_session_status(s);
     bool error = gos_session_status_is_error(s);
-    gos_draw_text(w, 0, 0, getmaxx(w), gos_draw_attr(error ? GOS_ROLE_ERROR : GOS_ROLE_NORMAL),
-                  text ? text : "", true);
+    attr_t a = gos_draw_attr(error ? GOS_ROLE_ERROR : GOS_ROLE_NORMAL);
+    int width = getmaxx(w);
+    if (!text)
+        text = "";
+    if (more && gos_frame_status_is_long(s, width)) {
+        /* Why something failed is worth the hint bar's row: it goes on there,
+         * broken between words, until the next sentence. */
+        size_t cut = gos_text_wrap_at(text, width);
+        char *first = g_strndup(text, cut);
+        const char *rest = text + cut;
+        while (*rest == ' ')
+            rest++;
+        gos_draw_text(w, 0, 0, width, a, first, true);
+        gos_draw_text_words(more, 0, 0, getmaxx(more), a, rest);
+        g_free(first);
+        return;
+    }
+    /* Cut after a whole word, with an ellipsis. */
+    gos_draw_text_words(w, 0, 0, width, a, text);
 }
 
 typedef struct hint {

@@ -56,7 +56,7 @@ static char *check_line(const char *file, int lineno, const char *key_text, cons
             return msg;
         }
         const char *name = cmd.action->name;
-        if ((!strcmp(name, "macro") || !strcmp(name, "record")) && cmd.argc == 1) {
+        if ((!strcmp(name, "macro") || !strcmp(name, "record")) && cmd.argc >= 1) {
             char *path = gos_macro_path(cmd.argv[0], &why);
             if (!path) {
                 char *msg = g_strdup_printf("%s:%d: %s", file, lineno, why);

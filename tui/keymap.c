@@ -45,6 +45,12 @@ static const gos_binding global_keys[] = {
     { FN(KEY_NPAGE), GOS_BIND_LINE, "page-down", NULL, 0, false, NULL },
     { FN(KEY_HOME), GOS_BIND_LINE, "cursor-home", NULL, 0, false, NULL },
     { FN(KEY_END), GOS_BIND_LINE, "cursor-end", NULL, 0, false, NULL },
+    /* less's and vi's, for terminals whose Home, End and page keys do not
+     * reach us (a vt100 has none). */
+    { 'g', GOS_BIND_LINE, "cursor-home", NULL, 0, false, NULL },
+    { 'G', GOS_BIND_LINE, "cursor-end", NULL, 0, false, NULL },
+    { GOS_KEY_CTRL('b'), GOS_BIND_LINE, "page-up", NULL, 0, false, NULL },
+    { GOS_KEY_CTRL('f'), GOS_BIND_LINE, "page-down", NULL, 0, false, NULL },
 };
 
 static const gos_binding vms_keys[] = {
@@ -59,7 +65,15 @@ static const gos_binding vms_keys[] = {
     { 'f', GOS_BIND_PROMPT_WORDS, "filter", N_("Filter"), 21, false,
       N_("Filter (state=running name=GLOB agent=ok users=yes): ") },
     { 's', GOS_BIND_LINE, "sort next", N_("Sort"), 22, false, NULL },
+    /* htop's key for the other order. */
+    { 'I', GOS_BIND_LINE, "sort reverse", NULL, 0, false, NULL },
     { 'h', GOS_BIND_LINE, "history", N_("History"), 25, false, NULL },
+    { 'n', GOS_BIND_LINE, "show-name", NULL, 0, false, NULL },
+    /* TRANSLATORS: the prompt for the VM list's columns; keep the column names and the syntax. */
+    { 'c', GOS_BIND_PROMPT_WORDS, "columns", N_("Columns"), 45, false,
+      N_("Columns (name:30 host state agent +ping -users): ") },
+    { '>', GOS_BIND_LINE, "task-panel grow", NULL, 0, false, NULL },
+    { '<', GOS_BIND_LINE, "task-panel shrink", NULL, 0, false, NULL },
 };
 
 static const gos_binding tasks_keys[] = {

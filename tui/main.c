@@ -13,41 +13,10 @@
 #include "core/actions.h"
 #include "base/i18n.h"
 #include "core/session.h"
+#include "core/history.h"
 #include "tui/cli.h"
+#include "tui/config.h"
 #include "tui/console.h"
-#include "tui/keymap.h"
-
-static void usage(FILE *out, const char *prog)
-{
-    fprintf(out, _("Usage: %s [OPTIONS]                          the interactive console\n"
-                   "       %s [OPTIONS] list [--json] [--wait]   the inventory\n"
-                   "       %s [OPTIONS] logoff [--no-wait] VM... log off all users of each VM\n"
-                   "       %s [OPTIONS] audit [FILTERS] [--format table|csv|json]\n"
-                   "       %s [OPTIONS] audit verify             check the hash chain\n"
-                   "       %s [OPTIONS] batch [--json] FILE|-    run action lines, no terminal\n"),
-            prog, prog, prog, prog, prog, prog);
-    fputs(_("\nOptions:\n"
-            "  -c, --connect URI     libvirt host to use (repeatable)\n"
-            "      --audit-db PATH   audit database (default ~/.local/state/guestos/audit.db)\n"
-            "      --readonly        open connections read-only\n"
-            "      --deadline SECS   deadline of each task (default 120)\n"
-            "      --max-tasks N     tasks at once over all hosts (default 100)\n"
-            "      --per-host N      tasks of one host at once (default 20)\n"
-            "      --probes N        agent probes and definition reads of one host at once\n"
-            "                        (default 5)\n"
-            "      --client-requests N  calls libvirtd serves one connection at once, its\n"
-            "                        max_client_requests (default 5): guestos opens enough\n"
-            "                        connections to a host for --per-host calls\n"
-            "      --config FILE     configuration file\n"
-            "      --list-actions    print the action table and exit\n"
-            "      --help            print this help and exit\n"
-            "      --version         print the version and exit\n"
-            "\nAudit filters: --vm NAME|UUID --operator USER --action NAME --result NAME\n"
-            "               --hresult CODE --since TIME --until TIME --host URI\n"
-            "\nExit status: 0 every task ended S_OK, 1 a task or the audit check failed,\n"
-            "2 usage, configuration, connection or database error.\n"),
-          out);
-}
 
 static void list_actions(void)
 {
@@ -57,48 +26,6 @@ static void list_actions(void)
         printf("%-28s %s\n", head, _(a->help));
         g_free(head);
     }
-}
-
-/* Reads hosts and the audit path from the key file, unless the command line
- * gave them. A file named with --config must exist; the default may not. */
-static int load_config(gos_cli *cli, const char *path, bool explicit_path, GPtrArray *uris)
-{
-    char *def = NULL;
-    if (!path) {
-        def = g_build_filename(g_get_user_config_dir(), "guestos", "guestos.conf", NULL);
-        path = def;
-    }
-    GKeyFile *kf = g_key_file_new();
-    GError *gerr = NULL;
-    int rc = 0;
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
-        if (explicit_path || !g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            rc = gos_cli_fail(cli, _("Cannot read the configuration file %s: %s"), path, gerr->message);
-        g_error_free(gerr);
-        goto out;
-    }
-    if (uris->len == 0) {
-        gsize n = 0;
-        char **list = g_key_file_get_string_list(kf, "hosts", "uris", &n, NULL);
-        for (gsize i = 0; list && i < n; i++)
-            if (*g_strstrip(list[i]))
-                g_ptr_array_add(uris, g_strdup(list[i]));
-        g_strfreev(list);
-    }
-    if (!cli->audit_db)
-        cli->audit_db = g_key_file_get_string(kf, "audit", "path", NULL);
-    /* [keys] is read again by the keymap, which names the line of a mistake;
-     * a bad binding stops every command, before any terminal is taken over. */
-    char *text = NULL, *kerr = NULL;
-    if (g_file_get_contents(path, &text, NULL, NULL) && gos_keymap_configure(text, path, &kerr) < 0) {
-        rc = gos_cli_fail(cli, "%s", kerr);
-        g_free(kerr);
-    }
-    g_free(text);
-out:
-    g_key_file_free(kf);
-    g_free(def);
-    return rc;
 }
 
 int main(int argc, char **argv)
@@ -111,7 +38,7 @@ int main(int argc, char **argv)
     textdomain(PACKAGE);
 
     enum { OPT_AUDIT_DB = 256, OPT_READONLY, OPT_CONFIG, OPT_LIST_ACTIONS, OPT_HELP, OPT_VERSION, OPT_DEADLINE,
-           OPT_MAX_TASKS, OPT_PER_HOST, OPT_PROBES, OPT_CLIENT_REQUESTS };
+           OPT_MAX_TASKS, OPT_PER_HOST, OPT_PROBES, OPT_CLIENT_REQUESTS, OPT_NO_RESTORE, OPT_NO_MOUSE };
     static const struct option opts[] = {
         { "connect", required_argument, NULL, 'c' },
         { "audit-db", required_argument, NULL, OPT_AUDIT_DB },
@@ -122,6 +49,8 @@ int main(int argc, char **argv)
         { "per-host", required_argument, NULL, OPT_PER_HOST },
         { "probes", required_argument, NULL, OPT_PROBES },
         { "client-requests", required_argument, NULL, OPT_CLIENT_REQUESTS },
+        { "no-restore", no_argument, NULL, OPT_NO_RESTORE },
+        { "no-mouse", no_argument, NULL, OPT_NO_MOUSE },
         { "list-actions", no_argument, NULL, OPT_LIST_ACTIONS },
         { "help", no_argument, NULL, OPT_HELP },
         { "version", no_argument, NULL, OPT_VERSION },
@@ -130,10 +59,15 @@ int main(int argc, char **argv)
     gos_cli cli = { .prog = "guestos" };
     GPtrArray *uris = g_ptr_array_new_with_free_func(g_free);
     const char *config = NULL;
+    gos_config conf = { .mouse = true };
+    bool no_restore = false, no_mouse = false;
     int c, rc = GOS_EXIT_OK;
 
-    /* '+': global options stop at the command word. */
-    while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
+    /* Usage errors are one line of ours: getopt's would name the binary by
+     * its full path, and take two. */
+    opterr = 0;
+    /* '+': global options stop at the command word; ':': a missing value is told apart. */
+    while ((c = getopt_long(argc, argv, "+:c:", opts, NULL)) != -1) {
         switch (c) {
         case 'c': g_ptr_array_add(uris, g_strdup(optarg)); break;
         case OPT_AUDIT_DB: g_free(cli.audit_db); cli.audit_db = g_strdup(optarg); break;
@@ -172,16 +106,24 @@ int main(int argc, char **argv)
             *field = (int)v;
             break;
         }
+        case OPT_NO_RESTORE: no_restore = true; break;
+        case OPT_NO_MOUSE: no_mouse = true; break;
         case OPT_LIST_ACTIONS: list_actions(); goto out;
-        case OPT_HELP: usage(stdout, cli.prog); goto out;
+        case OPT_HELP: gos_cli_usage(&cli, NULL, stdout); goto out;
         case OPT_VERSION: printf("guestos %s\n", PACKAGE_VERSION); goto out;
         default:
-            fprintf(stderr, _("Try '%s --help' for more information.\n"), cli.prog);
-            rc = GOS_EXIT_USAGE;
+            rc = gos_cli_bad_option(&cli, NULL, argv, c);
             goto out;
         }
     }
-    if ((rc = load_config(&cli, config, config != NULL, uris)) != 0)
+    /* `guestos help [COMMAND]` is --help, or the command's own. */
+    if (optind < argc && !strcmp(argv[optind], "help")) {
+        const char *what = optind + 1 < argc ? argv[optind + 1] : NULL;
+        if (gos_cli_usage(&cli, what, stdout) < 0)
+            rc = gos_cli_fail(&cli, _("There is no command '%s': use list, logoff, audit or batch."), what);
+        goto out;
+    }
+    if ((rc = gos_config_load(&cli, config, uris, &conf)) != 0)
         goto out;
     /* The console takes its own signals; the commands end what they started. */
     if (optind < argc)
@@ -206,8 +148,28 @@ int main(int argc, char **argv)
             free(err);
             goto out;
         }
+        if (conf.columns)
+            gos_session_set_default_columns(s, conf.columns, conf.n_columns);
+        /* The view the console was left in comes back, unless told not to. */
+        char *state = gos_state_path("console.state");
+        if (!no_restore && gos_state_load(s, state, &err) < 0) {
+            gos_session_set_error(s, "%s", err);
+            g_free(err);
+            err = NULL;
+        }
         gos_session_connect(s, false, NULL);
-        rc = gos_console_run(s, &err);
+        char *history = gos_state_path("history");
+        gos_console_opts co = { .mouse = conf.mouse && !no_mouse, .history = history };
+        rc = gos_console_run(s, &co, &err);
+        g_free(history);
+        if (rc >= 0) {
+            char *serr = NULL;
+            if (gos_state_save(s, state, &serr) < 0) {
+                gos_cli_fail(&cli, "%s", serr);
+                g_free(serr);
+            }
+        }
+        g_free(state);
         if (rc < 0) {
             rc = gos_cli_fail(&cli, "%s", err);
             free(err);
@@ -241,6 +203,7 @@ int main(int argc, char **argv)
         rc = gos_cli_fail(&cli, _("Unknown command '%s'. Try '%s --help'."), argv[0], cli.prog);
     }
 out:
+    gos_config_clear(&conf);
     g_ptr_array_free(uris, TRUE);
     g_free(cli.audit_db);
     return rc;

@@ -23,15 +23,28 @@ void gos_console_drop_windows(console *c)
     c->laid_out = false;
 }
 
-/* Tasks in the panel under the VM list: three at 24 rows, up to six. */
-static int panel_height(int rows)
+/* The badge of the top line while a macro is recorded or replayed, or NULL. */
+static char *badge_text(console *c, gos_role *role)
 {
-    int tasks = (rows - 3) / 7;
-    if (tasks < 1)
-        tasks = 1;
-    if (tasks > 6)
-        tasks = 6;
-    return 1 + 2 * tasks;
+    const char *rec = gos_exec_recording(c->x), *play = gos_exec_macro(c->x);
+    *role = rec ? GOS_ROLE_ERROR : GOS_ROLE_WARN;
+    if (rec)
+        /* TRANSLATORS: title-line badge while macro %s is being recorded; keep it short. */
+        return g_strdup_printf(_("REC %s"), rec);
+    if (play)
+        /* TRANSLATORS: title-line badge while macro %s is being replayed; keep it short. */
+        return g_strdup_printf(_("PLAY %s"), play);
+    return NULL;
+}
+
+/* The rows the top line and the task panel need now. */
+static void wanted_rows(console *c, int *title, int *panel)
+{
+    gos_role role;
+    char *badge = badge_text(c, &role);
+    *title = gos_frame_title_rows(c->s, badge, c->cols);
+    g_free(badge);
+    *panel = gos_session_view(c->s) == GOS_VIEW_VMS ? gos_view_tasks_panel_rows(c->s, c->rows) : 0;
 }
 
 void gos_console_layout(console *c)
@@ -42,15 +55,19 @@ void gos_console_layout(console *c)
         c->whole = newwin(c->rows, c->cols, 0, 0);
     } else {
         gos_view v = gos_session_view(c->s);
-        int body = c->rows - 3;
-        int panel = v == GOS_VIEW_VMS ? panel_height(c->rows) : 0;
-        c->title = newwin(1, c->cols, 0, 0);
-        c->main = newwin(body - panel, c->cols, 1, 0);
+        int title = 1, panel = 0;
+        wanted_rows(c, &title, &panel);
+        int body = c->rows - 2 - title;
+        c->title = newwin(title, c->cols, 0, 0);
+        c->main = newwin(body - panel, c->cols, title, 0);
         if (panel)
-            c->panel = newwin(panel, c->cols, 1 + body - panel, 0);
+            c->panel = newwin(panel, c->cols, title + body - panel, 0);
         c->status = newwin(1, c->cols, c->rows - 2, 0);
         c->hints = newwin(1, c->cols, c->rows - 1, 0);
         c->layout_view = v;
+        c->title_rows = title;
+        c->panel_rows = panel;
+        gos_session_set_task_panel_shown(c->s, panel > 0 ? (panel - 1) / 2 : 0);
         if (!c->title || !c->main || (panel && !c->panel) || !c->status || !c->hints) {
             /* Out of memory for windows: say so in the small-screen way. */
             gos_console_drop_windows(c);
@@ -70,6 +87,17 @@ void gos_console_layout(console *c)
     /* The audit view's page holds as many tasks as its window shows. */
     if (c->main && gos_session_view(c->s) == GOS_VIEW_AUDIT)
         gos_session_set_audit_rows(c->s, gos_view_audit_page_rows(c->main));
+}
+
+/* The task panel takes the rows its tasks need: lay out again when they
+ * change. (The top line says itself when it needs another row.) */
+static void follow_rows(console *c)
+{
+    if (c->small || !c->laid_out)
+        return;
+    int panel = gos_session_view(c->s) == GOS_VIEW_VMS ? gos_view_tasks_panel_rows(c->s, c->rows) : 0;
+    if (panel != c->panel_rows)
+        gos_console_layout(c);
 }
 
 static void read_size(console *c)
@@ -163,21 +191,23 @@ void gos_console_draw(console *c)
         c->dirty = 0;
         return;
     }
+    if (c->dirty & (GOS_DIRTY_TASKS | GOS_DIRTY_VIEW))
+        follow_rows(c);
     gos_view v = gos_session_view(c->s);
     unsigned d = c->dirty;
     bool all = (d & (GOS_DIRTY_VIEW | DIRTY_DIALOG)) != 0;
 
     if (all || (d & (GOS_DIRTY_VMS | GOS_DIRTY_STATUS | GOS_DIRTY_TASKS))) {
-        char *badge = NULL;
-        const char *rec = gos_exec_recording(c->x), *play = gos_exec_macro(c->x);
-        if (rec)
-            /* TRANSLATORS: title-line badge while macro %s is being recorded; keep it short. */
-            badge = g_strdup_printf(_("REC %s"), rec);
-        else if (play)
-            /* TRANSLATORS: title-line badge while macro %s is being replayed; keep it short. */
-            badge = g_strdup_printf(_("PLAY %s"), play);
-        gos_frame_title(c->title, c->s, badge, rec ? GOS_ROLE_ERROR : GOS_ROLE_WARN);
+        gos_role role;
+        char *badge = badge_text(c, &role);
+        int need = gos_frame_title(c->title, c->s, badge, role);
         g_free(badge);
+        if (need != c->title_rows) {
+            /* Its words take another row now, or one less: everything moves. */
+            gos_console_layout(c);
+            gos_console_draw(c);
+            return;
+        }
         wnoutrefresh(c->title);
     }
 
@@ -198,7 +228,7 @@ void gos_console_draw(console *c)
     }
     if (main_dirty) {
         switch (v) {
-        case GOS_VIEW_VMS: gos_view_vms_draw(c->main, c->s, &c->vm_top); break;
+        case GOS_VIEW_VMS: gos_view_vms_draw(c->main, c->s, &c->vm_top, &c->vms_layout); break;
         case GOS_VIEW_TASKS: gos_view_tasks_draw(c->main, c->s); break;
         case GOS_VIEW_AUDIT: gos_view_audit_draw(c->main, gos_session_audit_pager(c->s)); break;
         case GOS_VIEW_DETAIL: gos_view_detail_draw(c->main, c->s); break;
@@ -210,7 +240,12 @@ void gos_console_draw(console *c)
         gos_view_tasks_panel_draw(c->panel, c->s);
         wnoutrefresh(c->panel);
     }
-    if (all || (d & DIRTY_HINTS)) {
+    /* A long failure takes the hint bar's row until the status changes. */
+    bool long_status = !c->prompt && !c->confirm && !c->choice && gos_frame_status_is_long(c->s, c->cols);
+    if (long_status != c->hints_taken)
+        d |= DIRTY_HINTS | GOS_DIRTY_STATUS;
+    c->hints_taken = long_status;
+    if (!long_status && (all || (d & DIRTY_HINTS))) {
         draw_hints(c);
         wnoutrefresh(c->hints);
     }
@@ -222,10 +257,13 @@ void gos_console_draw(console *c)
         gos_choice_draw(c->choice, c->rows, c->cols);
     /* The status line goes last: with a prompt open, its cursor is the one shown. */
     if (all || (d & GOS_DIRTY_STATUS) || c->prompt) {
-        if (c->prompt)
+        if (c->prompt) {
             gos_prompt_draw(c->prompt, c->status);
-        else
-            gos_frame_status(c->status, c->s);
+        } else {
+            gos_frame_status(c->status, long_status ? c->hints : NULL, c->s);
+            if (long_status)
+                wnoutrefresh(c->hints);
+        }
         wnoutrefresh(c->status);
     }
     doupdate();

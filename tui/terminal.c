@@ -142,6 +142,26 @@ void gos_stderr_hold_end(gos_stderr_hold *h)
 
 /* --- ncurses ----------------------------------------------------------------------------- */
 
+/* What xterm, tmux and most emulators send for Home, End, Insert, Delete and
+ * the page keys, whatever TERM says: a vt100 entry has none of them, and the
+ * keys would arrive as Esc and letters. Only sequences the terminal's entry
+ * leaves unbound are added. */
+static void define_missing_keys(void)
+{
+    static const struct {
+        const char *seq;
+        int key;
+    } keys[] = {
+        { "\033[1~", KEY_HOME }, { "\033[7~", KEY_HOME }, { "\033[H", KEY_HOME }, { "\033OH", KEY_HOME },
+        { "\033[4~", KEY_END }, { "\033[8~", KEY_END }, { "\033[F", KEY_END }, { "\033OF", KEY_END },
+        { "\033[5~", KEY_PPAGE }, { "\033[6~", KEY_NPAGE },
+        { "\033[2~", KEY_IC }, { "\033[3~", KEY_DC },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (key_defined(keys[i].seq) == 0)
+            define_key(keys[i].seq, keys[i].key);
+}
+
 SCREEN *gos_term_open(char **err)
 {
     const char *term = getenv("TERM");
@@ -158,7 +178,18 @@ SCREEN *gos_term_open(char **err)
             *err = g_strdup_printf(_("The terminal type '%s' is unknown to ncurses."), term);
         return NULL;
     }
+    /* The console draws by moving the cursor: a terminal that cannot (TERM=dumb,
+     * an emacs shell buffer) would get a scrolling mess. */
+    const char *cup = tigetstr("cup");
+    bool addressable = cup && cup != (char *)-1 && *cup;
     del_curterm(cur_term);
+    if (!addressable) {
+        if (err)
+            /* TRANSLATORS: %s: the value of TERM. */
+            *err = g_strdup_printf(_("The terminal type '%s' cannot move the cursor, which the console needs; "
+                                     "use a command such as 'guestos list' here, or a terminal like xterm."), term);
+        return NULL;
+    }
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
         if (err)
@@ -173,6 +204,7 @@ SCREEN *gos_term_open(char **err)
     intrflush(stdscr, FALSE);
     set_escdelay(ESC_DELAY_MS);
     curs_set(0);
+    define_missing_keys();
     gos_draw_init();
     return scr;
 }

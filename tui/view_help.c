@@ -89,10 +89,6 @@ void gos_view_help_draw(WINDOW *w, gos_session *s)
     int width = getmaxx(w), height = getmaxy(w);
     gos_lines *l = gos_lines_new(width);
 
-    /* TRANSLATORS: %s: the version number. */
-    char *title = g_strdup_printf(_("guestos %s: keys and actions"), PACKAGE_VERSION);
-    gos_lines_text(l, GOS_ROLE_HEADER, 0, title);
-    g_free(title);
     gos_lines_text(l, GOS_ROLE_DIM, 0,
                    _("Every key runs an action line; macros and batch files (guestos batch FILE) "
                      "use the same lines. Highlighted actions change guests and ask first."));
@@ -105,8 +101,26 @@ void gos_view_help_draw(WINDOW *w, gos_session *s)
         add_table(l, order[i]);
     add_actions(l);
 
-    pos->rows = height;
+    /* Row 0 stays: the title, and where the page stands in the text. */
+    int rows = height - 1;
+    pos->rows = rows;
     pos->lines = (int)gos_lines_count(l);
-    gos_lines_draw(l, w, 0, height, &pos->top);
+    gos_lines_draw(l, w, 1, rows, &pos->top);
+    attr_t h = gos_draw_attr(GOS_ROLE_HEADER);
+    gos_draw_fill(w, 0, 0, width, h);
+    /* TRANSLATORS: %s: the version number. */
+    char *title = g_strdup_printf(_("guestos %s: keys and actions"), PACKAGE_VERSION);
+    int last = MIN(pos->top + rows, pos->lines);
+    char *where = pos->lines > rows
+                      /* TRANSLATORS: the help's position: first and last line shown, all lines, percent. */
+                      ? g_strdup_printf(_("lines %1$d-%2$d of %3$d (%4$d%%)"), pos->top + 1, last, pos->lines,
+                                        pos->lines ? last * 100 / pos->lines : 100)
+                      /* TRANSLATORS: the help when all of it fits. */
+                      : g_strdup_printf(ngettext("all %d line", "all %d lines", pos->lines), pos->lines);
+    int ww = gos_text_width(where) + 1;
+    gos_draw_text_cut(w, 0, 0, width - ww - 1, h | A_BOLD, title);
+    gos_draw_text_right(w, 0, width - ww, ww - 1, h, where);
+    g_free(where);
+    g_free(title);
     gos_lines_free(l);
 }

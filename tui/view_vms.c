@@ -1,39 +1,127 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The VM list: one row per VM with its mark, host, state, agent status and logged-on users. */
+/* The VM list: one row per VM with its mark and the columns the session chose, sized to the screen. */
 #include <config.h>
 
 #include <glib.h>
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/time.h"
 #include "tui/view.h"
 
-enum { COL_MARK, COL_NAME, COL_HOST, COL_STATE, COL_AGENT, COL_USERS, N_COLS };
+/* The widest a fixed column grows for its words (a German state, say). */
+#define WORD_COLUMN_MAX 14
+/* The narrowest a shared column is made before columns at the end give way. */
+#define SHARED_MIN 4
 
-typedef struct cols {
-    int x[N_COLS];
-    int w[N_COLS];
-} cols;
+static const char *const titles[GOS_COL_N] = {
+    /* TRANSLATORS: column headers of the VM list; the columns are narrow. */
+    N_("Name"), N_("Host"), N_("State"), N_("Agent"), N_("Ping"), N_("Users"), N_("OS"), N_("Version"), N_("Login"),
+};
 
-/* Fixed columns for mark, state and agent; name, host and users share the
- * rest (9:6:10), so that 80 columns give name 18, host 12, users 20. */
-static void layout(int width, cols *c)
+/* How the room left is shared among the columns without a fixed width: 80
+ * columns give name 18, host 12, users 20, as they always did. */
+static const int weights[GOS_COL_N] = {
+    [GOS_COL_NAME] = 9, [GOS_COL_HOST] = 6, [GOS_COL_USERS] = 10, [GOS_COL_OS] = 8,
+};
+
+static bool shows_ping_in_agent(gos_session *s) { return !gos_session_has_column(s, GOS_COL_PING); }
+
+static int max_label(const char *(*label)(int), int n)
 {
-    int fixed_mark = 2, fixed_state = 10, fixed_agent = 14, gaps = 4;
-    int flex = width - fixed_mark - fixed_state - fixed_agent - gaps;
-    if (flex < 15)
-        flex = 15;
-    c->w[COL_MARK] = fixed_mark;
-    c->w[COL_NAME] = flex * 9 / 25;
-    c->w[COL_HOST] = flex * 6 / 25;
-    c->w[COL_STATE] = fixed_state;
-    c->w[COL_AGENT] = fixed_agent;
-    c->w[COL_USERS] = flex - c->w[COL_NAME] - c->w[COL_HOST];
-    int x = 0;
-    for (int i = 0; i < N_COLS; i++) {
-        c->x[i] = x;
-        x += c->w[i] + (i == COL_MARK ? 0 : 1);
+    int w = 0;
+    for (int i = 0; i < n; i++)
+        w = MAX(w, gos_text_width(label(i)));
+    return w;
+}
+
+static const char *state_label_i(int i) { return gos_vm_state_label((gos_vm_state)i); }
+static const char *hb_label_i(int i) { return gos_heartbeat_label((gos_heartbeat)i); }
+
+/* The width a column takes of itself, 0 for those that share the rest.
+ * The words do not change while the program runs: measured once. */
+static int natural_width(gos_session *s, gos_column col)
+{
+    static int title_w[GOS_COL_N], states_w, agents_w, ok_w;
+    if (!states_w) {
+        for (int i = 0; i < GOS_COL_N; i++)
+            title_w[i] = gos_text_width(_(titles[i])) + 2;   /* room for the sort arrow */
+        states_w = MIN(max_label(state_label_i, GOS_VM_N_STATES), WORD_COLUMN_MAX);
+        agents_w = MIN(max_label(hb_label_i, GOS_HB_N), WORD_COLUMN_MAX);
+        ok_w = gos_text_width(gos_heartbeat_label(GOS_HB_OK)) + 7;   /* "OK 999ms" */
     }
+    int title = title_w[col];
+    switch (col) {
+    case GOS_COL_STATE:
+        return MAX(title, states_w);
+    case GOS_COL_AGENT:
+        return MAX(title, shows_ping_in_agent(s) ? MAX(agents_w, ok_w) : agents_w);
+    case GOS_COL_PING: return MAX(title, 7);        /* "9999 ms" */
+    case GOS_COL_LOGIN: return MAX(title, 16);      /* "2026-11-30 11:00" */
+    case GOS_COL_VERSION: return MAX(title, 10);
+    default: return 0;
+    }
+}
+
+void gos_view_vms_layout(gos_session *s, int width, gos_vms_layout *lay)
+{
+    size_t n = 0;
+    const gos_column_spec *cols = gos_session_columns(s, &n);
+    memset(lay, 0, sizeof *lay);
+    lay->mark_w = 2;
+    /* Columns at the end give way when even the narrowest shares do not fit. */
+    for (size_t want = MIN(n, (size_t)GOS_COL_N); want > 0; want--) {
+        int fixed = lay->mark_w, weight = 0, shared = 0;
+        for (size_t i = 0; i < want; i++) {
+            int w = cols[i].width > 0 ? cols[i].width : natural_width(s, cols[i].col);
+            lay->w[i] = w;
+            fixed += w + (i + 1 < want ? 1 : 0);
+            if (w == 0) {
+                int wt = weights[cols[i].col] ? weights[cols[i].col] : 5;
+                weight += wt;
+                shared++;
+            }
+        }
+        int room = width - fixed;
+        if (want > 1 && room < shared * SHARED_MIN)
+            continue;
+        if (want == 1 && lay->w[0] == 0)
+            lay->w[0] = MAX(room, 1);
+        /* The shares, the last one taking what rounding leaves. */
+        int left = room, last = -1;
+        for (size_t i = 0; i < want && shared; i++) {
+            if (lay->w[i] != 0 || cols[i].width > 0)
+                continue;
+            int wt = weights[cols[i].col] ? weights[cols[i].col] : 5;
+            lay->w[i] = MAX(room * wt / weight, SHARED_MIN);
+            left -= lay->w[i];
+            last = (int)i;
+        }
+        if (last >= 0)
+            lay->w[last] += left;
+        lay->n = want;
+        break;
+    }
+    int x = lay->mark_w;
+    for (size_t i = 0; i < lay->n; i++) {
+        lay->col[i] = cols[i].col;
+        lay->x[i] = x;
+        /* The last column reaches the edge: nothing is left blank at the right. */
+        if (i + 1 == lay->n && x + lay->w[i] < width)
+            lay->w[i] = width - x;
+        if (x + lay->w[i] > width)
+            lay->w[i] = MAX(width - x, 0);
+        x += lay->w[i] + 1;
+    }
+    lay->hidden = n - lay->n;
+}
+
+int gos_view_vms_column_at(const gos_vms_layout *lay, int x)
+{
+    for (size_t i = 0; i < lay->n; i++)
+        if (x >= lay->x[i] && x <= lay->x[i] + lay->w[i])
+            return (int)lay->col[i];
+    return -1;
 }
 
 static gos_role state_role(gos_vm_state st)
@@ -60,34 +148,44 @@ static gos_role agent_role(gos_heartbeat hb)
     }
 }
 
-static void draw_header(WINDOW *w, gos_session *s, const cols *c)
+static void draw_header(WINDOW *w, gos_session *s, const gos_vms_layout *lay)
 {
-    static const char *const titles[N_COLS] = {
-        /* TRANSLATORS: column headers of the VM list; the columns are narrow. */
-        "", N_("Name"), N_("Host"), N_("State"), N_("Agent"), N_("Users"),
-    };
-    /* The keys without a column of their own mark the column they belong
-     * to: the agent's round trip is in the agent cell, the OS goes with the name. */
-    static const int sort_col[GOS_SORT_ALL] = { COL_NAME, COL_HOST, COL_STATE, COL_AGENT, COL_USERS,
-                                                COL_NAME, COL_AGENT };
     attr_t a = gos_draw_attr(GOS_ROLE_HEADER);
     bool desc = false;
     gos_sort sort = gos_session_sort(s, &desc);
-    int sorted = (unsigned)sort < GOS_SORT_ALL ? sort_col[sort] : -1;
+    bool shown = false;
+    for (size_t i = 0; i < lay->n; i++)
+        shown |= gos_column_sort(lay->col[i]) == sort;
 
     gos_draw_fill(w, 0, 0, getmaxx(w), a);
-    for (int i = 1; i < N_COLS; i++) {
+    for (size_t i = 0; i < lay->n; i++) {
         const char *arrow = gos_draw_unicode() ? (desc ? " \u25bc" : " \u25b2") : (desc ? " v" : " ^");
-        const char *title = _(titles[i]);
-        if (i == sorted && sort == GOS_SORT_OS)
-            /* TRANSLATORS: the name column's header while the list is sorted by guest OS. */
-            title = _("Name, by OS");
-        else if (i == sorted && sort == GOS_SORT_PING)
+        gos_column col = lay->col[i];
+        bool sorted = gos_column_sort(col) == sort;
+        const char *title = _(titles[col]);
+        /* A key whose column is not shown marks the column it goes with. */
+        if (!shown && col == GOS_COL_NAME && sort == GOS_SORT_OS)
+            /* TRANSLATORS: the name column's header while the list is sorted by guest OS (not shown). */
+            title = _("Name, by OS"), sorted = true;
+        else if (!shown && col == GOS_COL_AGENT && sort == GOS_SORT_PING)
             /* TRANSLATORS: the agent column's header while the list is sorted by the agent's round trip. */
-            title = _("Agent, by ping");
-        char *t = g_strdup_printf("%s%s", title, i == sorted ? arrow : "");
-        gos_draw_text(w, 0, c->x[i], c->w[i], a | (i == sorted ? A_BOLD : 0), t, false);
+            title = _("Agent, by ping"), sorted = true;
+        else if (!shown && col == GOS_COL_AGENT && sort == GOS_SORT_VERSION)
+            /* TRANSLATORS: the agent column's header while the list is sorted by agent version (not shown). */
+            title = _("Agent, by version"), sorted = true;
+        else if (!shown && col == GOS_COL_USERS && sort == GOS_SORT_LOGIN)
+            /* TRANSLATORS: the users column's header while the list is sorted by login time (not shown). */
+            title = _("Users, by login"), sorted = true;
+        char *t = g_strdup_printf("%s%s", title, sorted ? arrow : "");
+        gos_draw_cell(w, 0, lay->x[i], lay->w[i], a | (sorted ? A_BOLD : 0), t);
         g_free(t);
+    }
+    if (lay->hidden) {
+        /* Columns that do not fit: say so at the right edge. */
+        char *more = g_strdup_printf("+%zu", lay->hidden);
+        int mw = gos_text_width(more);
+        gos_draw_text(w, 0, getmaxx(w) - mw, mw, a | A_BOLD, more, false);
+        g_free(more);
     }
 }
 
@@ -103,10 +201,10 @@ static char *users_cell(const gos_vm *vm)
     return out;
 }
 
-static char *agent_cell(const gos_vm *vm)
+static char *agent_cell(gos_session *s, const gos_vm *vm)
 {
-    if (vm->heartbeat == GOS_HB_OK && vm->ping_us >= 0) {
-        /* TRANSLATORS: heartbeat label and the last ping in milliseconds, e.g. "OK 3ms". */
+    if (vm->heartbeat == GOS_HB_OK && vm->ping_us >= 0 && shows_ping_in_agent(s)) {
+        /* TRANSLATORS: the agent's condition and the last ping in milliseconds, e.g. "OK 3ms". */
         return g_strdup_printf(_("%s %lldms"), gos_heartbeat_label(vm->heartbeat),
                                (long long)((vm->ping_us + 999) / 1000));
     }
@@ -117,35 +215,102 @@ static char *agent_cell(const gos_vm *vm)
     return g_strdup(gos_heartbeat_label(vm->heartbeat));
 }
 
-static void draw_row(WINDOW *w, int y, gos_session *s, const gos_vm *vm, bool selected, const cols *c)
+static char *ping_cell(const gos_vm *vm)
+{
+    if (vm->ping_us < 0)
+        return g_strdup("-");
+    /* TRANSLATORS: the agent's last round trip in the Ping column, in milliseconds. */
+    return g_strdup_printf(_("%lld ms"), (long long)((vm->ping_us + 999) / 1000));
+}
+
+static char *login_cell(const gos_vm *vm)
+{
+    int64_t oldest = gos_vm_oldest_login(vm);
+    if (!oldest)
+        return g_strdup("-");
+    char buf[64];
+    gos_time_local(oldest, buf, sizeof buf);
+    /* to the minute: "2026-11-30 11:00" */
+    if (strlen(buf) > 16)
+        buf[16] = '\0';
+    return g_strdup(buf);
+}
+
+static void draw_cell(WINDOW *w, int y, gos_session *s, const gos_vm *vm, gos_column col, int x, int width,
+                      attr_t sel, bool selected, bool marked)
+{
+#define ROLE(r) (selected ? sel : gos_draw_attr(r))
+    char *text = NULL;
+    attr_t attr = ROLE(GOS_ROLE_NORMAL);
+    bool right = false;
+    switch (col) {
+    case GOS_COL_NAME:
+        text = g_strdup(vm->name ? vm->name : vm->uuid);
+        attr = ROLE(marked ? GOS_ROLE_MARKED : GOS_ROLE_NORMAL);
+        break;
+    case GOS_COL_HOST:
+        text = gos_host_short(vm->host);
+        break;
+    case GOS_COL_STATE:
+        text = g_strdup(gos_vm_state_label(vm->state));
+        attr = ROLE(state_role(vm->state));
+        break;
+    case GOS_COL_AGENT:
+        text = agent_cell(s, vm);
+        attr = ROLE(agent_role(vm->heartbeat));
+        break;
+    case GOS_COL_PING:
+        text = ping_cell(vm);
+        attr = ROLE(vm->ping_us >= 0 ? GOS_ROLE_NORMAL : GOS_ROLE_DIM);
+        right = true;
+        break;
+    case GOS_COL_USERS:
+        text = users_cell(vm);
+        attr = ROLE(vm->users_known ? GOS_ROLE_NORMAL : GOS_ROLE_DIM);
+        break;
+    case GOS_COL_OS:
+        text = g_strdup(vm->os_name ? vm->os_name : "-");
+        attr = ROLE(vm->os_name ? GOS_ROLE_NORMAL : GOS_ROLE_DIM);
+        break;
+    case GOS_COL_VERSION:
+        text = g_strdup(vm->agent_version ? vm->agent_version : "-");
+        attr = ROLE(vm->agent_version ? GOS_ROLE_NORMAL : GOS_ROLE_DIM);
+        break;
+    case GOS_COL_LOGIN:
+        text = login_cell(vm);
+        attr = ROLE(strcmp(text, "-") ? GOS_ROLE_NORMAL : GOS_ROLE_DIM);
+        break;
+    default:
+        text = g_strdup("");
+        break;
+    }
+    int tw = right ? gos_text_width(text) : width;
+    if (right && tw < width)
+        gos_draw_cell(w, y, x + width - tw, tw, attr, text);
+    else
+        gos_draw_cell(w, y, x, width, attr, text);
+    g_free(text);
+#undef ROLE
+}
+
+static void draw_row(WINDOW *w, int y, gos_session *s, const gos_vm *vm, bool selected, const gos_vms_layout *lay)
 {
     bool marked = gos_session_is_marked(s, vm);
     attr_t sel = gos_draw_attr(GOS_ROLE_SELECTED);
-#define ROLE(r) (selected ? sel : gos_draw_attr(r))
     gos_draw_fill(w, y, 0, getmaxx(w), selected ? sel : A_NORMAL);
-
-    gos_draw_text(w, y, c->x[COL_MARK], c->w[COL_MARK], ROLE(GOS_ROLE_MARKED), marked ? "*" : " ", false);
-    gos_draw_text(w, y, c->x[COL_NAME], c->w[COL_NAME],
-                  ROLE(marked ? GOS_ROLE_MARKED : GOS_ROLE_NORMAL), vm->name ? vm->name : vm->uuid, false);
-    char *host = gos_host_short(vm->host);
-    gos_draw_text(w, y, c->x[COL_HOST], c->w[COL_HOST], ROLE(GOS_ROLE_NORMAL), host, false);
-    g_free(host);
-    gos_draw_text(w, y, c->x[COL_STATE], c->w[COL_STATE], ROLE(state_role(vm->state)),
-                  gos_vm_state_label(vm->state), false);
-    char *agent = agent_cell(vm);
-    gos_draw_text(w, y, c->x[COL_AGENT], c->w[COL_AGENT], ROLE(agent_role(vm->heartbeat)), agent, false);
-    g_free(agent);
-    char *users = users_cell(vm);
-    gos_draw_text(w, y, c->x[COL_USERS], c->w[COL_USERS],
-                  ROLE(vm->users_known ? GOS_ROLE_NORMAL : GOS_ROLE_DIM), users, false);
-    g_free(users);
-#undef ROLE
+    gos_draw_text(w, y, 0, lay->mark_w, selected ? sel : gos_draw_attr(GOS_ROLE_MARKED), marked ? "*" : " ", false);
+    for (size_t i = 0; i < lay->n; i++)
+        draw_cell(w, y, s, vm, lay->col[i], lay->x[i], lay->w[i], sel, selected, marked);
 }
 
 /* Why the list is empty, in one sentence. */
 static const char *empty_reason(gos_session *s)
 {
-    const char *filter = gos_session_filter_text(s);
+    const char *filter = gos_session_filter_text(s), *search = gos_session_search_text(s);
+    if (search && *search && filter && *filter)
+        return _("No VM matches the search and the filter; / and f with an empty line clear them.");
+    if (search && *search)
+        return _("No VM matches the search; press / and Enter on an empty line to clear it.");
     if (filter && *filter)
         return _("No VM matches the filter; press f and Enter on an empty line to clear it.");
     size_t nh = gos_session_host_count(s);
@@ -155,12 +320,11 @@ static const char *empty_reason(gos_session *s)
     return _("No virtual machines.");
 }
 
-void gos_view_vms_draw(WINDOW *w, gos_session *s, size_t *top)
+void gos_view_vms_draw(WINDOW *w, gos_session *s, size_t *top, gos_vms_layout *lay)
 {
     int width = getmaxx(w), height = getmaxy(w);
-    cols c;
-    layout(width, &c);
-    draw_header(w, s, &c);
+    gos_view_vms_layout(s, width, lay);
+    draw_header(w, s, lay);
 
     int rows = height - 1;
     if (rows < 1)
@@ -182,10 +346,10 @@ void gos_view_vms_draw(WINDOW *w, gos_session *s, size_t *top)
         size_t i = *top + (size_t)r;
         const gos_vm *vm = i < n ? gos_session_view_at(s, i) : NULL;
         if (vm)
-            draw_row(w, 1 + r, s, vm, i == cursor, &c);
+            draw_row(w, 1 + r, s, vm, i == cursor, lay);
         else
             gos_draw_fill(w, 1 + r, 0, width, A_NORMAL);
     }
     if (n == 0)
-        gos_draw_text(w, 1 + rows / 2, 2, width - 4, gos_draw_attr(GOS_ROLE_DIM), empty_reason(s), false);
+        gos_draw_text_words(w, 1 + rows / 2, 2, width - 4, gos_draw_attr(GOS_ROLE_DIM), empty_reason(s));
 }
