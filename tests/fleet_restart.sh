@@ -128,7 +128,8 @@ screen_run "$AGENT_ENV $(screen_quote "$GUESTOS") -c $(screen_quote "$URI") --au
 screen_wait_re '^ +app-00002 '
 lvd_stop "$D"
 screen_wait "connection lost, reconnecting in"
-screen_wait "The connection to test+unix:"
+screen_wait "The connection to"
+screen_wait "test+unix:///"
 # Never frozen: the help comes and goes while the host is away.
 screen_keys '?'
 screen_wait "Keys in the VM list"

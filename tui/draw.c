@@ -249,13 +249,15 @@ static int draw_cut(WINDOW *w, int y, int x, int width, attr_t attr, const char 
         return used;
     size_t at = fitting(text, room);
     if (words) {
-        /* Back to the end of the last whole word, when there is one. */
+        /* Back to the end of the last whole word, when there is one and
+         * that keeps most of the room: a long word (a host's URI) is cut
+         * rather than dropped whole. */
         size_t end = at;
         while (end > 0 && text[end] != ' ')
             end--;
         while (end > 0 && text[end - 1] == ' ')
             end--;
-        if (end > 0)
+        if (end > 0 && end * 3 >= at * 2)
             at = end;
     }
     char *shown = g_strdup_printf("%.*s%s", (int)at, text, ell);
