@@ -391,7 +391,7 @@ static char *seconds(int64_t ms)
                       : g_strdup_printf(_("%.0f s"), (double)ms / 1000.0);
 }
 
-const char *gos_session_host_activity(gos_session *s, size_t i)
+const char *gos_session_host_activity(gos_session *s, size_t i, bool idle_too)
 {
     host_entry *h = i < s->hosts->len ? g_ptr_array_index(s->hosts, i) : NULL;
     if (!h)
@@ -430,7 +430,7 @@ const char *gos_session_host_activity(gos_session *s, size_t i)
         } else if (h->probes_out) {
             /* TRANSLATORS: agents being asked now (or waiting to be). */
             t = g_strdup_printf(ngettext("probing %zu agent", "probing %zu agents", h->probes_out), h->probes_out);
-        } else if (h->refresh_ms >= 0) {
+        } else if (h->refresh_ms >= 0 && idle_too) {
             d = seconds(h->refresh_ms);
             /* TRANSLATORS: how long the last listing of the host took. */
             t = g_strdup_printf(_("refresh %s"), d);
@@ -443,7 +443,7 @@ const char *gos_session_host_activity(gos_session *s, size_t i)
     return t;
 }
 
-const char *gos_session_hosts_activity(gos_session *s)
+const char *gos_session_hosts_activity(gos_session *s, bool idle_too)
 {
     size_t busy = 0, lost = 0;
     int64_t slowest = -1;
@@ -462,7 +462,7 @@ const char *gos_session_hosts_activity(gos_session *s)
         /* TRANSLATORS: hosts that connect, list or read definitions now. */
         g_string_append_printf(t, ngettext("%zu busy", "%zu busy", busy), busy);
     }
-    if (slowest >= 0) {
+    if (slowest >= 0 && idle_too) {
         char *d = seconds(slowest);
         /* TRANSLATORS: the longest time the last listing of a host took. */
         char *p = g_strdup_printf(_("slowest refresh %s"), d);

@@ -212,12 +212,12 @@ int gos_session_host_state(gos_session *s, size_t i, const char **why);
 /* What host i is doing, for the header: "connecting 1.20 s", "listing 0.40 s",
  * "reading 340/1000" (agent channels), "probing 12 agents", "connection lost,
  * reconnecting in 4 s", "FAILED", or "refresh 0.21 s" (how long its last
- * listing took) when idle. Translated, borrowed until the next call; NULL
+ * listing took) when idle and idle_too. Translated, borrowed until the next call; NULL
  * when there is nothing to say. */
-const char *gos_session_host_activity(gos_session *s, size_t i);
+const char *gos_session_host_activity(gos_session *s, size_t i, bool idle_too);
 /* The same over all hosts, for a header with many: "2 reconnecting, 3 busy,
  * slowest refresh 6.20 s"; NULL when nothing. */
-const char *gos_session_hosts_activity(gos_session *s);
+const char *gos_session_hosts_activity(gos_session *s, bool idle_too);
 const char *gos_session_origin(gos_session *s);
 void gos_session_set_origin(gos_session *s, const char *origin);
 /* The last status-line sentence (translated), or NULL. */

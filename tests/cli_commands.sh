@@ -29,7 +29,7 @@ one_line() {
 }
 
 # --- a host that fails --------------------------------------------------------------------------
-run hosts -c test:///default -c nosuch:///x --audit-db "$T/a.db" list
+run hosts -c test:///default -c nosuch:///x --audit-db "$T/a.db" list --wait
 [ "$rc" = 2 ] || bad "list with a failing host exits $rc, not 2"
 grep -q "^test " "$T/hosts.out" || bad "list does not list the host that answered: $(cat "$T/hosts.out")"
 grep -q "nosuch:///x" "$T/hosts.err" || bad "list does not name the host that failed: $(cat "$T/hosts.err")"

@@ -22,7 +22,7 @@ for size in $SCREEN_SIZES; do
     db="$SCREEN_TMP/audit-$size.db"
     screen_start "$cols" "$rows" LC_ALL=C.UTF-8 LANGUAGE=C
     screen_run "LD_PRELOAD=$(screen_quote "$SLOW") GOS_TEST_SLOW_MS=$SLOW_MS ASAN_OPTIONS=verify_asan_link_order=0 \
-$(screen_quote "$GUESTOS") -c $(screen_quote "test://$fleet") --audit-db $(screen_quote "$db"); echo \"EXIT=\$?\""
+$(screen_quote "$GUESTOS") -c $(screen_quote "test://$fleet") --per-host 5 --audit-db $(screen_quote "$db"); echo \"EXIT=\$?\""
     screen_wait_re '^ +app-00002 +'
     screen_keys +
     screen_wait "14 marked"

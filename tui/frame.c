@@ -32,8 +32,10 @@ static const char *view_label(gos_view v)
 
 /* "test:default refresh 0.02 s", "h1 connecting 1.20 s", "h2 FAILED", or
  * "5 hosts: 4 up, 1 FAILED: h5; 2 busy, slowest refresh 0.40 s".
- * compact: only the hosts that are not up (nothing when all are). */
-static char *hosts_text(gos_session *s, bool compact)
+ * compact: only the hosts that are not up (nothing when all are);
+ * without activity: a host's last refresh time is left out (what it is busy
+ * with, a lost connection, a failure stay). */
+static char *hosts_text(gos_session *s, bool compact, bool activity)
 {
     size_t nh = gos_session_host_count(s), up = 0, pending = 0, failed = 0;
     GString *bad = g_string_new(NULL);
@@ -55,7 +57,7 @@ static char *hosts_text(gos_session *s, bool compact)
         return g_strdup(_("no host"));
     }
     GString *t = g_string_new(NULL);
-    if (nh > 2 || (compact && (pending || failed))) {
+    if (nh > 2) {
         if (!compact)
             /* TRANSLATORS: host totals in the top line. */
             g_string_append_printf(t, ngettext("%zu host: %zu up", "%zu hosts: %zu up", nh), nh, up);
@@ -72,21 +74,22 @@ static char *hosts_text(gos_session *s, bool compact)
             g_string_append_printf(t, ngettext("%1$zu FAILED: %2$s", "%1$zu FAILED: %2$s", failed), failed, bad->str);
         }
         /* What they do (e.g. "2 busy, slowest refresh 0.40 s"). */
-        const char *act = !compact ? gos_session_hosts_activity(s) : NULL;
+        const char *act = !compact ? gos_session_hosts_activity(s, activity) : NULL;
         if (act && *act)
             g_string_append_printf(t, "; %s", act);
         g_string_free(bad, TRUE);
         return g_string_free(t, FALSE);
     }
-    if (compact) {
-        g_string_free(bad, TRUE);
-        return g_string_free(t, FALSE);
-    }
     for (size_t i = 0; i < nh; i++) {
         char *name = gos_host_short(gos_session_host_uri(s, i));
-        if (i)
+        const char *act = gos_session_host_activity(s, i, activity);
+        if (compact && !act) {
+            /* Up and idle: the compact line leaves it out. */
+            g_free(name);
+            continue;
+        }
+        if (t->len)
             g_string_append(t, ", ");
-        const char *act = gos_session_host_activity(s, i);
         if (!act)
             g_string_append(t, name);
         else
@@ -169,10 +172,10 @@ typedef struct title {
 } title;
 
 /* What follows the program's name and the badge: the hosts and the VMs per state. */
-static char *left_text(gos_session *s, bool compact_hosts, const char *sep)
+static char *left_text(gos_session *s, bool compact_hosts, bool activity, const char *sep)
 {
     GString *t = g_string_new(NULL);
-    char *hosts = hosts_text(s, compact_hosts), *totals = totals_text(s);
+    char *hosts = hosts_text(s, compact_hosts, activity), *totals = totals_text(s);
     if (*hosts)
         g_string_append_printf(t, "%s%s", sep, hosts);
     g_string_append_printf(t, "%s%s", sep, totals);
@@ -207,15 +210,21 @@ static void title_build(title *t, gos_session *s, const char *badge, int width)
     t->hiding = hiding_text(s, sep);
     t->where = position_text(s);
     t->view = g_strdup(view_label(gos_session_view(s)));
-    t->left = left_text(s, false, sep);
+    t->left = left_text(s, false, true, sep);
     t->rows = 1;
     int lw = program_width(badge) + gos_text_width(t->left);
+    if (lw + 2 + right_width(t, sep, true) <= width)
+        return;
+    /* The hosts' last refresh times give way first. */
+    g_free(t->left);
+    t->left = left_text(s, false, false, sep);
+    lw = program_width(badge) + gos_text_width(t->left);
     if (lw + 2 + right_width(t, sep, true) <= width)
         return;
     g_clear_pointer(&t->view, g_free);
     if (lw + 2 + right_width(t, sep, false) <= width)
         return;
-    char *compact = left_text(s, true, sep);
+    char *compact = left_text(s, true, false, sep);
     if (program_width(badge) + gos_text_width(compact) + 2 + right_width(t, sep, false) <= width) {
         g_free(t->left);
         t->left = compact;

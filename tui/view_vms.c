@@ -47,7 +47,7 @@ static int natural_width(gos_session *s, gos_column col)
         for (int i = 0; i < GOS_COL_N; i++)
             title_w[i] = gos_text_width(_(titles[i])) + 2;   /* room for the sort arrow */
         states_w = MIN(max_label(state_label_i, GOS_VM_N_STATES), WORD_COLUMN_MAX);
-        agents_w = MIN(max_label(hb_label_i, GOS_HB_N), WORD_COLUMN_MAX);
+        agents_w = MIN(MAX(max_label(hb_label_i, GOS_HB_N), gos_text_width(_("no exec"))), WORD_COLUMN_MAX);
         ok_w = gos_text_width(gos_heartbeat_label(GOS_HB_OK)) + 7;   /* "OK 999ms" */
     }
     int title = title_w[col];
@@ -211,7 +211,7 @@ static char *agent_cell(gos_session *s, const gos_vm *vm)
     if (vm->heartbeat == GOS_HB_DEGRADED && (vm->features_known & GOS_FEAT_EXEC) && !(vm->features & GOS_FEAT_EXEC))
         /* TRANSLATORS: the agent column when the guest's agent policy forbids
          * guest-exec, which logoff needs (the detail view says how to allow it). */
-        return g_strdup(_("exec blocked"));
+        return g_strdup(_("no exec"));
     return g_strdup(gos_heartbeat_label(vm->heartbeat));
 }
 

@@ -155,7 +155,7 @@ row_re() {
   return 1
 }
 screen_start 120 30 LIBVIRT_DEFAULT_URI=
-screen_run "$(screen_quote "$GUESTOS") -c $E2E_URI --audit-db $(screen_quote "$db"); echo \"EXIT=\$?\""
+screen_run "$(screen_quote "$GUESTOS") -c $E2E_URI --no-restore --audit-db $(screen_quote "$db"); echo \"EXIT=\$?\""
 for vm in "${vms[@]}"; do
   check "$vm: the console's row shows agent OK" row_has "$vm" running OK
   check "$vm: the console's row shows 2 users, alice and bob" row_has "$vm" "2: " alice bob
@@ -223,7 +223,7 @@ for vm in "${vms[@]}"; do
     not_ok "$vm: alice logs in again"
     continue
   fi
-  screen_run "$(screen_quote "$GUESTOS") -c $E2E_URI --audit-db $(screen_quote "$db") --deadline $LOGOFF_DEADLINE; echo \"EXIT=\$?\""
+  screen_run "$(screen_quote "$GUESTOS") -c $E2E_URI --no-restore --audit-db $(screen_quote "$db") --deadline $LOGOFF_DEADLINE; echo \"EXIT=\$?\""
   check "$vm: the console's row shows alice" row_re "$vm" "running +OK.* 1: alice *$"
   screen_keys :
   screen_type "filter name=$vm"
