@@ -100,10 +100,20 @@ typedef enum { GOS_AUDIT_TABLE = 0, GOS_AUDIT_CSV, GOS_AUDIT_JSON } gos_audit_fo
 typedef struct gos_audit_verify_report {
     bool ok;
     int64_t rows;                 /* events checked */
-    int64_t first_bad_id;         /* 0 when ok */
+    int64_t first_bad_id;         /* the first bad event; 0 when ok, or when what is wrong
+                                   * is the tasks summary or an anchor (reason says) */
     char *reason;                 /* translated sentence, NULL when ok */
+    int64_t head_seq;             /* the last row's position in the chain (0 when empty) */
     char head[65];                /* hex SHA-256 of the last row ("" when empty) */
 } gos_audit_verify_report;
+
+/* A point of the chain kept outside the file: event SEQ (1-based position in
+ * the chain) had hash HASH. Every forwarded event carries one; verify prints
+ * its head as one. */
+typedef struct gos_audit_anchor {
+    int64_t seq;
+    char hash[65];                /* lower-case hex SHA-256 */
+} gos_audit_anchor;
 
 /* The default path: $XDG_STATE_HOME/guestos/audit.db or ~/.local/state/guestos/audit.db.
  * Returns a newly allocated string. */
@@ -181,9 +191,21 @@ char *gos_audit_users_json_text(const char *json);
 int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit_format fmt,
                      FILE *out, char **err);
 
-/* Walks the whole chain. Returns 0 when it could check (see rep->ok), -1 on error.
- * Free rep->reason with free(). */
+/* Walks the whole chain, then re-folds the events into a summary of its own and
+ * compares it, row by row and column by column, with the stored tasks summary
+ * (which the review, the exports and the audit view read). Returns 0 when it
+ * could check (see rep->ok), -1 on error. Free rep->reason with free(). */
 int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err);
+
+/* gos_audit_verify, and each of the n anchors must hold: the log has at least
+ * anchor.seq events (else it was truncated) and event anchor.seq has anchor.hash
+ * (else it was rewritten and rehashed). */
+int gos_audit_verify_anchored(gos_audit *audit, const gos_audit_anchor *anchors, size_t n,
+                              gos_audit_verify_report *rep, char **err);
+
+/* Reads "SEQ:HASH" (SEQ a positive decimal, HASH 64 hex digits, any case).
+ * Returns 0, or -1 with *err set; *out is written only on success. */
+int gos_audit_anchor_parse(const char *text, gos_audit_anchor *out, char **err);
 
 /* Finds tasks that started and never ended whose owning process is gone, and appends
  * an INTERRUPTED event for each, in the name of `who` (operator fields, origin).

@@ -95,6 +95,16 @@ int gos_audit_priv_row_hash(sqlite3 *db, int64_t id, char out[65]);
 int gos_audit_schema_probe(sqlite3 *db, const char *path, int *version, int *app_id,
                            bool *has_objects, char **err);
 
+/* verify's re-fold of the events into temp.gos_fold (schema.c; run by verify.c). */
+extern const char gos_audit_refold_setup[];
+extern const char gos_audit_refold_run[];
+extern const char gos_audit_refold_teardown[];
+
+/* Inside verify's read transaction, with the lock held: re-folds the events and
+ * compares the result with the stored summary. Sets r->ok = false and r->reason
+ * when they differ. Returns 0, or -1 with *err set when it could not check. */
+int gos_audit_verify_summary(gos_audit *audit, gos_audit_verify_report *r, char **err);
+
 /* Runs the migration steps from `from` up to `target` in one IMMEDIATE transaction. */
 int gos_audit_schema_migrate(sqlite3 *db, int target, char **err);
 

@@ -111,13 +111,14 @@ static const char schema_v2[] =
     /* Recovery reads only tasks that started and have not ended: few rows. */
     "CREATE INDEX tasks_open ON tasks(op_node, op_pid) WHERE started AND end_kind IS NULL;";
 
-/* The fold, shared by the trigger on events and the replay that rebuilds the summary.
- * USERS_BEFORE and USERS_AFTER are the SQL that gives an event's users as the summary
- * keeps them (version 2: the event's own text; version 3: a JSON array, see below). */
-#define FOLD_BODY(USERS_BEFORE, USERS_AFTER) \
-    "INSERT INTO tasks(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
+/* The fold, shared by the trigger on events, the replay that rebuilds the summary and
+ * verify's re-fold (into a table of its own, TABLE). USERS_BEFORE and USERS_AFTER are
+ * the SQL that gives an event's users as the summary keeps them (version 2: the event's
+ * own text; version 3: a JSON array, see below). */
+#define FOLD_INTO(TABLE, USERS_BEFORE, USERS_AFTER) \
+    "INSERT INTO " TABLE "(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
     " ON CONFLICT(task_id) DO NOTHING;" \
-    "UPDATE tasks SET" \
+    "UPDATE " TABLE " SET" \
     " submitted_at = CASE WHEN new.kind = 'submitted' THEN new.ts_ms ELSE submitted_at END," \
     " op_uid  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_uid  ELSE op_uid END," \
     " op_user = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_user ELSE op_user END," \
@@ -145,6 +146,7 @@ static const char schema_v2[] =
     "   WHEN 'interrupted' THEN -2 ELSE task_result END" \
     " WHERE task_id = new.task_id" \
     "   AND NOT (new.kind = 'interrupted' AND end_kind IS 'completed');"
+#define FOLD_BODY(USERS_BEFORE, USERS_AFTER) FOLD_INTO("tasks", USERS_BEFORE, USERS_AFTER)
 
 /* Version 2's fold: users copied as they are (comma-separated text). */
 #define FOLD_V2 FOLD_BODY("new.users_before", "new.users_after")
@@ -239,6 +241,32 @@ static int step_v3(sqlite3 *db, char **err)
 {
     return exec_sql(db, schema_v3, err);
 }
+
+/*
+ * verify's re-fold (verify.c): the same fold as the trigger of version 3, into
+ * temp.gos_fold, a table with the columns of tasks, fed by a replay table
+ * whose rows are folded and dropped, as in version 2's replay.
+ */
+/* A trigger's statements take no schema name: in a TEMP trigger, gos_fold is temp's. */
+#define FOLD_CHECK FOLD_INTO("gos_fold", EVENT_USERS("users_before"), EVENT_USERS("users_after"))
+const char gos_audit_refold_setup[] =
+    /* The columns and defaults of version 2's tasks (CREATE TABLE AS would drop the defaults). */
+    "CREATE TEMP TABLE gos_fold ("
+    " key INTEGER PRIMARY KEY, task_id TEXT NOT NULL UNIQUE, submitted_at INTEGER NOT NULL,"
+    " ended_at INTEGER, end_kind TEXT, started INTEGER NOT NULL DEFAULT 0,"
+    " host TEXT, vm_uuid TEXT, vm_name TEXT, action TEXT,"
+    " op_uid INTEGER, op_user TEXT, op_tty TEXT, op_ssh TEXT, origin TEXT,"
+    " op_pid INTEGER, op_node TEXT, phase TEXT, percent INTEGER, call_hr INTEGER,"
+    " task_result INTEGER NOT NULL DEFAULT -1, task_error INTEGER,"
+    " virt_code INTEGER NOT NULL DEFAULT 0, message TEXT, users_before TEXT, users_after TEXT);"
+    "CREATE TEMP TABLE gos_refold AS SELECT * FROM main.events WHERE 0;"
+    "CREATE TEMP TRIGGER gos_refold_fold BEFORE INSERT ON gos_refold BEGIN "
+    FOLD_CHECK " SELECT RAISE(IGNORE); END;";
+const char gos_audit_refold_run[] =
+    "INSERT INTO temp.gos_refold SELECT * FROM main.events ORDER BY id;";
+const char gos_audit_refold_teardown[] =
+    "DROP TRIGGER IF EXISTS temp.gos_refold_fold; DROP TABLE IF EXISTS temp.gos_refold;"
+    " DROP TABLE IF EXISTS temp.gos_fold;";
 
 typedef struct {
     int version;                          /* user_version after this step */
