@@ -152,6 +152,29 @@ static int prepare_statements(gos_audit *a, char **err)
     return 0;
 }
 
+/* gos_owner_gone(op_node, op_pid): 1 when the process that ran a task is gone
+ * (recover.c decides), so that a read-only review shows a task that started and
+ * never ended as Interrupted before any recovery wrote it down (query.c). */
+static void owner_gone_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    gos_audit *a = sqlite3_user_data(ctx);
+    const char *node = (const char *)sqlite3_value_text(argv[0]);
+
+    (void)argc;
+    sqlite3_result_int(ctx, gos_audit_owner_gone(a, node, sqlite3_value_int64(argv[1])));
+}
+
+static int register_functions(gos_audit *a, char **err)
+{
+    /* DIRECTONLY: not callable from a trigger or a view a forged file may carry. */
+    if (sqlite3_create_function(a->db, "gos_owner_gone", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, a,
+                                owner_gone_fn, NULL, NULL) != SQLITE_OK) {
+        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), a->path, sqlite3_errmsg(a->db));
+        return -1;
+    }
+    return 0;
+}
+
 void gos_audit_free(gos_audit *audit)
 {
     if (!audit)
@@ -271,6 +294,8 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
         if (have < version && gos_audit_schema_migrate(a->db, version, err) < 0)
             goto fail;
     }
+    if (register_functions(a, err) < 0)
+        goto fail;
     if (version == GOS_AUDIT_SCHEMA_VERSION && prepare_statements(a, err) < 0)
         goto fail;
 

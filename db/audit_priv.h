@@ -105,6 +105,11 @@ extern const char gos_audit_refold_teardown[];
  * when they differ. Returns 0, or -1 with *err set when it could not check. */
 int gos_audit_verify_summary(gos_audit *audit, gos_audit_verify_report *r, char **err);
 
+/* Whether the guestos process pid of machine node, which ran a task, is gone (so
+ * that the task, started and never ended, was interrupted). Only a process of
+ * this machine can be probed; this process is never gone. */
+bool gos_audit_owner_gone(const gos_audit *audit, const char *node, int64_t pid);
+
 /* Runs the migration steps from `from` up to `target` in one IMMEDIATE transaction. */
 int gos_audit_schema_migrate(sqlite3 *db, int target, char **err);
 

@@ -9,10 +9,19 @@
 #include "base/i18n.h"
 #include "db/audit_priv.h"
 
+/* The task's result as people see it: a task that started and never ended,
+ * whose process is gone, is Interrupted (GOS_RESULT_INTERRUPTED) even before a
+ * read-write open's recovery appends the event that says so. The function is
+ * called only for open tasks (SQLite stops at the first false term). */
+#define RESULT_EXPR \
+    "(CASE WHEN started AND end_kind IS NULL AND gos_owner_gone(op_node, op_pid)" \
+    " THEN -2 ELSE task_result END)"
+G_STATIC_ASSERT(GOS_RESULT_INTERRUPTED == -2);
+
 /* Column order read by gos_audit_task_from_stmt. */
 #define TASK_COLUMNS \
     "key, task_id, host, vm_uuid, vm_name, action, op_user, op_uid, op_tty, op_ssh, origin," \
-    " submitted_at, ended_at, phase, percent, call_hr, task_result, task_error, virt_code," \
+    " submitted_at, ended_at, phase, percent, call_hr, " RESULT_EXPR ", task_error, virt_code," \
     " message, users_before, users_after"
 
 typedef struct {
@@ -134,7 +143,7 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t aft
         add_text(binds, f->host);
     }
     if (f && f->has_result) {
-        g_string_append(sql, " AND task_result = ?");
+        g_string_append(sql, " AND " RESULT_EXPR " = ?");
         add_int(binds, f->result);
     }
     if (f && f->has_hresult) {
