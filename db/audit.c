@@ -58,36 +58,6 @@ static bool is_memory(const char *path)
     return strcmp(path, ":memory:") == 0;
 }
 
-/* Creates the file 0600 and its folders 0700 before SQLite sees it: SQLite
- * would create it 0644 and leave the folders to us. SQLite gives the -wal
- * and -shm files the mode of the database file. An existing file keeps its mode. */
-static int prepare_file(const char *path, char **err)
-{
-    char *dir = g_path_get_dirname(path);
-    int fd, saved, ret = -1;
-
-    if (g_mkdir_with_parents(dir, 0700) < 0) {
-        saved = errno;
-        /* TRANSLATORS: a folder, then the system's reason. */
-        gos_audit_set_err(err, _("Cannot create the folder %s for the audit database: %s."),
-                          dir, g_strerror(saved));
-        goto cleanup;
-    }
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        saved = errno;
-        /* TRANSLATORS: a file, then the system's reason. */
-        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path, g_strerror(saved));
-        goto cleanup;
-    }
-    close(fd);
-    ret = 0;
-
-cleanup:
-    g_free(dir);
-    return ret;
-}
-
 static int exec_simple(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -191,6 +161,21 @@ void gos_audit_free(gos_audit *audit)
     g_free(audit);
 }
 
+/* Whether a read-only open of path can make no -shm file beside it (the folder is
+ * not the reviewer's to write) and has no -wal file to read: then it must be immutable. */
+static bool review_without_shm(const char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    char *wal = g_strconcat(path, "-wal", NULL);
+    char *shm = g_strconcat(path, "-shm", NULL);
+    bool yes = access(dir, W_OK) < 0 && access(wal, F_OK) < 0 && access(shm, W_OK) < 0;
+
+    g_free(dir);
+    g_free(wal);
+    g_free(shm);
+    return yes;
+}
+
 /*
  * The one open path. readonly: SQLITE_OPEN_READONLY, no creation, no
  * migration, and only the current schema is accepted. Otherwise the file
@@ -212,18 +197,13 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
         gos_audit_set_err(err, _("The audit database path is empty."));
         goto fail;
     }
+    /* The file 0600 and its folders 0700 are made before SQLite sees them (it
+     * would make the file 0644 and leave the folders to us), and the path is
+     * checked as sshd's StrictModes would (path.c). SQLite gives the -wal and
+     * -shm files the mode of the database file. */
     if (!is_memory(path)) {
-        if (readonly) {
-            if (access(path, F_OK) < 0) {
-                int saved = errno;
-
-                gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path,
-                                  g_strerror(saved));
-                goto fail;
-            }
-        } else if (prepare_file(path, err) < 0) {
+        if (readonly ? gos_audit_path_check(path, true, err) < 0 : gos_audit_path_create(path, err) < 0)
             goto fail;
-        }
     }
 
     a = g_new0(gos_audit, 1);
@@ -235,7 +215,19 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
      * already, and SQLite's would be taken again by each column read. */
     flags = SQLITE_OPEN_NOMUTEX |
             (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    rc = sqlite3_open_v2(path, &a->db, flags, NULL);
+    if (readonly && !is_memory(path) && review_without_shm(path)) {
+        /* The reviewer can read the file but not make its -shm file: SQLite
+         * reads such a WAL database only as immutable. No -wal file means no
+         * writer has anything outside the main file. */
+        char *esc = g_uri_escape_string(path, "/", FALSE);
+        char *uri = g_strconcat("file:", esc, "?immutable=1", NULL);
+
+        rc = sqlite3_open_v2(uri, &a->db, flags | SQLITE_OPEN_URI, NULL);
+        g_free(uri);
+        g_free(esc);
+    } else {
+        rc = sqlite3_open_v2(path, &a->db, flags, NULL);
+    }
     if (rc != SQLITE_OK) {
         gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path,
                           a->db ? sqlite3_errmsg(a->db) : sqlite3_errstr(rc));

@@ -110,6 +110,17 @@ int gos_audit_verify_summary(gos_audit *audit, gos_audit_verify_report *r, char 
  * this machine can be probed; this process is never gone. */
 bool gos_audit_owner_gone(const gos_audit *audit, const char *node, int64_t pid);
 
+/* The audit database's path as sshd's StrictModes would have it (path.c): no
+ * symbolic link, a regular file; for recording (readonly false) owned by this
+ * user, mode 0600, in folders nobody else can write (sticky ones excepted); for
+ * review, not writable by others. A missing file passes for recording. Returns
+ * 0, or -1 with *err set to one translated sentence. */
+int gos_audit_path_check(const char *path, bool readonly, char **err);
+
+/* Checks path for recording, making its folders 0700 and the file 0600 where
+ * they are missing, without following a link. Returns 0, or -1 with *err set. */
+int gos_audit_path_create(const char *path, char **err);
+
 /* Runs the migration steps from `from` up to `target` in one IMMEDIATE transaction. */
 int gos_audit_schema_migrate(sqlite3 *db, int target, char **err);
 

@@ -664,6 +664,7 @@ START_TEST(test_not_sqlite_refused)
     memset(junk, 'x', sizeof junk);
     memcpy(junk, "this is not a database at all", 29);
     ck_assert(g_file_set_contents(dbpath, junk, sizeof junk, NULL));
+    ck_assert_int_eq(chmod(dbpath, 0600), 0);        /* private, or its mode alone is refused */
     ck_assert_int_eq(gos_audit_open(dbpath, &a, &err), -1);
     ck_assert_ptr_null(a);
     ck_assert_ptr_nonnull(strstr(err, "not an SQLite database"));
@@ -688,6 +689,7 @@ START_TEST(test_foreign_sqlite_refused)
     ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
     raw_exec(db, "CREATE TABLE bookmarks (url TEXT)");
     sqlite3_close(db);
+    ck_assert_int_eq(chmod(dbpath, 0600), 0);
     ck_assert_int_eq(gos_audit_open(dbpath, &a, &err), -1);
     ck_assert_ptr_nonnull(strstr(err, "does not belong"));
     free(err);
