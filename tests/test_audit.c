@@ -1953,9 +1953,9 @@ START_TEST(test_export_csv_hostile)
         "task_id,submitted_at,ended_at,host,vm_uuid,vm_name,action,operator,operator_uid,"
         "tty,ssh,origin,phase,percent,call_hresult,call_hresult_name,task_result,"
         "task_error,task_error_name,virt_code,message,users_before,users_after\r\n"
-        "t1,2023-11-14T22:13:20.123Z,,\"h,1\",,\"=HYPERLINK(\"\"http://x\"\")\",logoff,\"a\"\"b\",7,"
-        ",,+cli,-x,5,0xA0040505,VM_E_ADDITIONS_FEATURE_NOT_AVAIL,,"
-        ",,,\"line1\r\nline2\",\"[\"\"@SUM(1)\"\",\"\"x\"\"]\",\r\n";
+        "t1,2023-11-14T22:13:20.123Z,,\"h,1\",,\"'=HYPERLINK(\"\"http://x\"\")\",logoff,\"a\"\"b\",7,"
+        ",,'+cli,'-x,5,0xA0040505,VM_E_ADDITIONS_FEATURE_NOT_AVAIL,,"
+        ",,,line1??line2,\"[\"\"@SUM(1)\"\",\"\"x\"\"]\",\r\n";
 
     add_hostile(a);
     csv = export_str(a, NULL, GOS_AUDIT_CSV);
