@@ -286,6 +286,7 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
         if (have < version && gos_audit_schema_migrate(a->db, version, err) < 0)
             goto fail;
     }
+    a->version = have < version ? version : have;
     if (register_functions(a, err) < 0)
         goto fail;
     if (version == GOS_AUDIT_SCHEMA_VERSION && prepare_statements(a, err) < 0)
@@ -322,10 +323,10 @@ int gos_audit_open_version(const char *path, int version, gos_audit **out, char 
     if (open_store(path, false, version, &a, err) < 0)
         return -1;
     if (version < GOS_AUDIT_SCHEMA_VERSION) {
-        /* Append works on versions 1 and 2: it needs only events, and writes
-         * users as those versions did. */
-        a->legacy_users = true;
-        gos_audit_prepare_append(a, false);
+        /* Append works on older versions: it needs only events, and writes
+         * users as those versions did (comma text below version 3). */
+        a->legacy_users = version < 3;
+        gos_audit_prepare_append(a, version >= 3);
     }
     *out = a;
     return 0;

@@ -14,7 +14,7 @@
 #include "db/audit.h"
 
 /* The newest schema this build knows (PRAGMA user_version). */
-#define GOS_AUDIT_SCHEMA_VERSION 3
+#define GOS_AUDIT_SCHEMA_VERSION 4
 
 /* PRAGMA application_id of a guestos audit database: "gosa". */
 #define GOS_AUDIT_APPLICATION_ID 0x676f7361
@@ -31,6 +31,7 @@ struct gos_audit {
     sqlite3 *db;
     bool readonly;
     bool legacy_users;           /* a store below version 3 (tests only): users as comma text */
+    int version;                 /* its schema version (below the newest only in tests) */
     char *path;
     char *node;                  /* this machine's host name, stamped on each event */
 #define GOS_AUDIT_TXN_STATEMENTS 4

@@ -243,6 +243,62 @@ static int step_v3(sqlite3 *db, char **err)
 }
 
 /*
+ * Version 4: review at a year's scale (a million tasks).
+ *
+ * tasks_submitted: a time filter alone used to walk keys from the newest and
+ * check submitted_at, which at a million tasks read most of the table for an
+ * old day. The index does not serve the walk itself (the order stays key,
+ * for constant memory); gos_audit_task_stmt asks it first for the keys that a
+ * narrow range holds, and the walk is then a rowid range (see query.c).
+ *
+ * tasks_text: an FTS5 index over what --search reads (VM name, message, the
+ * users arrays), with the trigram tokenizer, which can answer substring
+ * queries, so that a search reads the index, not a million rows. Its choices:
+ *  - external content (content='tasks'): it stores no copy of the text;
+ *  - detail=none: no positions, a third of the work per task; a search asks
+ *    for all the trigrams of its text and gets a few tasks too many;
+ *  - it is an index, as the summary is: query.c checks every candidate
+ *    against the summary's text with LIKE, so a stale or forged entry can hide
+ *    a task from a search but never make one match that does not hold the text;
+ *  - it holds the tasks that have ended, each indexed once, when it ends: the
+ *    fold rewrites a task's row for every event, and indexing each version
+ *    (a delete of the old one, an insert of the new) cost half the append
+ *    rate. The tasks not ended yet (running ones, and those of a process that
+ *    died, until recovery ends them) are few; a search reads them through the
+ *    partial index tasks_unended and checks them with LIKE.
+ * A row of tasks is in tasks_text exactly while its end_kind is set, whatever
+ * writes it (the fold, a migration, a test that fills the summary directly).
+ */
+#define TEXT_COLS "vm_name, message, users_before, users_after"
+#define TEXT_NEW "new.key, new.vm_name, new.message, new.users_before, new.users_after"
+#define TEXT_OLD "'delete', old.key, old.vm_name, old.message, old.users_before, old.users_after"
+static const char schema_v4[] =
+    "CREATE INDEX tasks_submitted ON tasks(submitted_at);"
+    "CREATE INDEX tasks_unended ON tasks(key) WHERE end_kind IS NULL;"
+    "CREATE VIRTUAL TABLE tasks_text USING fts5(" TEXT_COLS ","
+    " content='tasks', content_rowid='key', tokenize='trigram', detail='none');"
+    "INSERT INTO tasks_text(rowid, " TEXT_COLS ")"
+    " SELECT key, " TEXT_COLS " FROM tasks WHERE end_kind IS NOT NULL;"
+    "CREATE TRIGGER tasks_text_insert AFTER INSERT ON tasks WHEN new.end_kind IS NOT NULL BEGIN"
+    " INSERT INTO tasks_text(rowid, " TEXT_COLS ") VALUES (" TEXT_NEW "); END;"
+    "CREATE TRIGGER tasks_text_ended AFTER UPDATE ON tasks"
+    " WHEN old.end_kind IS NULL AND new.end_kind IS NOT NULL BEGIN"
+    " INSERT INTO tasks_text(rowid, " TEXT_COLS ") VALUES (" TEXT_NEW "); END;"
+    "CREATE TRIGGER tasks_text_changed AFTER UPDATE ON tasks"
+    " WHEN old.end_kind IS NOT NULL AND (new.end_kind IS NULL OR old.key IS NOT new.key"
+    "   OR old.vm_name IS NOT new.vm_name OR old.message IS NOT new.message"
+    "   OR old.users_before IS NOT new.users_before OR old.users_after IS NOT new.users_after) BEGIN"
+    " INSERT INTO tasks_text(tasks_text, rowid, " TEXT_COLS ") VALUES (" TEXT_OLD ");"
+    " INSERT INTO tasks_text(rowid, " TEXT_COLS ") SELECT " TEXT_NEW " WHERE new.end_kind IS NOT NULL; END;"
+    "CREATE TRIGGER tasks_text_delete AFTER DELETE ON tasks WHEN old.end_kind IS NOT NULL BEGIN"
+    " INSERT INTO tasks_text(tasks_text, rowid, " TEXT_COLS ") VALUES (" TEXT_OLD "); END;";
+
+static int step_v4(sqlite3 *db, char **err)
+{
+    return exec_sql(db, schema_v4, err);
+}
+
+/*
  * verify's re-fold (verify.c): the same fold as the trigger of version 3, into
  * temp.gos_fold, a table with the columns of tasks, fed by a replay table
  * whose rows are folded and dropped, as in version 2's replay.
@@ -278,6 +334,7 @@ static const migration migrations[] = {
     { 1, step_v1 },
     { 2, step_v2 },
     { 3, step_v3 },
+    { 4, step_v4 },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == GOS_AUDIT_SCHEMA_VERSION);

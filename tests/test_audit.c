@@ -1194,7 +1194,7 @@ END_TEST
 START_TEST(test_query_plans_stream)
 {
     gos_audit *a = open_ok(dbpath);
-    gos_audit_filter fs[8];
+    gos_audit_filter fs[12];
     int nf = 0;
 
     add_filter_fixture(a);
@@ -1207,6 +1207,9 @@ START_TEST(test_query_plans_stream)
     fs[nf].has_result = true; fs[nf].result = 2; fs[nf++].host = "h";
     fs[nf].vm = "web1"; fs[nf].op_user = "bob"; fs[nf++].action = "logoff";
     fs[nf++].since_ms = 5;
+    fs[nf].since_ms = 1; fs[nf++].until_ms = 5;       /* a narrow range: keys */
+    fs[nf++].text = "web";                            /* the text index */
+    fs[nf].text = "bob"; fs[nf].since_ms = 1; fs[nf++].vm = "web1";
     for (int i = 0; i < nf; i++) {
         for (int dir = 0; dir < 2; dir++) {
             sqlite3_stmt *st = NULL, *plan = NULL;
@@ -2316,7 +2319,7 @@ static void migrate_users_from(int version)
      * holds arrays, and new rows are written as arrays. */
     a = open_ok(dbpath);
     db = gos_audit_priv_db(a);
-    ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 3);
+    ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), GOS_AUDIT_SCHEMA_VERSION);
     ck_assert(verify(a).ok);
     ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events WHERE users_before = 'alice,bob'"), 1);
     ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events WHERE users_format IS NOT NULL"), 0);
