@@ -11,7 +11,7 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
 	build-essential autoconf automake autopoint gettext pkg-config \
 	libvirt-dev libvirt0 libncurses-dev libsqlite3-dev sqlite3 check \
-	libglib2.0-dev libjson-c-dev tmux locales python3 groff-base time \
+	libglib2.0-dev libjson-c-dev libsystemd-dev tmux locales python3 groff-base time \
 	clang libclang-rt-dev \
 	qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
 	qemu-guest-agent cpio \

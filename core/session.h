@@ -25,6 +25,7 @@ typedef struct gos_session_opts {
     int max_probes;            /* 0 = default (2): agent probes at once */
     bool no_probes;            /* never probe agents (`logoff` reads what it needs itself) */
     int64_t deadline_ms;       /* per-task deadline; 0 = default (120 s) */
+    int forward;               /* gos_audit_forward of the audit store; 0 = off */
 } gos_session_opts;
 
 /* Bits that say what changed and must be redrawn. */

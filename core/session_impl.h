@@ -29,6 +29,7 @@ struct gos_session {
     bool no_probes;
     char *origin;
     gos_audit *audit;
+    uint64_t forward_failures;   /* forwarding failures the status line has said */
     gos_bus *bus;
     gos_engine *engine;
     GThreadPool *probes;

@@ -156,7 +156,7 @@ static void bind_cell(sqlite3_stmt *st, int idx, const gos_audit_cell *c)
  * recovering at once write one INTERRUPTED event, not two.
  */
 int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_if_open,
-                         int64_t *id_out, bool *skipped, char **err)
+                         int64_t *id_out, bool *skipped, char hash_out[65], char **err)
 {
     gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS + 1] = { 0 };
     char call_hex[11], error_hex[11], hash[65], prev[65];
@@ -282,6 +282,8 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
         goto sql_fail;
     if (id_out)
         *id_out = id;
+    if (hash_out)
+        g_strlcpy(hash_out, own_txn ? hash : "", 65);
     ret = 0;
     goto cleanup;
 
@@ -307,8 +309,16 @@ int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_ou
         gos_audit_set_err(err, _("The audit event was not recorded because an argument is missing."));
         return -1;
     }
+    char hash[65] = "";
+    int64_t id = 0;
+
     g_mutex_lock(&audit->lock);
-    ret = gos_audit_append_locked(audit, ev, false, id_out, &skipped, err);
+    ret = gos_audit_append_locked(audit, ev, false, &id, &skipped, hash, err);
     g_mutex_unlock(&audit->lock);
+    /* Committed: now, and without the store's lock, to the system log. */
+    if (ret == 0 && hash[0])
+        gos_audit_forward_event(audit, ev, id, hash);
+    if (ret == 0 && id_out)
+        *id_out = id;
     return ret;
 }

@@ -156,6 +156,11 @@ void gos_audit_free(gos_audit *audit)
     sqlite3_finalize(audit->st_end_kind);
     sqlite3_close_v2(audit->db);
     g_mutex_clear(&audit->lock);
+    if (audit->fwd_fd >= 0)
+        close(audit->fwd_fd);
+    g_mutex_clear(&audit->fwd_lock);
+    g_free(audit->fwd_socket);
+    g_free(audit->fwd_problem);
     g_free(audit->path);
     g_free(audit->node);
     g_free(audit);
@@ -208,6 +213,9 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
 
     a = g_new0(gos_audit, 1);
     g_mutex_init(&a->lock);
+    g_mutex_init(&a->fwd_lock);
+    a->fwd_fd = -1;
+    a->fwd_mode = GOS_AUDIT_FORWARD_OFF;
     a->path = g_strdup(path);
     a->readonly = readonly;
     a->node = g_strdup(g_get_host_name());

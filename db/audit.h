@@ -115,6 +115,14 @@ typedef struct gos_audit_anchor {
     char hash[65];                /* lower-case hex SHA-256 */
 } gos_audit_anchor;
 
+/* Where each committed event is forwarded besides the store ([audit] forward). */
+typedef enum {
+    GOS_AUDIT_FORWARD_OFF = 0,    /* the default of a store: nothing (tests, the benchmark) */
+    GOS_AUDIT_FORWARD_AUTO,       /* the journal where its socket is, else syslog */
+    GOS_AUDIT_FORWARD_JOURNAL,
+    GOS_AUDIT_FORWARD_SYSLOG,
+} gos_audit_forward;
+
 /* The default path: $XDG_STATE_HOME/guestos/audit.db or ~/.local/state/guestos/audit.db.
  * Returns a newly allocated string. */
 char *gos_audit_default_path(void);
@@ -137,6 +145,21 @@ const char *gos_audit_get_path(gos_audit *audit);
  * committed (synchronous=FULL) before it returns. Thread-safe; safe across
  * processes sharing the file. Returns 0, or -1 with *err set. */
 int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_out, char **err);
+
+/* Reads "auto", "journal", "syslog" or "off" (any case). Returns 0, or -1 with *err set. */
+int gos_audit_forward_parse(const char *word, gos_audit_forward *out, char **err);
+
+/* From now on, every event appended through this store in a transaction of its
+ * own is forwarded, once committed, to the system log (db/forward.c): the journal
+ * (native protocol; GUESTOS_JOURNAL_SOCKET names another socket, for tests) or
+ * syslog(3). Forwarding never fails an append: a failure is counted. */
+void gos_audit_set_forward(gos_audit *audit, gos_audit_forward mode);
+
+/* How many events could not be forwarded since the store was opened (thread-safe). */
+uint64_t gos_audit_forward_failures(gos_audit *audit);
+
+/* Why the last forwarding failed ("Connection refused"), NULL when none did; g_free it. */
+char *gos_audit_forward_problem(gos_audit *audit);
 
 /* Calls cb for each task matching filter, newest first, starting after key
  * `after_key` (0 = from the newest), at most `limit` tasks (0 = all).

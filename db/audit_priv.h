@@ -43,6 +43,13 @@ struct gos_audit {
     gint64 deadline_us;          /* monotonic time a gos_audit_query_page gives up; 0 = none */
     int busy_timeout_ms;         /* how long a lock held by another process is waited for */
     gint64 busy_since_us;        /* when the current wait began (see busy_wait in audit.c) */
+    /* forwarding to the system log (forward.c) */
+    GMutex fwd_lock;             /* the socket and the problem text */
+    gint fwd_mode;               /* gos_audit_forward, AUTO resolved; read atomically */
+    gint fwd_failures;
+    int fwd_fd;                  /* our datagram socket, -1 until the first send */
+    char *fwd_socket;            /* where our writer sends; NULL: libsystemd's journal */
+    char *fwd_problem;
 };
 
 /* One stored value of an event, as the hash chain sees it. */
@@ -139,9 +146,14 @@ void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *task);
 int gos_audit_prepare_append(gos_audit *a, bool with_format);
 
 /* gos_audit_append with audit->lock held. only_if_open: when the task has ended by
- * the time the write lock is held, append nothing and set *skipped. */
+ * the time the write lock is held, append nothing and set *skipped. hash_out (may
+ * be NULL) receives the event's hash once it is committed, "" when it is only a
+ * savepoint of a batch (not durable yet, so not to be forwarded). */
 int gos_audit_append_locked(gos_audit *audit, const gos_audit_event *ev, bool only_if_open,
-                            int64_t *id_out, bool *skipped, char **err);
+                            int64_t *id_out, bool *skipped, char hash_out[65], char **err);
+
+/* Forwards one committed event (forward.c), as gos_audit_set_forward chose. */
+void gos_audit_forward_event(gos_audit *audit, const gos_audit_event *ev, int64_t seq, const char *hash);
 
 /* A users list as version 3 stores it: compact JSON array text ("[\"a\",\"b\"]");
  * NULL for NULL. g_free the result. */

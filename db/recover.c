@@ -118,7 +118,11 @@ int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, 
             _("The task was interrupted: guestos process %lld, which ran it, ended before the task finished."),
             (long long)t->pid);
         ev.message = message;
-        r = gos_audit_append_locked(audit, &ev, true, NULL, &skipped, err);
+        char hash[65] = "";
+        int64_t id = 0;
+        r = gos_audit_append_locked(audit, &ev, true, &id, &skipped, hash, err);
+        if (r == 0 && !skipped && hash[0])
+            gos_audit_forward_event(audit, &ev, id, hash);
         g_free(message);
         if (r < 0)
             goto cleanup;

@@ -37,7 +37,8 @@ gos_session *gos_cli_open_session_opts(gos_cli *cli, const char *origin, bool co
 {
     gos_session_opts so = { .uris = (const char *const *)cli->uris, .n_uris = cli->n_uris,
                             .readonly = cli->readonly, .audit_path = cli->audit_db, .origin = origin,
-                            .deadline_ms = cli->deadline_s * 1000, .no_probes = !probes };
+                            .deadline_ms = cli->deadline_s * 1000, .no_probes = !probes,
+                            .forward = cli->forward };
     gos_session *s = NULL;
     char *err = NULL;
     if (gos_session_new(&so, &s, &err) < 0) {

@@ -24,6 +24,7 @@ typedef struct gos_cli {
     char *audit_db;
     bool readonly;
     long deadline_s;      /* 0 = default */
+    int forward;          /* gos_audit_forward from [audit] forward; auto by default */
     const char *prog;
 } gos_cli;
 

@@ -12,6 +12,7 @@
 
 #include "core/actions.h"
 #include "base/i18n.h"
+#include "db/audit.h"
 #include "core/session.h"
 #include "tui/cli.h"
 #include "tui/console.h"
@@ -23,7 +24,7 @@ static void usage(FILE *out, const char *prog)
                    "       %s [OPTIONS] list [--json]            the inventory\n"
                    "       %s [OPTIONS] logoff [--no-wait] VM... log off all users of each VM\n"
                    "       %s [OPTIONS] audit [FILTERS] [--format table|csv|json]\n"
-                   "       %s [OPTIONS] audit verify             check the hash chain\n"
+                   "       %s [OPTIONS] audit verify [--anchor SEQ:HASH] check the log\n"
                    "       %s [OPTIONS] batch [--json] FILE|-    run action lines, no terminal\n"),
             prog, prog, prog, prog, prog, prog);
     fputs(_("\nOptions:\n"
@@ -80,6 +81,20 @@ static int load_config(gos_cli *cli, const char *path, bool explicit_path, GPtrA
     }
     if (!cli->audit_db)
         cli->audit_db = g_key_file_get_string(kf, "audit", "path", NULL);
+    char *forward = g_key_file_get_string(kf, "audit", "forward", NULL);
+    if (forward) {
+        gos_audit_forward mode;
+        char *ferr = NULL;
+        if (gos_audit_forward_parse(g_strstrip(forward), &mode, &ferr) < 0) {
+            /* TRANSLATORS: the configuration file, then why its value is wrong. */
+            rc = gos_cli_fail(cli, _("%s: [audit] forward: %s"), path, ferr);
+            free(ferr);
+            g_free(forward);
+            goto out;
+        }
+        cli->forward = (int)mode;
+        g_free(forward);
+    }
     /* [keys] is read again by the keymap, which names the line of a mistake;
      * a bad binding stops every command, before any terminal is taken over. */
     char *text = NULL, *kerr = NULL;
@@ -115,7 +130,7 @@ int main(int argc, char **argv)
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
-    gos_cli cli = { .prog = "guestos" };
+    gos_cli cli = { .prog = "guestos", .forward = GOS_AUDIT_FORWARD_AUTO };
     GPtrArray *uris = g_ptr_array_new_with_free_func(g_free);
     const char *config = NULL;
     int c, rc = GOS_EXIT_OK;
@@ -160,7 +175,8 @@ int main(int argc, char **argv)
     if (argc == 0) {
         gos_session_opts so = { .uris = (const char *const *)cli.uris, .n_uris = cli.n_uris,
                                 .readonly = cli.readonly, .audit_path = cli.audit_db,
-                                .origin = "interactive", .deadline_ms = cli.deadline_s * 1000 };
+                                .origin = "interactive", .deadline_ms = cli.deadline_s * 1000,
+                                .forward = cli.forward };
         gos_session *s = NULL;
         char *err = NULL;
         if (gos_session_new(&so, &s, &err) < 0) {
