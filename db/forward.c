@@ -329,8 +329,16 @@ static int send_native(gos_audit *a, GPtrArray *fields, char **why)
 #ifdef HAVE_LIBSYSTEMD
 static int send_libsystemd(GPtrArray *fields, char **why)
 {
-    struct iovec *iov = g_new(struct iovec, fields->len);
+    struct iovec *iov;
     int r;
+
+    /* sd_journal_sendv fails silently when there is no journal: it is a
+     * failure here, and is counted. */
+    if (access(JOURNAL_SOCKET, F_OK) < 0) {
+        *why = g_strdup(g_strerror(errno));
+        return -1;
+    }
+    iov = g_new(struct iovec, fields->len);
 
     for (guint i = 0; i < fields->len; i++) {
         iov[i].iov_base = g_ptr_array_index(fields, i);

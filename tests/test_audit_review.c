@@ -581,6 +581,45 @@ START_TEST(test_text_index_follows_fold)
 }
 END_TEST
 
+/* A forwarding failure never stops a task, and the console's status line says
+ * so (GUESTOS_JOURNAL_SOCKET names a socket nobody listens on). */
+START_TEST(test_forward_failure_on_status)
+{
+    const char *uris[] = { "test:///default" };
+    char *sock = g_build_filename(tmpdir, "nobody-listens", NULL), *err = NULL;
+    gos_session_opts o = { .uris = uris, .n_uris = 1, .audit_path = dbpath, .origin = "cli",
+                           .forward = GOS_AUDIT_FORWARD_JOURNAL };
+    gos_session *s = NULL;
+
+    g_setenv("GUESTOS_JOURNAL_SOCKET", sock, TRUE);
+    ck_assert_msg(gos_session_new(&o, &s, &err) == 0, "%s", err ? err : "");
+    ck_assert_msg(gos_session_connect(s, true, &err) == 0, "%s", err ? err : "");
+    ck_assert_int_eq(run(s, "logoff test", &err), 0);
+    g_free(err);
+    err = NULL;
+    ck_assert(gos_session_wait_tasks(s, 20000));
+    gos_session_pump(s);
+    /* Every event of the task, and nothing else. */
+    ck_assert_int_eq(gos_audit_forward_failures(gos_session_audit(s)),
+                     raw_count(gos_audit_priv_db(gos_session_audit(s)), "SELECT count(*) FROM events"));
+    ck_assert_uint_ge(gos_audit_forward_failures(gos_session_audit(s)), 2);
+    ck_assert_msg(strstr(gos_session_status(s), "audit events were not forwarded to the system log: No such file"),
+                  "status: %s", gos_session_status(s));
+    gos_session_free(s);
+    g_unsetenv("GUESTOS_JOURNAL_SOCKET");
+    g_free(sock);
+
+    /* The task was recorded all the same. */
+    gos_audit *a = open_ok(dbpath);
+    page p = { .ids = g_string_new(NULL) };
+    gos_audit_filter none = { 0 };
+    ck_assert_int_eq(get_page(a, &none, 0, false, 0, 0, &p), 0);
+    ck_assert_int_eq(p.n, 1);
+    gos_audit_free(a);
+    g_string_free(p.ids, TRUE);
+}
+END_TEST
+
 static Suite *review_suite(void)
 {
     Suite *s = suite_create("audit_review");
@@ -602,8 +641,10 @@ static Suite *review_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("actions");
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_actions_set_the_filter);
+    tcase_add_test(tc, test_forward_failure_on_status);
     suite_add_tcase(s, tc);
     return s;
 }
