@@ -275,8 +275,14 @@ static void check_anchors(sqlite3 *db, const gos_audit_anchor *anchors, size_t n
 {
     sqlite3_stmt *st = NULL;
 
-    if (sqlite3_prepare_v2(db, "SELECT hash FROM events WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+    if (n == 0)
         return;
+    if (sqlite3_prepare_v2(db, "SELECT hash FROM events WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+        /* An anchor that could not be checked does not hold. */
+        r->ok = false;
+        r->reason = g_strdup_printf(_("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(db));
+        return;
+    }
     for (size_t i = 0; i < n && r->ok; i++) {
         const gos_audit_anchor *an = &anchors[i];
         const char *h;

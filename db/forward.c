@@ -201,8 +201,8 @@ static char *message(const gos_audit_event *ev, const char *op, const char *vm, 
     return g_strdup_printf(_("operator %s ran %s on %s on %s: %s"), op, ev->action ? ev->action : "?", vm, host, hr);
 }
 
-/* The fields of one event, each "KEY=VALUE". */
-static GPtrArray *event_fields(gos_audit *a, const gos_audit_event *ev, int64_t seq, const char *hash)
+/* The fields of one event, each "KEY=VALUE"; *prio receives its syslog priority. */
+static GPtrArray *event_fields(gos_audit *a, const gos_audit_event *ev, int64_t seq, const char *hash, int *prio)
 {
     GPtrArray *f = g_ptr_array_new_with_free_func(g_free);
     char *op = gos_text_clean(ev->op_user ? ev->op_user : "?", 256);
@@ -215,6 +215,7 @@ static GPtrArray *event_fields(gos_audit *a, const gos_audit_event *ev, int64_t 
     if (ev->kind == GOS_AUDIT_INTERRUPTED ||
         (ev->kind == GOS_AUDIT_COMPLETED && (!ev->has_task_error || ev->task_error != GOS_S_OK)))
         priority = LOG_WARNING;
+    *prio = priority;
     field(f, "MESSAGE", msg);
     field(f, "MESSAGE_ID", GOS_AUDIT_MESSAGE_ID);
     field_int(f, "PRIORITY", priority);
@@ -386,16 +387,14 @@ void gos_audit_forward_event(gos_audit *a, const gos_audit_event *ev, int64_t se
 {
     GPtrArray *fields;
     char *why = NULL;
-    int rc = 0, mode = g_atomic_int_get(&a->fwd_mode);
+    int rc = 0, priority, mode = g_atomic_int_get(&a->fwd_mode);
 
     if (mode == GOS_AUDIT_FORWARD_OFF)
         return;
-    fields = event_fields(a, ev, seq, hash);
+    fields = event_fields(a, ev, seq, hash, &priority);
     g_mutex_lock(&a->fwd_lock);
     if (a->fwd_mode == GOS_AUDIT_FORWARD_SYSLOG) {
-        const char *pri = g_ptr_array_index(fields, 2);   /* PRIORITY=n */
-
-        send_syslog(fields, atoi(strchr(pri, '=') + 1));
+        send_syslog(fields, priority);
     } else if (a->fwd_mode == GOS_AUDIT_FORWARD_JOURNAL) {
 #ifdef HAVE_LIBSYSTEMD
         rc = a->fwd_socket ? send_native(a, fields, &why) : send_libsystemd(fields, &why);
