@@ -207,7 +207,11 @@ static void csv_field(FILE *out, const char *s, bool first)
         fputc(',', out);
     if (!s)
         return;
-    if (gos_text_unsafe(s))
+    /* Printable ASCII, nearly every cell, is safe as it is; the rest is base/text.c's to judge. */
+    const char *p = s;
+    while ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
+        p++;
+    if (*p && gos_text_unsafe(p))
         s = clean = gos_text_clean(s, G_MAXSIZE);
     bool formula = *s && strchr("=+-@\t\r", *s);
     if (!strpbrk(s, ",\"")) {
@@ -220,7 +224,7 @@ static void csv_field(FILE *out, const char *s, bool first)
     fputc('"', out);
     if (formula)
         fputc('\'', out);
-    for (const char *p = s; *p; p++) {
+    for (p = s; *p; p++) {
         if (*p == '"')
             fputc('"', out);
         fputc(*p, out);

@@ -257,8 +257,9 @@ static void write_js_safe(FILE *out, const char *s, size_t len)
     size_t n;
     gunichar c;
 
-    /* Printable ASCII, nearly all of the log, goes out as it is. */
-    while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
+    /* Printable ASCII, nearly all of the log, goes out as it is, and so do the
+     * newlines of json-c's indentation (inside strings it escapes them). */
+    while (p < end && (((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) || *p == '\n'))
         p++;
     if (p == end) {
         fwrite(s, 1, len, out);
