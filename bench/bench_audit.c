@@ -348,6 +348,15 @@ int main(int argc, char **argv)
                BATCH, (double)events / dt, (double)tasks / dt, (long long)events, (long long)tasks, dt);
         printf("                         peak RSS %ld KiB\n", peak_rss_kb());
     } else {
+        /* A kept file may be out of the page cache: read it once, so that
+         * the warm figures are warm as after a fill. */
+        FILE *warm = fopen(path, "rb");
+        static char chunk[1 << 20];
+
+        while (warm && fread(chunk, 1, sizeof chunk, warm) == sizeof chunk)
+            ;
+        if (warm)
+            fclose(warm);
         events = tasks * 52 / 10;
     }
     gos_audit_free(a);
@@ -414,8 +423,23 @@ int main(int argc, char **argv)
     printf("query text of 2 chars    %8.2f ms (%d tasks; too short for trigrams: a full scan)\n", dt, found);
     printf("RSS after the queries    %ld KiB (before them %ld KiB)\n", rss_now_kb(), rss_before);
 
-    /* 4b. Cold: the store's pages dropped from the page cache, a new handle. */
+    /* 5. Export. */
+    export_to_null(a, GOS_AUDIT_CSV, "csv", tasks);
+    export_to_null(a, GOS_AUDIT_JSON, "json", tasks);
+    export_to_null(a, GOS_AUDIT_TABLE, "table", tasks);
+
+    /* 6. Verify the whole chain. */
+    t0 = now_s();
+    if (gos_audit_verify(a, &rep, &err) != 0)
+        die("verify", err);
+    dt = now_s() - t0;
+    printf("verify                   %8.0f events/s (%lld events in %.2f s, %s)\n",
+           (double)rep.rows / dt, (long long)rep.rows, dt, rep.ok ? "ok" : rep.reason);
+    printf("peak RSS                 %ld KiB\n", peak_rss_kb());
     gos_audit_free(a);
+
+    /* 7. Cold: the store's pages dropped from the page cache, a new handle
+     * (last, since it leaves the file out of the cache). */
     drop_cache(path);
     t0 = now_s();
     if (gos_audit_open(path, &a, &err) != 0)
@@ -433,20 +457,6 @@ int main(int argc, char **argv)
     f.text = "vm-1717";
     dt = time_query(a, &f, 50, &found);
     printf("cold: text, a VM name    %8.2f ms (%d tasks)\n", dt, found);
-
-    /* 5. Export. */
-    export_to_null(a, GOS_AUDIT_CSV, "csv", tasks);
-    export_to_null(a, GOS_AUDIT_JSON, "json", tasks);
-    export_to_null(a, GOS_AUDIT_TABLE, "table", tasks);
-
-    /* 6. Verify the whole chain. */
-    t0 = now_s();
-    if (gos_audit_verify(a, &rep, &err) != 0)
-        die("verify", err);
-    dt = now_s() - t0;
-    printf("verify                   %8.0f events/s (%lld events in %.2f s, %s)\n",
-           (double)rep.rows / dt, (long long)rep.rows, dt, rep.ok ? "ok" : rep.reason);
-    printf("peak RSS                 %ld KiB\n", peak_rss_kb());
     gos_audit_free(a);
 
     if (!keep) {
