@@ -62,6 +62,14 @@ tamper forged "INSERT INTO tasks(key, task_id, submitted_at, vm_name, message, t
 expect_failed "$AUDIT_TMP/forged.db" "holds task forged-task, which no event records"
 tamper deleted "DELETE FROM tasks WHERE task_id = '$task'"
 expect_failed "$AUDIT_TMP/deleted.db" "lacks task $task, which the events record"
+# A damaged page of the summary (its cell pointers overwritten): a finding, exit 1, not an error.
+snapshot "$db" "$AUDIT_TMP/damaged.db"
+root=$(audit_sql "$AUDIT_TMP/damaged.db" "SELECT rootpage FROM sqlite_master WHERE name = 'tasks'")
+size=$(audit_sql "$AUDIT_TMP/damaged.db" "PRAGMA page_size")
+printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' |
+    dd of="$AUDIT_TMP/damaged.db" bs=1 seek=$(( (root - 1) * size + 8 )) conv=notrunc 2>/dev/null ||
+    audit_fatal "cannot damage the copy"
+expect_failed "$AUDIT_TMP/damaged.db" "The tasks summary that the review and the exports read is damaged"
 # verify only reads, even while it re-folds.
 sum=$(cksum <"$AUDIT_TMP/fine.db")
 "$GUESTOS" --audit-db "$AUDIT_TMP/fine.db" audit verify >/dev/null
