@@ -77,11 +77,43 @@ int gos_audit_batch_begin(gos_audit *audit, char **err)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+int gos_audit_text_flush_locked(gos_audit *a)
+{
+    bool own_txn = sqlite3_get_autocommit(a->db) != 0;
+    int rc;
+
+    a->ended_since_flush = 0;
+    if (a->version < 4 || a->readonly)
+        return 0;
+    rc = exec_simple(a->db, own_txn ? "BEGIN IMMEDIATE" : "SAVEPOINT gos_text");
+    if (rc == SQLITE_OK)
+        rc = exec_simple(a->db, gos_audit_text_flush_sql);
+    if (rc == SQLITE_OK)
+        rc = exec_simple(a->db, own_txn ? "COMMIT" : "RELEASE gos_text");
+    if (rc != SQLITE_OK) {
+        exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_text; RELEASE gos_text");
+        return -1;
+    }
+    return 0;
+}
+
+int gos_audit_priv_text_flush(gos_audit *audit)
+{
+    int rc;
+
+    g_mutex_lock(&audit->lock);
+    rc = gos_audit_text_flush_locked(audit);
+    g_mutex_unlock(&audit->lock);
+    return rc;
+}
+
 int gos_audit_batch_commit(gos_audit *audit, char **err)
 {
     int rc;
 
     g_mutex_lock(&audit->lock);
+    /* The batch's ended tasks go into the text index with it, one segment. */
+    gos_audit_text_flush_locked(audit);
     rc = run_txn(audit, TXN_COMMIT);
     if (rc != SQLITE_OK) {
         gos_audit_set_err(err, _("Cannot record the audit event: %s."), sqlite3_errmsg(audit->db));
@@ -314,6 +346,12 @@ int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_ou
 
     g_mutex_lock(&audit->lock);
     ret = gos_audit_append_locked(audit, ev, false, &id, &skipped, hash, err);
+    /* Every GOS_AUDIT_TEXT_FLUSH ended tasks, their text into the index (schema.c
+     * says why not one by one). A failure leaves them queued: searches read the
+     * queue, and the next flush takes them. */
+    if (ret == 0 && hash[0] && (ev->kind == GOS_AUDIT_COMPLETED || ev->kind == GOS_AUDIT_INTERRUPTED) &&
+        ++audit->ended_since_flush >= GOS_AUDIT_TEXT_FLUSH)
+        gos_audit_text_flush_locked(audit);
     g_mutex_unlock(&audit->lock);
     /* Committed: now, and without the store's lock, to the system log. */
     if (ret == 0 && hash[0])

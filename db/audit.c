@@ -149,6 +149,9 @@ void gos_audit_free(gos_audit *audit)
 {
     if (!audit)
         return;
+    /* What this handle queued for the text index goes in before it closes. */
+    if (audit->ended_since_flush > 0 && audit->db)
+        gos_audit_text_flush_locked(audit);
     for (size_t i = 0; i < G_N_ELEMENTS(audit->st_txn); i++)
         sqlite3_finalize(audit->st_txn[i]);
     sqlite3_finalize(audit->st_last);

@@ -32,6 +32,7 @@ struct gos_audit {
     bool readonly;
     bool legacy_users;           /* a store below version 3 (tests only): users as comma text */
     int version;                 /* its schema version (below the newest only in tests) */
+    int ended_since_flush;       /* tasks this handle ended since the text queue was last indexed */
     char *path;
     char *node;                  /* this machine's host name, stamped on each event */
 #define GOS_AUDIT_TXN_STATEMENTS 4
@@ -102,6 +103,21 @@ int gos_audit_priv_row_hash(sqlite3 *db, int64_t id, char out[65]);
  * (one of its own when the file is not an SQLite database). */
 int gos_audit_schema_probe(sqlite3 *db, const char *path, int *version, int *app_id,
                            bool *has_objects, char **err);
+
+/* How many ended tasks the text queue (text_pending) gathers before the store
+ * indexes them, one FTS5 segment for all (schema.c, version 4). */
+#define GOS_AUDIT_TEXT_FLUSH 64
+
+/* The statements that move text_pending into tasks_text (schema.c). */
+extern const char gos_audit_text_flush_sql[];
+
+/* Indexes the queued text now, in a transaction of its own (or as a savepoint of
+ * the batch under way), with the lock held. Returns 0, or -1 when SQLite refused
+ * (the queue stays for the next try; searches read it meanwhile). */
+int gos_audit_text_flush_locked(gos_audit *audit);
+
+/* The same for tests, taking the lock. */
+int gos_audit_priv_text_flush(gos_audit *audit);
 
 /* verify's re-fold of the events into temp.gos_fold (schema.c; run by verify.c). */
 extern const char gos_audit_refold_setup[];

@@ -198,10 +198,11 @@ static void append_conditions(GString *sql, const char *cond, const char *key)
  *
  * text is a case-insensitive (ASCII) substring of the VM name, message or a
  * user's name. From schema version 4 the trigram index proposes candidates and
- * LIKE decides. The index holds the tasks that have ended (schema.c says why),
- * so the search is two arms merged in key order, each ordered by itself: the
- * index's candidates, in its rowid order, and the tasks not ended yet, through
- * tasks_unended. SQLite merges two ordered arms of a UNION ALL without a sort.
+ * LIKE decides. The index holds the tasks that have ended and were indexed
+ * (schema.c says why), so the search is three arms merged in key order, each
+ * ordered by itself: the index's candidates, in its rowid order, the tasks not
+ * ended yet, through tasks_unended, and the ended ones still queued for the
+ * index (text_pending). SQLite merges ordered arms of a UNION ALL without a sort.
  */
 int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t after_key,
                         size_t limit, bool oldest_first, sqlite3_stmt **out, char **err)
@@ -303,15 +304,21 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t aft
         g_string_append(sql, " UNION ALL SELECT tasks.key," TASK_COLUMNS_AFTER_KEY
                              " FROM tasks INDEXED BY tasks_unended WHERE tasks.end_kind IS NULL");
         append_conditions(sql, cond->str, "tasks.key");
-        /* The values again, copied: the array owns its strings once. */
-        for (guint i = 0; i < binds->len; i++) {
-            bind_value *b = &g_array_index(binds, bind_value, i);
+        g_string_append(sql, " UNION ALL SELECT text_pending.key," TASK_COLUMNS_AFTER_KEY
+                             /* CROSS JOIN: the queue outside, in its key order. */
+                             " FROM text_pending CROSS JOIN tasks ON tasks.key = text_pending.key"
+                             " WHERE tasks.end_kind IS NOT NULL");
+        append_conditions(sql, cond->str, "text_pending.key");
+        /* The values again, twice, copied: the array owns its strings once. */
+        for (int arm = 0; arm < 2; arm++)
+            for (guint i = 0; i < binds->len; i++) {
+                bind_value *b = &g_array_index(binds, bind_value, i);
 
-            if (b->is_text)
-                add_text(all, b->s);
-            else
-                add_int(all, b->i);
-        }
+                if (b->is_text)
+                    add_text(all, b->s);
+                else
+                    add_int(all, b->i);
+            }
         g_string_append(sql, oldest_first ? " ORDER BY 1 ASC" : " ORDER BY 1 DESC");
         /* The first copies now belong to all. */
         g_array_set_clear_func(binds, NULL);

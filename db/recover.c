@@ -121,8 +121,10 @@ int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, 
         char hash[65] = "";
         int64_t id = 0;
         r = gos_audit_append_locked(audit, &ev, true, &id, &skipped, hash, err);
-        if (r == 0 && !skipped && hash[0])
+        if (r == 0 && !skipped && hash[0]) {
             gos_audit_forward_event(audit, &ev, id, hash);
+            audit->ended_since_flush++;
+        }
         g_free(message);
         if (r < 0)
             goto cleanup;

@@ -260,18 +260,29 @@ static int step_v3(sqlite3 *db, char **err)
  *  - it is an index, as the summary is: query.c checks every candidate
  *    against the summary's text with LIKE, so a stale or forged entry can hide
  *    a task from a search but never make one match that does not hold the text;
- *  - it holds the tasks that have ended, each indexed once, when it ends: the
- *    fold rewrites a task's row for every event, and indexing each version
- *    (a delete of the old one, an insert of the new) cost half the append
- *    rate. The tasks not ended yet (running ones, and those of a process that
- *    died, until recovery ends them) are few; a search reads them through the
- *    partial index tasks_unended and checks them with LIKE.
- * A row of tasks is in tasks_text exactly while its end_kind is set, whatever
- * writes it (the fold, a migration, a test that fills the summary directly).
+ *  - it holds the tasks that have ended, each indexed once, some time after
+ *    it ends. The fold rewrites a task's row for every event, and indexing
+ *    each version (a delete of the old one, an insert of the new) cost half
+ *    the append rate; and FTS5 writes a segment of its own at every commit
+ *    (and savepoint), so even one insert per task cost a quarter. So a task
+ *    that ends is queued in text_pending (its key only) by a trigger, and
+ *    the store moves the queue into the index, one segment, every
+ *    GOS_AUDIT_TEXT_FLUSH ended tasks (append.c).
+ * A search reads three arms, merged in key order: the index's candidates,
+ * the tasks not ended yet (the partial index tasks_unended: running ones, and
+ * those of a process that died until recovery ends them) and the queue, the
+ * last two checked with LIKE alone; each task is in exactly one of them.
+ * Whatever writes tasks (the fold, a migration, a test that fills the summary
+ * directly) keeps that so: an ended row that changes leaves the index and is
+ * queued again.
  */
 #define TEXT_COLS "vm_name, message, users_before, users_after"
-#define TEXT_NEW "new.key, new.vm_name, new.message, new.users_before, new.users_after"
 #define TEXT_OLD "'delete', old.key, old.vm_name, old.message, old.users_before, old.users_after"
+/* The index's delete of the old row, unless the row was still queued (so not in it). */
+#define TEXT_UNINDEX \
+    "INSERT INTO tasks_text(tasks_text, rowid, " TEXT_COLS ") SELECT " TEXT_OLD \
+    " WHERE NOT EXISTS (SELECT 1 FROM text_pending WHERE key = old.key);" \
+    "DELETE FROM text_pending WHERE key = old.key;"
 static const char schema_v4[] =
     "CREATE INDEX tasks_submitted ON tasks(submitted_at);"
     "CREATE INDEX tasks_unended ON tasks(key) WHERE end_kind IS NULL;"
@@ -279,19 +290,27 @@ static const char schema_v4[] =
     " content='tasks', content_rowid='key', tokenize='trigram', detail='none');"
     "INSERT INTO tasks_text(rowid, " TEXT_COLS ")"
     " SELECT key, " TEXT_COLS " FROM tasks WHERE end_kind IS NOT NULL;"
+    "CREATE TABLE text_pending (key INTEGER PRIMARY KEY);"
     "CREATE TRIGGER tasks_text_insert AFTER INSERT ON tasks WHEN new.end_kind IS NOT NULL BEGIN"
-    " INSERT INTO tasks_text(rowid, " TEXT_COLS ") VALUES (" TEXT_NEW "); END;"
+    " INSERT OR IGNORE INTO text_pending(key) VALUES (new.key); END;"
     "CREATE TRIGGER tasks_text_ended AFTER UPDATE ON tasks"
     " WHEN old.end_kind IS NULL AND new.end_kind IS NOT NULL BEGIN"
-    " INSERT INTO tasks_text(rowid, " TEXT_COLS ") VALUES (" TEXT_NEW "); END;"
+    " INSERT OR IGNORE INTO text_pending(key) VALUES (new.key); END;"
     "CREATE TRIGGER tasks_text_changed AFTER UPDATE ON tasks"
     " WHEN old.end_kind IS NOT NULL AND (new.end_kind IS NULL OR old.key IS NOT new.key"
     "   OR old.vm_name IS NOT new.vm_name OR old.message IS NOT new.message"
-    "   OR old.users_before IS NOT new.users_before OR old.users_after IS NOT new.users_after) BEGIN"
-    " INSERT INTO tasks_text(tasks_text, rowid, " TEXT_COLS ") VALUES (" TEXT_OLD ");"
-    " INSERT INTO tasks_text(rowid, " TEXT_COLS ") SELECT " TEXT_NEW " WHERE new.end_kind IS NOT NULL; END;"
-    "CREATE TRIGGER tasks_text_delete AFTER DELETE ON tasks WHEN old.end_kind IS NOT NULL BEGIN"
-    " INSERT INTO tasks_text(tasks_text, rowid, " TEXT_COLS ") VALUES (" TEXT_OLD "); END;";
+    "   OR old.users_before IS NOT new.users_before OR old.users_after IS NOT new.users_after) BEGIN "
+    TEXT_UNINDEX
+    " INSERT OR IGNORE INTO text_pending(key) SELECT new.key WHERE new.end_kind IS NOT NULL; END;"
+    "CREATE TRIGGER tasks_text_delete AFTER DELETE ON tasks WHEN old.end_kind IS NOT NULL BEGIN "
+    TEXT_UNINDEX " END;";
+
+/* Moves the queue into the index (append.c runs it in a transaction). */
+const char gos_audit_text_flush_sql[] =
+    "INSERT INTO tasks_text(rowid, " TEXT_COLS ")"
+    " SELECT t.key, t.vm_name, t.message, t.users_before, t.users_after"
+    " FROM text_pending p JOIN tasks t ON t.key = p.key WHERE t.end_kind IS NOT NULL;"
+    "DELETE FROM text_pending;";
 
 static int step_v4(sqlite3 *db, char **err)
 {

@@ -551,23 +551,62 @@ START_TEST(test_text_index_follows_fold)
     ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
     ck_assert_str_eq(p.ids->str, "");
 
-    /* t2 has not ended: it is not in the index, and found all the same; once it
-     * ends, through the index. */
+    /* So far t1 was found in the queue for the index; now through the index. */
+    db = gos_audit_priv_db(a);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM text_pending"), 1);
+    ck_assert_int_eq(gos_audit_priv_text_flush(a), 0);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM text_pending"), 0);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"alp\"'"), 1);
+    f.text = "USER WAS";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t1");
+
+    /* t2 has not ended: in neither, and found all the same; once it ends, in
+     * the queue, then in the index. */
     f.text = "db-b";
     ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
     ck_assert_str_eq(p.ids->str, "t2");
-    db = gos_audit_priv_db(a);
     ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"db-\"'"), 0);
     e.kind = GOS_AUDIT_COMPLETED;
     e.message = "done";
     e.task_result = 0;
     ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM text_pending"), 1);
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t2");
+    ck_assert_int_eq(gos_audit_priv_text_flush(a), 0);
     ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"db-\"'"), 1);
     ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
     ck_assert_str_eq(p.ids->str, "t2");
     f.text = "everyone";
     ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
     ck_assert_str_eq(p.ids->str, "");
+
+    /* An ended row that changes leaves the index and is queued again. */
+    ck_assert_int_eq(sqlite3_exec(db, "UPDATE tasks SET message = 'changed words' WHERE task_id = 't2'",
+                                  NULL, NULL, &err), SQLITE_OK);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM text_pending"), 1);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"don\"'"), 0);
+    f.text = "changed";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t2");
+    f.text = "done";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "");
+
+    /* Every GOS_AUDIT_TEXT_FLUSH ended tasks, the store indexes the queue itself. */
+    for (int i = 0; i < GOS_AUDIT_TEXT_FLUSH; i++) {
+        char id[16];
+        g_snprintf(id, sizeof id, "q%d", i);
+        gos_audit_event q = { .kind = GOS_AUDIT_COMPLETED, .task_id = id, .op_uid = 1, .vm_name = "queued-vm",
+                              .percent = -1, .task_result = 0, .has_task_error = true };
+        ck_assert_int_eq(gos_audit_append(a, &q, NULL, &err), 0);
+    }
+    ck_assert_int_lt(raw_count(db, "SELECT count(*) FROM text_pending"), GOS_AUDIT_TEXT_FLUSH);
+    ck_assert_int_ge(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"ued\"'"), 1);
+    f.text = "queued-vm";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_int_eq(p.n, GOS_AUDIT_TEXT_FLUSH);
 
     /* A forged index entry proposes t1 for text it does not hold: LIKE says no. */
     ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO tasks_text(rowid, vm_name) VALUES (1, 'forged words')",
