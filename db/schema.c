@@ -62,9 +62,9 @@ static const char schema_v1[] =
 
 /*
  * Version 2: the tasks summary, one row per task_id, the fold of its events.
- * It is an index, not the record of truth: verify checks only events, and the
- * summary can be rebuilt from them at any time (this migration does exactly
- * that for a version 1 file).
+ * It is an index, not the record of truth: it can be rebuilt from the events
+ * at any time (this migration does exactly that for a version 1 file), and
+ * verify folds them again to compare it with what they say (verify.c).
  *
  * Why a table kept by a trigger rather than a GROUP BY view: the review
  * pages newest first through up to millions of tasks, and a view would fold
