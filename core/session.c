@@ -52,6 +52,7 @@ int gos_session_new(const gos_session_opts *o, gos_session **out, char **err)
         gos_session_free(s);
         return -1;
     }
+    gos_audit_set_forward(s->audit, (gos_audit_forward)o->forward);
     s->bus = gos_bus_new();
     s->engine = gos_engine_new(s->audit, s->bus, &s->op, o->max_workers, o->deadline_ms, err);
     if (!s->engine) {
@@ -140,6 +141,23 @@ void gos_session_free(gos_session *s)
 
 static bool wait_quiet(gos_session *s, long timeout_ms, bool probes);
 
+/* Forwarding to the system log never stops a task, but it must not fail
+ * unseen: the status line says so when the count grows. */
+static void note_forward_failures(gos_session *s)
+{
+    uint64_t n = gos_audit_forward_failures(s->audit);
+
+    if (n == s->forward_failures)
+        return;
+    s->forward_failures = n;
+    char *why = gos_audit_forward_problem(s->audit);
+    gos_session_set_status(s, ngettext("%llu audit event was not forwarded to the system log: %s",
+                                       "%llu audit events were not forwarded to the system log: %s",
+                                       (unsigned long)n),
+                           (unsigned long long)n, why ? why : "?");
+    g_free(why);
+}
+
 int gos_session_connect(gos_session *s, bool wait, char **err)
 {
     if (s->hosts->len == 0) {
@@ -213,6 +231,7 @@ static unsigned apply(gos_session *s, gos_msg *m)
     case GOS_MSG_TASK:
         /* New rows may have reached the audit log. */
         gos_session_audit_stale(s);
+        note_forward_failures(s);
         if (m->task && gos_task_is_complete(m->task)) {
             /* Who is logged on changed: the Users column follows now, not
              * at the next probe interval. */

@@ -29,6 +29,7 @@ typedef struct gos_session_opts {
                                   0 = default (5): hosts open connections to keep per_host calls going */
     bool no_probes;            /* never read channels nor probe agents (`logoff` reads what it needs itself) */
     int64_t deadline_ms;       /* per-task deadline; 0 = default (120 s) */
+    int forward;               /* gos_audit_forward of the audit store; 0 = off */
 } gos_session_opts;
 
 /* Bits that say what changed and must be redrawn. */

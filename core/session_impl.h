@@ -72,6 +72,7 @@ struct gos_session {
     bool no_probes;
     char *origin;
     gos_audit *audit;
+    uint64_t forward_failures;   /* forwarding failures the status line has said */
     gos_bus *bus;
     gos_engine *engine;
     int per_host;            /* tasks of one host at once */

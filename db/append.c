@@ -77,17 +77,61 @@ int gos_audit_batch_begin(gos_audit *audit, char **err)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+int gos_audit_text_flush_locked(gos_audit *a)
+{
+    bool own_txn = sqlite3_get_autocommit(a->db) != 0;
+    int rc;
+
+    a->ended_since_flush = 0;
+    if (a->version < 4 || a->readonly)
+        return 0;
+    rc = exec_simple(a->db, own_txn ? "BEGIN IMMEDIATE" : "SAVEPOINT gos_text");
+    if (rc == SQLITE_OK)
+        rc = exec_simple(a->db, gos_audit_text_flush_sql);
+    if (rc == SQLITE_OK)
+        rc = exec_simple(a->db, own_txn ? "COMMIT" : "RELEASE gos_text");
+    if (rc != SQLITE_OK) {
+        exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_text; RELEASE gos_text");
+        return -1;
+    }
+    return 0;
+}
+
+int gos_audit_priv_text_flush(gos_audit *audit)
+{
+    int rc;
+
+    g_mutex_lock(&audit->lock);
+    rc = gos_audit_text_flush_locked(audit);
+    g_mutex_unlock(&audit->lock);
+    return rc;
+}
+
 int gos_audit_batch_commit(gos_audit *audit, char **err)
 {
     int rc;
 
     g_mutex_lock(&audit->lock);
+    /* The batch's ended tasks go into the text index with it, one segment. */
+    gos_audit_text_flush_locked(audit);
     rc = run_txn(audit, TXN_COMMIT);
     if (rc != SQLITE_OK) {
         gos_audit_set_err(err, _("Cannot record the audit event: %s."), sqlite3_errmsg(audit->db));
         exec_simple(audit->db, "ROLLBACK");
     }
+    GPtrArray *fwd = audit->fwd_pending;
+    audit->fwd_pending = NULL;
     g_mutex_unlock(&audit->lock);
+    /* Committed: the batch's events to the system log, in chain order, without
+     * the store's lock; rolled back: none of them happened. */
+    for (guint i = 0; fwd && i < fwd->len; i++) {
+        if (rc == SQLITE_OK)
+            gos_audit_forward_send(audit, g_ptr_array_index(fwd, i));
+        else
+            gos_audit_forward_drop(g_ptr_array_index(fwd, i));
+    }
+    if (fwd)
+        g_ptr_array_free(fwd, TRUE);
     return rc == SQLITE_OK ? 0 : -1;
 }
 
@@ -156,7 +200,7 @@ static void bind_cell(sqlite3_stmt *st, int idx, const gos_audit_cell *c)
  * recovering at once write one INTERRUPTED event, not two.
  */
 int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_if_open,
-                         int64_t *id_out, bool *skipped, char **err)
+                         int64_t *id_out, bool *skipped, char hash_out[65], char **err)
 {
     gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS + 1] = { 0 };
     char call_hex[11], error_hex[11], hash[65], prev[65];
@@ -282,6 +326,17 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
         goto sql_fail;
     if (id_out)
         *id_out = id;
+    if (hash_out)
+        g_strlcpy(hash_out, own_txn ? hash : "", 65);
+    /* A savepoint of a batch reaches the system log when the batch commits. */
+    if (!own_txn) {
+        void *fwd = gos_audit_forward_prepare(a, ev, id, hash);
+        if (fwd) {
+            if (!a->fwd_pending)
+                a->fwd_pending = g_ptr_array_new();
+            g_ptr_array_add(a->fwd_pending, fwd);
+        }
+    }
     ret = 0;
     goto cleanup;
 
@@ -307,8 +362,22 @@ int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_ou
         gos_audit_set_err(err, _("The audit event was not recorded because an argument is missing."));
         return -1;
     }
+    char hash[65] = "";
+    int64_t id = 0;
+
     g_mutex_lock(&audit->lock);
-    ret = gos_audit_append_locked(audit, ev, false, id_out, &skipped, err);
+    ret = gos_audit_append_locked(audit, ev, false, &id, &skipped, hash, err);
+    /* Every GOS_AUDIT_TEXT_FLUSH ended tasks, their text into the index (schema.c
+     * says why not one by one). A failure leaves them queued: searches read the
+     * queue, and the next flush takes them. */
+    if (ret == 0 && hash[0] && (ev->kind == GOS_AUDIT_COMPLETED || ev->kind == GOS_AUDIT_INTERRUPTED) &&
+        ++audit->ended_since_flush >= GOS_AUDIT_TEXT_FLUSH)
+        gos_audit_text_flush_locked(audit);
     g_mutex_unlock(&audit->lock);
+    /* Committed: now, and without the store's lock, to the system log. */
+    if (ret == 0 && hash[0])
+        gos_audit_forward_event(audit, ev, id, hash);
+    if (ret == 0 && id_out)
+        *id_out = id;
     return ret;
 }

@@ -58,36 +58,6 @@ static bool is_memory(const char *path)
     return strcmp(path, ":memory:") == 0;
 }
 
-/* Creates the file 0600 and its folders 0700 before SQLite sees it: SQLite
- * would create it 0644 and leave the folders to us. SQLite gives the -wal
- * and -shm files the mode of the database file. An existing file keeps its mode. */
-static int prepare_file(const char *path, char **err)
-{
-    char *dir = g_path_get_dirname(path);
-    int fd, saved, ret = -1;
-
-    if (g_mkdir_with_parents(dir, 0700) < 0) {
-        saved = errno;
-        /* TRANSLATORS: a folder, then the system's reason. */
-        gos_audit_set_err(err, _("Cannot create the folder %s for the audit database: %s."),
-                          dir, g_strerror(saved));
-        goto cleanup;
-    }
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        saved = errno;
-        /* TRANSLATORS: a file, then the system's reason. */
-        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path, g_strerror(saved));
-        goto cleanup;
-    }
-    close(fd);
-    ret = 0;
-
-cleanup:
-    g_free(dir);
-    return ret;
-}
-
 static int exec_simple(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -152,10 +122,36 @@ static int prepare_statements(gos_audit *a, char **err)
     return 0;
 }
 
+/* gos_owner_gone(op_node, op_pid): 1 when the process that ran a task is gone
+ * (recover.c decides), so that a read-only review shows a task that started and
+ * never ended as Interrupted before any recovery wrote it down (query.c). */
+static void owner_gone_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    gos_audit *a = sqlite3_user_data(ctx);
+    const char *node = (const char *)sqlite3_value_text(argv[0]);
+
+    (void)argc;
+    sqlite3_result_int(ctx, gos_audit_owner_gone(a, node, sqlite3_value_int64(argv[1])));
+}
+
+static int register_functions(gos_audit *a, char **err)
+{
+    /* DIRECTONLY: not callable from a trigger or a view a forged file may carry. */
+    if (sqlite3_create_function(a->db, "gos_owner_gone", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, a,
+                                owner_gone_fn, NULL, NULL) != SQLITE_OK) {
+        gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), a->path, sqlite3_errmsg(a->db));
+        return -1;
+    }
+    return 0;
+}
+
 void gos_audit_free(gos_audit *audit)
 {
     if (!audit)
         return;
+    /* What this handle queued for the text index goes in before it closes. */
+    if (audit->ended_since_flush > 0 && audit->db)
+        gos_audit_text_flush_locked(audit);
     for (size_t i = 0; i < G_N_ELEMENTS(audit->st_txn); i++)
         sqlite3_finalize(audit->st_txn[i]);
     sqlite3_finalize(audit->st_last);
@@ -163,9 +159,30 @@ void gos_audit_free(gos_audit *audit)
     sqlite3_finalize(audit->st_end_kind);
     sqlite3_close_v2(audit->db);
     g_mutex_clear(&audit->lock);
+    /* A batch never committed: its events never happened. */
+    for (guint i = 0; audit->fwd_pending && i < audit->fwd_pending->len; i++)
+        gos_audit_forward_drop(g_ptr_array_index(audit->fwd_pending, i));
+    if (audit->fwd_pending)
+        g_ptr_array_free(audit->fwd_pending, TRUE);
+    gos_audit_forward_close(audit);
     g_free(audit->path);
     g_free(audit->node);
     g_free(audit);
+}
+
+/* Whether a read-only open of path can make no -shm file beside it (the folder is
+ * not the reviewer's to write) and has no -wal file to read: then it must be immutable. */
+static bool review_without_shm(const char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    char *wal = g_strconcat(path, "-wal", NULL);
+    char *shm = g_strconcat(path, "-shm", NULL);
+    bool yes = access(dir, W_OK) < 0 && access(wal, F_OK) < 0 && access(shm, W_OK) < 0;
+
+    g_free(dir);
+    g_free(wal);
+    g_free(shm);
+    return yes;
 }
 
 /*
@@ -189,22 +206,18 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
         gos_audit_set_err(err, _("The audit database path is empty."));
         goto fail;
     }
+    /* The file 0600 and its folders 0700 are made before SQLite sees them (it
+     * would make the file 0644 and leave the folders to us), and the path is
+     * checked as sshd's StrictModes would (path.c). SQLite gives the -wal and
+     * -shm files the mode of the database file. */
     if (!is_memory(path)) {
-        if (readonly) {
-            if (access(path, F_OK) < 0) {
-                int saved = errno;
-
-                gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path,
-                                  g_strerror(saved));
-                goto fail;
-            }
-        } else if (prepare_file(path, err) < 0) {
+        if (readonly ? gos_audit_path_check(path, true, err) < 0 : gos_audit_path_create(path, err) < 0)
             goto fail;
-        }
     }
 
     a = g_new0(gos_audit, 1);
     g_mutex_init(&a->lock);
+    a->fwd_mode = GOS_AUDIT_FORWARD_OFF;
     a->path = g_strdup(path);
     a->readonly = readonly;
     a->node = g_strdup(g_get_host_name());
@@ -212,7 +225,19 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
      * already, and SQLite's would be taken again by each column read. */
     flags = SQLITE_OPEN_NOMUTEX |
             (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    rc = sqlite3_open_v2(path, &a->db, flags, NULL);
+    if (readonly && !is_memory(path) && review_without_shm(path)) {
+        /* The reviewer can read the file but not make its -shm file: SQLite
+         * reads such a WAL database only as immutable. No -wal file means no
+         * writer has anything outside the main file. */
+        char *esc = g_uri_escape_string(path, "/", FALSE);
+        char *uri = g_strconcat("file:", esc, "?immutable=1", NULL);
+
+        rc = sqlite3_open_v2(uri, &a->db, flags | SQLITE_OPEN_URI, NULL);
+        g_free(uri);
+        g_free(esc);
+    } else {
+        rc = sqlite3_open_v2(path, &a->db, flags, NULL);
+    }
     if (rc != SQLITE_OK) {
         gos_audit_set_err(err, _("Cannot open the audit database %s: %s."), path,
                           a->db ? sqlite3_errmsg(a->db) : sqlite3_errstr(rc));
@@ -271,6 +296,9 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
         if (have < version && gos_audit_schema_migrate(a->db, version, err) < 0)
             goto fail;
     }
+    a->version = have < version ? version : have;
+    if (register_functions(a, err) < 0)
+        goto fail;
     if (version == GOS_AUDIT_SCHEMA_VERSION && prepare_statements(a, err) < 0)
         goto fail;
 
@@ -305,10 +333,10 @@ int gos_audit_open_version(const char *path, int version, gos_audit **out, char 
     if (open_store(path, false, version, &a, err) < 0)
         return -1;
     if (version < GOS_AUDIT_SCHEMA_VERSION) {
-        /* Append works on versions 1 and 2: it needs only events, and writes
-         * users as those versions did. */
-        a->legacy_users = true;
-        gos_audit_prepare_append(a, false);
+        /* Append works on older versions: it needs only events, and writes
+         * users as those versions did (comma text below version 3). */
+        a->legacy_users = version < 3;
+        gos_audit_prepare_append(a, version >= 3);
     }
     *out = a;
     return 0;

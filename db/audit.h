@@ -101,10 +101,28 @@ typedef enum { GOS_AUDIT_TABLE = 0, GOS_AUDIT_CSV, GOS_AUDIT_JSON } gos_audit_fo
 typedef struct gos_audit_verify_report {
     bool ok;
     int64_t rows;                 /* events checked */
-    int64_t first_bad_id;         /* 0 when ok */
+    int64_t first_bad_id;         /* the first bad event; 0 when ok, or when what is wrong
+                                   * is the tasks summary or an anchor (reason says) */
     char *reason;                 /* translated sentence, NULL when ok */
+    int64_t head_seq;             /* the last row's position in the chain (0 when empty) */
     char head[65];                /* hex SHA-256 of the last row ("" when empty) */
 } gos_audit_verify_report;
+
+/* A point of the chain kept outside the file: event SEQ (1-based position in
+ * the chain) had hash HASH. Every forwarded event carries one; verify prints
+ * its head as one. */
+typedef struct gos_audit_anchor {
+    int64_t seq;
+    char hash[65];                /* lower-case hex SHA-256 */
+} gos_audit_anchor;
+
+/* Where each committed event is forwarded besides the store ([audit] forward). */
+typedef enum {
+    GOS_AUDIT_FORWARD_OFF = 0,    /* the default of a store: nothing (tests, the benchmark) */
+    GOS_AUDIT_FORWARD_AUTO,       /* the journal where its socket is, else syslog */
+    GOS_AUDIT_FORWARD_JOURNAL,
+    GOS_AUDIT_FORWARD_SYSLOG,
+} gos_audit_forward;
 
 /* The default path: $XDG_STATE_HOME/guestos/audit.db or ~/.local/state/guestos/audit.db.
  * Returns a newly allocated string. */
@@ -134,6 +152,27 @@ int gos_audit_append(gos_audit *audit, const gos_audit_event *ev, int64_t *id_ou
  * savepoint; nothing is durable before gos_audit_batch_commit. */
 int gos_audit_batch_begin(gos_audit *audit, char **err);
 int gos_audit_batch_commit(gos_audit *audit, char **err);
+
+/* Reads "auto", "journal", "syslog" or "off" (any case). Returns 0, or -1 with *err set. */
+int gos_audit_forward_parse(const char *word, gos_audit_forward *out, char **err);
+
+/* From now on, every event appended through this store in a transaction of its
+ * own is forwarded, once committed, to the system log (db/forward.c): the journal
+ * (native protocol; GUESTOS_JOURNAL_SOCKET names another socket, for tests) or
+ * syslog(3). Forwarding never fails an append: a failure is counted. */
+void gos_audit_set_forward(gos_audit *audit, gos_audit_forward mode);
+
+/* How many events could not be forwarded since the store was opened (thread-safe). */
+uint64_t gos_audit_forward_failures(gos_audit *audit);
+
+/* Why the last forwarding failed ("Connection refused"), NULL when none did; g_free it. */
+char *gos_audit_forward_problem(gos_audit *audit);
+
+/* Events are forwarded by a thread of their own, after their commit: waits up
+ * to timeout_ms for every event appended so far to be sent (or counted as a
+ * failure), so that the counts above are final. Returns how many are still
+ * waiting. */
+size_t gos_audit_forward_flush(gos_audit *audit, int timeout_ms);
 
 /* Calls cb for each task matching filter, newest first, starting after key
  * `after_key` (0 = from the newest), at most `limit` tasks (0 = all).
@@ -189,9 +228,21 @@ char *gos_audit_users_json_text(const char *json);
 int gos_audit_export(gos_audit *audit, const gos_audit_filter *filter, gos_audit_format fmt,
                      FILE *out, char **err);
 
-/* Walks the whole chain. Returns 0 when it could check (see rep->ok), -1 on error.
- * Free rep->reason with free(). */
+/* Walks the whole chain, then re-folds the events into a summary of its own and
+ * compares it, row by row and column by column, with the stored tasks summary
+ * (which the review, the exports and the audit view read). Returns 0 when it
+ * could check (see rep->ok), -1 on error. Free rep->reason with free(). */
 int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err);
+
+/* gos_audit_verify, and each of the n anchors must hold: the log has at least
+ * anchor.seq events (else it was truncated) and event anchor.seq has anchor.hash
+ * (else it was rewritten and rehashed). */
+int gos_audit_verify_anchored(gos_audit *audit, const gos_audit_anchor *anchors, size_t n,
+                              gos_audit_verify_report *rep, char **err);
+
+/* Reads "SEQ:HASH" (SEQ a positive decimal, HASH 64 hex digits, any case).
+ * Returns 0, or -1 with *err set; *out is written only on success. */
+int gos_audit_anchor_parse(const char *text, gos_audit_anchor *out, char **err);
 
 /* Finds tasks that started and never ended whose owning process is gone, and appends
  * an INTERRUPTED event for each, in the name of `who` (operator fields, origin).

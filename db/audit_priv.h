@@ -14,7 +14,7 @@
 #include "db/audit.h"
 
 /* The newest schema this build knows (PRAGMA user_version). */
-#define GOS_AUDIT_SCHEMA_VERSION 3
+#define GOS_AUDIT_SCHEMA_VERSION 4
 
 /* PRAGMA application_id of a guestos audit database: "gosa". */
 #define GOS_AUDIT_APPLICATION_ID 0x676f7361
@@ -31,6 +31,8 @@ struct gos_audit {
     sqlite3 *db;
     bool readonly;
     bool legacy_users;           /* a store below version 3 (tests only): users as comma text */
+    int version;                 /* its schema version (below the newest only in tests) */
+    int ended_since_flush;       /* tasks this handle ended since the text queue was last indexed */
     char *path;
     char *node;                  /* this machine's host name, stamped on each event */
 #define GOS_AUDIT_TXN_STATEMENTS 4
@@ -42,6 +44,10 @@ struct gos_audit {
     gint64 deadline_us;          /* monotonic time a gos_audit_query_page gives up; 0 = none */
     int busy_timeout_ms;         /* how long a lock held by another process is waited for */
     gint64 busy_since_us;        /* when the current wait began (see busy_wait in audit.c) */
+    /* forwarding to the system log (forward.c) */
+    gint fwd_mode;               /* gos_audit_forward, AUTO resolved; read atomically */
+    struct gos_forwarder *fwd;   /* its queue and thread; NULL when off */
+    GPtrArray *fwd_pending;      /* events of the batch under way, sent once it commits (with lock) */
 };
 
 /* One stored value of an event, as the hash chain sees it. */
@@ -95,6 +101,47 @@ int gos_audit_priv_row_hash(sqlite3 *db, int64_t id, char out[65]);
 int gos_audit_schema_probe(sqlite3 *db, const char *path, int *version, int *app_id,
                            bool *has_objects, char **err);
 
+/* How many ended tasks the text queue (text_pending) gathers before the store
+ * indexes them, one FTS5 segment for all (schema.c, version 4). */
+#define GOS_AUDIT_TEXT_FLUSH 64
+
+/* The statements that move text_pending into tasks_text (schema.c). */
+extern const char gos_audit_text_flush_sql[];
+
+/* Indexes the queued text now, in a transaction of its own (or as a savepoint of
+ * the batch under way), with the lock held. Returns 0, or -1 when SQLite refused
+ * (the queue stays for the next try; searches read it meanwhile). */
+int gos_audit_text_flush_locked(gos_audit *audit);
+
+/* The same for tests, taking the lock. */
+int gos_audit_priv_text_flush(gos_audit *audit);
+
+/* verify's re-fold of the events into temp.gos_fold (schema.c; run by verify.c). */
+extern const char gos_audit_refold_setup[];
+extern const char gos_audit_refold_run[];
+extern const char gos_audit_refold_teardown[];
+
+/* Inside verify's read transaction, with the lock held: re-folds the events and
+ * compares the result with the stored summary. Sets r->ok = false and r->reason
+ * when they differ. Returns 0, or -1 with *err set when it could not check. */
+int gos_audit_verify_summary(gos_audit *audit, gos_audit_verify_report *r, char **err);
+
+/* Whether the guestos process pid of machine node, which ran a task, is gone (so
+ * that the task, started and never ended, was interrupted). Only a process of
+ * this machine can be probed; this process is never gone. */
+bool gos_audit_owner_gone(const gos_audit *audit, const char *node, int64_t pid);
+
+/* The audit database's path as sshd's StrictModes would have it (path.c): no
+ * symbolic link, a regular file; for recording (readonly false) owned by this
+ * user, mode 0600, in folders nobody else can write (sticky ones excepted); for
+ * review, not writable by others. A missing file passes for recording. Returns
+ * 0, or -1 with *err set to one translated sentence. */
+int gos_audit_path_check(const char *path, bool readonly, char **err);
+
+/* Checks path for recording, making its folders 0700 and the file 0600 where
+ * they are missing, without following a link. Returns 0, or -1 with *err set. */
+int gos_audit_path_create(const char *path, char **err);
+
 /* Runs the migration steps from `from` up to `target` in one IMMEDIATE transaction. */
 int gos_audit_schema_migrate(sqlite3 *db, int target, char **err);
 
@@ -112,9 +159,26 @@ void gos_audit_task_from_stmt(sqlite3_stmt *st, gos_audit_task *task);
 int gos_audit_prepare_append(gos_audit *a, bool with_format);
 
 /* gos_audit_append with audit->lock held. only_if_open: when the task has ended by
- * the time the write lock is held, append nothing and set *skipped. */
+ * the time the write lock is held, append nothing and set *skipped. hash_out (may
+ * be NULL) receives the event's hash once it is committed, "" when it is only a
+ * savepoint of a batch (not durable yet, so not to be forwarded). */
 int gos_audit_append_locked(gos_audit *audit, const gos_audit_event *ev, bool only_if_open,
-                            int64_t *id_out, bool *skipped, char **err);
+                            int64_t *id_out, bool *skipped, char hash_out[65], char **err);
+
+/* Forwards one committed event (forward.c), as gos_audit_set_forward chose. */
+void gos_audit_forward_event(gos_audit *audit, const gos_audit_event *ev, int64_t seq, const char *hash);
+
+/* The same in two steps, for an event of a batch: what to send, made while the
+ * event is at hand (NULL when forwarding is off), then sent once the batch has
+ * committed (gos_audit_forward_send frees it) or dropped when it did not
+ * (gos_audit_forward_drop). */
+void *gos_audit_forward_prepare(gos_audit *audit, const gos_audit_event *ev, int64_t seq, const char *hash);
+void gos_audit_forward_send(gos_audit *audit, void *prepared);
+void gos_audit_forward_drop(void *prepared);
+
+/* Stops forwarding when the store closes: what is queued is sent, waiting a
+ * few seconds at most for a journal that does not read. */
+void gos_audit_forward_close(gos_audit *audit);
 
 /* A users list as version 3 stores it: compact JSON array text ("[\"a\",\"b\"]");
  * NULL for NULL. g_free the result. */

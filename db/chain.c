@@ -219,15 +219,93 @@ static int64_t find_by_hash(sqlite3 *db, const char *hash)
     return id;
 }
 
-static void last_hash(sqlite3 *db, char head[65])
+static void last_hash(sqlite3 *db, int64_t *seq, char head[65])
 {
     sqlite3_stmt *st = NULL;
 
     head[0] = '\0';
-    if (sqlite3_prepare_v2(db, "SELECT hash FROM events ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+    *seq = 0;
+    if (sqlite3_prepare_v2(db, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
         return;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        g_strlcpy(head, (const char *)sqlite3_column_text(st, 0), 65);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1)) {
+        *seq = sqlite3_column_int64(st, 0);
+        g_strlcpy(head, (const char *)sqlite3_column_text(st, 1), 65);
+    }
+    sqlite3_finalize(st);
+}
+
+int gos_audit_anchor_parse(const char *text, gos_audit_anchor *out, char **err)
+{
+    const char *colon = text ? strchr(text, ':') : NULL;
+    gos_audit_anchor a = { 0 };
+    guint64 seq = 0;
+    char *num;
+    bool num_ok;
+
+    if (!colon || colon == text || strlen(colon + 1) != 64)
+        goto bad;
+    num = g_strndup(text, (gsize)(colon - text));
+    num_ok = g_ascii_string_to_unsigned(num, 10, 1, G_MAXINT64, &seq, NULL);
+    g_free(num);
+    if (!num_ok)
+        goto bad;
+    for (int i = 0; i < 64; i++) {
+        char c = colon[1 + i];
+
+        if (!g_ascii_isxdigit(c))
+            goto bad;
+        a.hash[i] = g_ascii_tolower(c);
+    }
+    a.hash[64] = '\0';
+    a.seq = (int64_t)seq;
+    *out = a;
+    return 0;
+
+bad:
+    /* TRANSLATORS: keep SEQ:HASH as it is; %s is what was given. */
+    gos_audit_set_err(err, _("'%s' is not an anchor: use SEQ:HASH, an event's position in the chain and its 64-digit hash, as audit verify prints them."),
+                      text ? text : "");
+    return -1;
+}
+
+/* The anchors' verdict, after a walk that found the chain intact up to rows
+ * events: the first anchor that does not hold sets r->ok, r->reason. */
+static void check_anchors(sqlite3 *db, const gos_audit_anchor *anchors, size_t n,
+                          gos_audit_verify_report *r)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (n == 0)
+        return;
+    if (sqlite3_prepare_v2(db, "SELECT hash FROM events WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+        /* An anchor that could not be checked does not hold. */
+        r->ok = false;
+        r->reason = g_strdup_printf(_("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(db));
+        return;
+    }
+    for (size_t i = 0; i < n && r->ok; i++) {
+        const gos_audit_anchor *an = &anchors[i];
+        const char *h;
+
+        if (an->seq > r->rows) {
+            r->ok = false;
+            r->reason = g_strdup_printf(
+                /* TRANSLATORS: counts of events; the anchor is SEQ:HASH. */
+                _("The log holds %lld events, but the anchor %lld:%s proves that event %lld existed: events were cut off its end."),
+                (long long)r->rows, (long long)an->seq, an->hash, (long long)an->seq);
+            break;
+        }
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, an->seq);
+        h = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        if (!h || strcmp(h, an->hash) != 0) {
+            r->ok = false;
+            r->first_bad_id = an->seq;
+            r->reason = g_strdup_printf(
+                _("Event %lld no longer has the anchored hash %s: the log up to it was rewritten and its chain computed anew."),
+                (long long)an->seq, an->hash);
+        }
+    }
     sqlite3_finalize(st);
 }
 
@@ -295,6 +373,12 @@ static void classify(sqlite3 *db, gos_audit_verify_report *rep, int64_t id, cons
 
 int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err)
 {
+    return gos_audit_verify_anchored(audit, NULL, 0, rep, err);
+}
+
+int gos_audit_verify_anchored(gos_audit *audit, const gos_audit_anchor *anchors, size_t n_anchors,
+                              gos_audit_verify_report *rep, char **err)
+{
     gos_audit_cell cells[GOS_AUDIT_EVENT_NCOLS + 1];
     gos_audit_verify_report r = { .ok = true };
     char expect[65] = GOS_AUDIT_GENESIS_HASH;
@@ -312,6 +396,9 @@ int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err)
         return -1;
     }
     g_mutex_lock(&audit->lock);
+    /* The summary's re-fold (verify.c) goes to a temporary file, not memory;
+     * SQLite takes this setting only outside a transaction. */
+    sqlite3_exec(audit->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
     /* One read transaction: a consistent snapshot while others keep appending. */
     if (sqlite3_exec(audit->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         goto sql_error;
@@ -350,10 +437,19 @@ int gos_audit_verify(gos_audit *audit, gos_audit_verify_report *rep, char **err)
         goto sql_error;
     sqlite3_finalize(st);
     st = NULL;
-    if (r.ok)
+    if (r.ok) {
         g_strlcpy(r.head, r.rows > 0 ? expect : "", sizeof r.head);
-    else
-        last_hash(audit->db, r.head);
+        r.head_seq = good_id;
+        check_anchors(audit->db, anchors, n_anchors, &r);
+    } else {
+        last_hash(audit->db, &r.head_seq, r.head);
+    }
+    /* The summary is checked only against an intact chain: a broken one is
+     * named first, and the fold of broken events proves nothing. */
+    if (r.ok && !audit->legacy_users && gos_audit_verify_summary(audit, &r, err) < 0) {
+        g_free(r.reason);
+        goto cleanup;
+    }
     sqlite3_exec(audit->db, "COMMIT", NULL, NULL, NULL);
     in_txn = false;
     *rep = r;
@@ -368,6 +464,7 @@ cleanup:
     sqlite3_finalize(st);
     if (in_txn)
         sqlite3_exec(audit->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(audit->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
     g_mutex_unlock(&audit->lock);
     if (sum)
         g_checksum_free(sum);

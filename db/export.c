@@ -71,6 +71,16 @@ static void put_cell(FILE *out, const char *s, int width, bool utf8)
     /* Printable ASCII, most of what the log holds, is one cell a byte. */
     while ((unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f)
         n++;
+    if (s[n] && !utf8) {
+        /* A terminal whose charset is not UTF-8 takes every byte above 0x7f
+         * for a character of its own (0x80-0x9f are C1 controls in Latin-1):
+         * only printable ASCII goes out as it is. */
+        char *ascii = gos_text_clean_ascii(s, G_MAXSIZE);
+
+        put_cell(out, ascii, width, false);   /* all printable ASCII now: the fast path */
+        g_free(ascii);
+        return;
+    }
     if (!s[n]) {
         bool cut = width > 0 && n > (size_t)width;
 
@@ -178,31 +188,49 @@ static void table_row(FILE *out, const gos_audit_task *t, bool utf8)
 
 /*
  * RFC 4180: CRLF after every record, a field is quoted when it holds a
- * comma, a quote, CR or LF, and quotes inside are doubled. NULL and "" both
- * come out as an empty field (CSV has no null).
+ * comma or a quote, and quotes inside are doubled. NULL and "" both come out
+ * as an empty field (CSV has no null).
  *
- * Spreadsheet formulas are NOT neutralised: a field that starts with = + - @
- * is written as it is. The export is evidence; prefixing a quote or a space
- * would make it differ from the log (and "-5" or "+49 ..." are honest data).
- * Whoever opens it in a spreadsheet must import the columns as text.
+ * Auditors open the export in spreadsheets, and the cells hold what guests
+ * and libvirt said. So, as OWASP's CSV-injection guidance has it, a cell that
+ * begins with = + - @ tab or CR is prefixed with a single quote, which a
+ * spreadsheet shows as text and never runs; and control characters (ESC, BEL,
+ * C1, line breaks, bidirectional overrides) become '?' (base/text.c), so that
+ * a terminal or viewer showing the file is not steered either. The JSON
+ * export keeps every value as it was, escaped, for whoever needs the bytes.
  */
 static void csv_field(FILE *out, const char *s, bool first)
 {
+    char *clean = NULL;
+
     if (!first)
         fputc(',', out);
     if (!s)
         return;
-    if (!strpbrk(s, ",\"\r\n")) {
+    /* Printable ASCII, nearly every cell, is safe as it is; the rest is base/text.c's to judge. */
+    const char *p = s;
+    while ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
+        p++;
+    if (*p && gos_text_unsafe(p))
+        s = clean = gos_text_clean(s, G_MAXSIZE);
+    bool formula = *s && strchr("=+-@\t\r", *s);
+    if (!strpbrk(s, ",\"")) {
+        if (formula)
+            fputc('\'', out);
         fputs(s, out);
+        g_free(clean);
         return;
     }
     fputc('"', out);
-    for (const char *p = s; *p; p++) {
+    if (formula)
+        fputc('\'', out);
+    for (p = s; *p; p++) {
         if (*p == '"')
             fputc('"', out);
         fputc(*p, out);
     }
     fputc('"', out);
+    g_free(clean);
 }
 
 static void csv_int(FILE *out, bool has, int64_t v)

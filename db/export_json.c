@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "base/hresult.h"
+#include "base/text.h"
 #include "db/audit_priv.h"
 
 /*
@@ -243,37 +244,43 @@ static void json_task_set(json_object *o, json_tokener *tok, const gos_audit_tas
 
 /*
  * Writes json-c's text of one object, escaping what JSON allows raw but other
- * readers of it do not: U+2028 and U+2029 (not allowed raw in JavaScript
- * source) and DEL (a control character on a terminal). They can only stand
- * inside strings, where the escape means the same character.
+ * readers of it do not: every character that base/text.c keeps from a
+ * terminal (DEL, C1 controls, bidirectional overrides and other format
+ * characters, U+2028 and U+2029, which JavaScript source does not allow raw).
+ * They can only stand inside strings, where the escape means the same
+ * character: the value stays what it was. Bytes that are not UTF-8 cannot be
+ * told in JSON at all; they become U+FFFD.
  */
 static void write_js_safe(FILE *out, const char *s, size_t len)
 {
-    const char *p = s, *end = s + len;
+    const char *p = s, *end = s + len, *run = s;
+    size_t n;
+    gunichar c;
 
-    if (!memchr(s, '\x7f', len) && !memchr(s, '\xE2', len)) {
+    /* Printable ASCII, nearly all of the log, goes out as it is, and so do the
+     * newlines of json-c's indentation (inside strings it escapes them). */
+    while (p < end && (((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) || *p == '\n'))
+        p++;
+    if (p == end) {
         fwrite(s, 1, len, out);
         return;
     }
-    while (p < end) {
-        const char *q = p;
+    for (p = s; p < end && (n = gos_text_next(p, end - p, &c)) > 0; p += n) {
+        gunichar u;
 
-        while (q < end && *q != '\x7f' && *q != '\xE2')
-            q++;
-        fwrite(p, 1, (size_t)(q - p), out);
-        if (q == end)
-            break;
-        if (*q == '\x7f') {
-            fputs("\\u007f", out);
-            p = q + 1;
-        } else if (end - q >= 3 && q[1] == '\x80' && (q[2] == '\xA8' || q[2] == '\xA9')) {
-            fputs(q[2] == '\xA8' ? "\\u2028" : "\\u2029", out);
-            p = q + 3;
-        } else {
-            fputc(*q, out);
-            p = q + 1;
-        }
+        if (c != (gunichar)-1 || (unsigned char)*p < 0x20)   /* json-c escaped C0 already */
+            continue;
+        fwrite(run, 1, (size_t)(p - run), out);
+        u = g_utf8_get_char_validated(p, end - p);
+        if (u == (gunichar)-1 || u == (gunichar)-2)
+            fputs("\\ufffd", out);
+        else if (u > 0xffff)
+            fprintf(out, "\\u%04x\\u%04x", 0xd800 + ((u - 0x10000) >> 10), 0xdc00 + ((u - 0x10000) & 0x3ff));
+        else
+            fprintf(out, "\\u%04x", u);
+        run = p + n;
     }
+    fwrite(run, 1, (size_t)(end - run), out);
 }
 
 struct gos_audit_json {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -36,8 +37,10 @@ static char *col_dup(sqlite3_stmt *st, int col)
  * means it lives under another user (a second operator sharing the file).
  * A recycled pid makes a dead owner look alive: recovery then waits, which
  * is the safe side. */
-static bool owner_is_gone(int64_t pid)
+bool gos_audit_owner_gone(const gos_audit *audit, const char *node, int64_t pid)
 {
+    if (!node || !audit->node || strcmp(node, audit->node) != 0)
+        return false;
     if (pid <= 0 || pid > G_MAXINT)
         return false;
     if (pid == (int64_t)getpid())
@@ -94,7 +97,7 @@ int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, 
         char *message;
         int r;
 
-        if (!owner_is_gone(t->pid))
+        if (!gos_audit_owner_gone(audit, audit->node, t->pid))
             continue;
         ev.kind = GOS_AUDIT_INTERRUPTED;
         ev.task_id = t->task_id;
@@ -115,7 +118,13 @@ int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, 
             _("The task was interrupted: guestos process %lld, which ran it, ended before the task finished."),
             (long long)t->pid);
         ev.message = message;
-        r = gos_audit_append_locked(audit, &ev, true, NULL, &skipped, err);
+        char hash[65] = "";
+        int64_t id = 0;
+        r = gos_audit_append_locked(audit, &ev, true, &id, &skipped, hash, err);
+        if (r == 0 && !skipped && hash[0]) {
+            gos_audit_forward_event(audit, &ev, id, hash);
+            audit->ended_since_flush++;
+        }
         g_free(message);
         if (r < 0)
             goto cleanup;

@@ -62,9 +62,9 @@ static const char schema_v1[] =
 
 /*
  * Version 2: the tasks summary, one row per task_id, the fold of its events.
- * It is an index, not the record of truth: verify checks only events, and the
- * summary can be rebuilt from them at any time (this migration does exactly
- * that for a version 1 file).
+ * It is an index, not the record of truth: it can be rebuilt from the events
+ * at any time (this migration does exactly that for a version 1 file), and
+ * verify folds them again to compare it with what they say (verify.c).
  *
  * Why a table kept by a trigger rather than a GROUP BY view: the review
  * pages newest first through up to millions of tasks, and a view would fold
@@ -111,13 +111,14 @@ static const char schema_v2[] =
     /* Recovery reads only tasks that started and have not ended: few rows. */
     "CREATE INDEX tasks_open ON tasks(op_node, op_pid) WHERE started AND end_kind IS NULL;";
 
-/* The fold, shared by the trigger on events and the replay that rebuilds the summary.
- * USERS_BEFORE and USERS_AFTER are the SQL that gives an event's users as the summary
- * keeps them (version 2: the event's own text; version 3: a JSON array, see below). */
-#define FOLD_BODY(USERS_BEFORE, USERS_AFTER) \
-    "INSERT INTO tasks(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
+/* The fold, shared by the trigger on events, the replay that rebuilds the summary and
+ * verify's re-fold (into a table of its own, TABLE). USERS_BEFORE and USERS_AFTER are
+ * the SQL that gives an event's users as the summary keeps them (version 2: the event's
+ * own text; version 3: a JSON array, see below). */
+#define FOLD_INTO(TABLE, USERS_BEFORE, USERS_AFTER) \
+    "INSERT INTO " TABLE "(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
     " ON CONFLICT(task_id) DO NOTHING;" \
-    "UPDATE tasks SET" \
+    "UPDATE " TABLE " SET" \
     " submitted_at = CASE WHEN new.kind = 'submitted' THEN new.ts_ms ELSE submitted_at END," \
     " op_uid  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_uid  ELSE op_uid END," \
     " op_user = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_user ELSE op_user END," \
@@ -145,6 +146,7 @@ static const char schema_v2[] =
     "   WHEN 'interrupted' THEN -2 ELSE task_result END" \
     " WHERE task_id = new.task_id" \
     "   AND NOT (new.kind = 'interrupted' AND end_kind IS 'completed');"
+#define FOLD_BODY(USERS_BEFORE, USERS_AFTER) FOLD_INTO("tasks", USERS_BEFORE, USERS_AFTER)
 
 /* Version 2's fold: users copied as they are (comma-separated text). */
 #define FOLD_V2 FOLD_BODY("new.users_before", "new.users_after")
@@ -240,6 +242,107 @@ static int step_v3(sqlite3 *db, char **err)
     return exec_sql(db, schema_v3, err);
 }
 
+/*
+ * Version 4: review at a year's scale (a million tasks).
+ *
+ * tasks_submitted: a time filter alone used to walk keys from the newest and
+ * check submitted_at, which at a million tasks read most of the table for an
+ * old day. The index does not serve the walk itself (the order stays key,
+ * for constant memory); gos_audit_task_stmt asks it first for the keys that a
+ * narrow range holds, and the walk is then a rowid range (see query.c).
+ *
+ * tasks_text: an FTS5 index over what --search reads (VM name, message, the
+ * users arrays), with the trigram tokenizer, which can answer substring
+ * queries, so that a search reads the index, not a million rows. Its choices:
+ *  - external content (content='tasks'): it stores no copy of the text;
+ *  - detail=none: no positions, a third of the work per task; a search asks
+ *    for all the trigrams of its text and gets a few tasks too many;
+ *  - it is an index, as the summary is: query.c checks every candidate
+ *    against the summary's text with LIKE, so a stale or forged entry can hide
+ *    a task from a search but never make one match that does not hold the text;
+ *  - it holds the tasks that have ended, each indexed once, some time after
+ *    it ends. The fold rewrites a task's row for every event, and indexing
+ *    each version (a delete of the old one, an insert of the new) cost half
+ *    the append rate; and FTS5 writes a segment of its own at every commit
+ *    (and savepoint), so even one insert per task cost a quarter. So a task
+ *    that ends is queued in text_pending (its key only) by a trigger, and
+ *    the store moves the queue into the index, one segment, every
+ *    GOS_AUDIT_TEXT_FLUSH ended tasks (append.c).
+ * A search reads three arms, merged in key order: the index's candidates,
+ * the tasks not ended yet (the partial index tasks_unended: running ones, and
+ * those of a process that died until recovery ends them) and the queue, the
+ * last two checked with LIKE alone; each task is in exactly one of them.
+ * Whatever writes tasks (the fold, a migration, a test that fills the summary
+ * directly) keeps that so: an ended row that changes leaves the index and is
+ * queued again.
+ */
+#define TEXT_COLS "vm_name, message, users_before, users_after"
+#define TEXT_OLD "'delete', old.key, old.vm_name, old.message, old.users_before, old.users_after"
+/* The index's delete of the old row, unless the row was still queued (so not in it). */
+#define TEXT_UNINDEX \
+    "INSERT INTO tasks_text(tasks_text, rowid, " TEXT_COLS ") SELECT " TEXT_OLD \
+    " WHERE NOT EXISTS (SELECT 1 FROM text_pending WHERE key = old.key);" \
+    "DELETE FROM text_pending WHERE key = old.key;"
+static const char schema_v4[] =
+    "CREATE INDEX tasks_submitted ON tasks(submitted_at);"
+    "CREATE INDEX tasks_unended ON tasks(key) WHERE end_kind IS NULL;"
+    "CREATE VIRTUAL TABLE tasks_text USING fts5(" TEXT_COLS ","
+    " content='tasks', content_rowid='key', tokenize='trigram', detail='none');"
+    "INSERT INTO tasks_text(rowid, " TEXT_COLS ")"
+    " SELECT key, " TEXT_COLS " FROM tasks WHERE end_kind IS NOT NULL;"
+    "CREATE TABLE text_pending (key INTEGER PRIMARY KEY);"
+    "CREATE TRIGGER tasks_text_insert AFTER INSERT ON tasks WHEN new.end_kind IS NOT NULL BEGIN"
+    " INSERT OR IGNORE INTO text_pending(key) VALUES (new.key); END;"
+    "CREATE TRIGGER tasks_text_ended AFTER UPDATE ON tasks"
+    " WHEN old.end_kind IS NULL AND new.end_kind IS NOT NULL BEGIN"
+    " INSERT OR IGNORE INTO text_pending(key) VALUES (new.key); END;"
+    "CREATE TRIGGER tasks_text_changed AFTER UPDATE ON tasks"
+    " WHEN old.end_kind IS NOT NULL AND (new.end_kind IS NULL OR old.key IS NOT new.key"
+    "   OR old.vm_name IS NOT new.vm_name OR old.message IS NOT new.message"
+    "   OR old.users_before IS NOT new.users_before OR old.users_after IS NOT new.users_after) BEGIN "
+    TEXT_UNINDEX
+    " INSERT OR IGNORE INTO text_pending(key) SELECT new.key WHERE new.end_kind IS NOT NULL; END;"
+    "CREATE TRIGGER tasks_text_delete AFTER DELETE ON tasks WHEN old.end_kind IS NOT NULL BEGIN "
+    TEXT_UNINDEX " END;";
+
+/* Moves the queue into the index (append.c runs it in a transaction). */
+const char gos_audit_text_flush_sql[] =
+    "INSERT INTO tasks_text(rowid, " TEXT_COLS ")"
+    " SELECT t.key, t.vm_name, t.message, t.users_before, t.users_after"
+    " FROM text_pending p JOIN tasks t ON t.key = p.key WHERE t.end_kind IS NOT NULL;"
+    "DELETE FROM text_pending;";
+
+static int step_v4(sqlite3 *db, char **err)
+{
+    return exec_sql(db, schema_v4, err);
+}
+
+/*
+ * verify's re-fold (verify.c): the same fold as the trigger of version 3, into
+ * temp.gos_fold, a table with the columns of tasks, fed by a replay table
+ * whose rows are folded and dropped, as in version 2's replay.
+ */
+/* A trigger's statements take no schema name: in a TEMP trigger, gos_fold is temp's. */
+#define FOLD_CHECK FOLD_INTO("gos_fold", EVENT_USERS("users_before"), EVENT_USERS("users_after"))
+const char gos_audit_refold_setup[] =
+    /* The columns and defaults of version 2's tasks (CREATE TABLE AS would drop the defaults). */
+    "CREATE TEMP TABLE gos_fold ("
+    " key INTEGER PRIMARY KEY, task_id TEXT NOT NULL UNIQUE, submitted_at INTEGER NOT NULL,"
+    " ended_at INTEGER, end_kind TEXT, started INTEGER NOT NULL DEFAULT 0,"
+    " host TEXT, vm_uuid TEXT, vm_name TEXT, action TEXT,"
+    " op_uid INTEGER, op_user TEXT, op_tty TEXT, op_ssh TEXT, origin TEXT,"
+    " op_pid INTEGER, op_node TEXT, phase TEXT, percent INTEGER, call_hr INTEGER,"
+    " task_result INTEGER NOT NULL DEFAULT -1, task_error INTEGER,"
+    " virt_code INTEGER NOT NULL DEFAULT 0, message TEXT, users_before TEXT, users_after TEXT);"
+    "CREATE TEMP TABLE gos_refold AS SELECT * FROM main.events WHERE 0;"
+    "CREATE TEMP TRIGGER gos_refold_fold BEFORE INSERT ON gos_refold BEGIN "
+    FOLD_CHECK " SELECT RAISE(IGNORE); END;";
+const char gos_audit_refold_run[] =
+    "INSERT INTO temp.gos_refold SELECT * FROM main.events ORDER BY id;";
+const char gos_audit_refold_teardown[] =
+    "DROP TRIGGER IF EXISTS temp.gos_refold_fold; DROP TABLE IF EXISTS temp.gos_refold;"
+    " DROP TABLE IF EXISTS temp.gos_fold;";
+
 typedef struct {
     int version;                          /* user_version after this step */
     int (*run)(sqlite3 *db, char **err);
@@ -250,6 +353,7 @@ static const migration migrations[] = {
     { 1, step_v1 },
     { 2, step_v2 },
     { 3, step_v3 },
+    { 4, step_v4 },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == GOS_AUDIT_SCHEMA_VERSION);

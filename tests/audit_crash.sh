@@ -18,10 +18,16 @@ audit_sql "$db" "SELECT task_id FROM tasks WHERE started AND end_kind IS NULL OR
 events_before=$(wc -l <"$AUDIT_TMP/before.txt")
 [ "$(audit_sql "$db" "PRAGMA integrity_check")" = ok ] || audit_fail "integrity_check after the kill"
 
-# The read-only review changes nothing: the tasks still show as not ended.
+# The read-only review already shows them Interrupted (their process is gone),
+# and changes nothing: no event is written, they still have no end.
 line=$(audit_task_line "$db" "$(head -n 1 "$AUDIT_TMP/open.txt")")
-audit_expect_field "$line" task_result null
+audit_expect_field "$line" task_result '"Interrupted"'
 audit_expect_field "$line" ended_at null
+n=$("$GUESTOS" --audit-db "$db" audit --format csv --result Interrupted | tail -n +2 | wc -l)
+[ "$n" -eq "$open" ] || audit_fail "read-only audit --result Interrupted lists $n tasks, expected $open"
+"$GUESTOS" --audit-db "$db" audit | grep -c Interrupted >"$AUDIT_TMP/table-count.txt"
+[ "$(cat "$AUDIT_TMP/table-count.txt")" -eq "$open" ] || audit_fail "the table shows $(cat "$AUDIT_TMP/table-count.txt") Interrupted, expected $open"
+[ "$(audit_sql "$db" "SELECT count(*) FROM events")" -eq "$events_before" ] || audit_fail "the read-only review wrote events"
 
 # The next start (any command that opens a session) recovers.
 "$GUESTOS" -c test:///default --audit-db "$db" list >/dev/null 2>&1 ||

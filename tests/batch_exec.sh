@@ -19,7 +19,8 @@ SLOW="$(dirname "$GUESTOS")/tests/slow_libvirt.so"
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
-sql() { sqlite3 "$1" "$2"; }
+# Read-only: a poll before guestos made the file must not create it 0644 (refused as open to others).
+sql() { sqlite3 -readonly "$1" "$2"; }
 
 # --- a bare logoff: no target, nothing runs -----------------------------------------
 db="$T/bare.db"

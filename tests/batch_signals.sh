@@ -22,7 +22,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
-sql() { sqlite3 "$1" "$2"; }
+# Read-only: a poll before guestos made the file must not create it 0644 (refused as open to others).
+sql() { sqlite3 -readonly "$1" "$2"; }
 
 # every_task_recorded NAME DB: 200 submitted, each with its end, some cancelled, the chain whole.
 every_task_recorded() {

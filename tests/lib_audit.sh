@@ -40,9 +40,11 @@ audit_fatal() {
     exit 99
 }
 
-# audit_sql DB SQL: one value (or lines of values) from the database.
+# audit_sql DB SQL: one value (or lines of values) from the database. Read-only:
+# polling a path before guestos made the file must not create it (0644, which
+# guestos would then refuse as open to others).
 audit_sql() {
-    sqlite3 -batch -noheader "$1" "$2"
+    sqlite3 -batch -noheader -readonly "$1" "$2"
 }
 
 # audit_fleet N FILE: a test-driver fleet of N running VMs vm-001..., each with

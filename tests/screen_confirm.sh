@@ -32,7 +32,7 @@ screen_wait "Type yes and press Enter"
 screen_keys y Enter
 sleep 0.3
 screen_wait "Run logoff on these 4 VMs?"
-n=$(sqlite3 "$SCREEN_TMP/audit.db" "SELECT count(*) FROM tasks" 2>/dev/null || echo 0)
+n=$(sqlite3 -readonly "$SCREEN_TMP/audit.db" "SELECT count(*) FROM tasks" 2>/dev/null || echo 0)
 [ "$n" = 0 ] || screen_fail "a task ran without a deliberate yes ($n in the audit log)"
 screen_type yes
 screen_keys Enter

@@ -664,6 +664,7 @@ START_TEST(test_not_sqlite_refused)
     memset(junk, 'x', sizeof junk);
     memcpy(junk, "this is not a database at all", 29);
     ck_assert(g_file_set_contents(dbpath, junk, sizeof junk, NULL));
+    ck_assert_int_eq(chmod(dbpath, 0600), 0);        /* private, or its mode alone is refused */
     ck_assert_int_eq(gos_audit_open(dbpath, &a, &err), -1);
     ck_assert_ptr_null(a);
     ck_assert_ptr_nonnull(strstr(err, "not an SQLite database"));
@@ -688,6 +689,7 @@ START_TEST(test_foreign_sqlite_refused)
     ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
     raw_exec(db, "CREATE TABLE bookmarks (url TEXT)");
     sqlite3_close(db);
+    ck_assert_int_eq(chmod(dbpath, 0600), 0);
     ck_assert_int_eq(gos_audit_open(dbpath, &a, &err), -1);
     ck_assert_ptr_nonnull(strstr(err, "does not belong"));
     free(err);
@@ -1192,7 +1194,7 @@ END_TEST
 START_TEST(test_query_plans_stream)
 {
     gos_audit *a = open_ok(dbpath);
-    gos_audit_filter fs[8];
+    gos_audit_filter fs[12];
     int nf = 0;
 
     add_filter_fixture(a);
@@ -1205,6 +1207,9 @@ START_TEST(test_query_plans_stream)
     fs[nf].has_result = true; fs[nf].result = 2; fs[nf++].host = "h";
     fs[nf].vm = "web1"; fs[nf].op_user = "bob"; fs[nf++].action = "logoff";
     fs[nf++].since_ms = 5;
+    fs[nf].since_ms = 1; fs[nf++].until_ms = 5;       /* a narrow range: keys */
+    fs[nf++].text = "web";                            /* the text index */
+    fs[nf].text = "bob"; fs[nf].since_ms = 1; fs[nf++].vm = "web1";
     for (int i = 0; i < nf; i++) {
         for (int dir = 0; dir < 2; dir++) {
             sqlite3_stmt *st = NULL, *plan = NULL;
@@ -1951,9 +1956,9 @@ START_TEST(test_export_csv_hostile)
         "task_id,submitted_at,ended_at,host,vm_uuid,vm_name,action,operator,operator_uid,"
         "tty,ssh,origin,phase,percent,call_hresult,call_hresult_name,task_result,"
         "task_error,task_error_name,virt_code,message,users_before,users_after\r\n"
-        "t1,2023-11-14T22:13:20.123Z,,\"h,1\",,\"=HYPERLINK(\"\"http://x\"\")\",logoff,\"a\"\"b\",7,"
-        ",,+cli,-x,5,0xA0040505,VM_E_ADDITIONS_FEATURE_NOT_AVAIL,,"
-        ",,,\"line1\r\nline2\",\"[\"\"@SUM(1)\"\",\"\"x\"\"]\",\r\n";
+        "t1,2023-11-14T22:13:20.123Z,,\"h,1\",,\"'=HYPERLINK(\"\"http://x\"\")\",logoff,\"a\"\"b\",7,"
+        ",,'+cli,'-x,5,0xA0040505,VM_E_ADDITIONS_FEATURE_NOT_AVAIL,,"
+        ",,,line1??line2,\"[\"\"@SUM(1)\"\",\"\"x\"\"]\",\r\n";
 
     add_hostile(a);
     csv = export_str(a, NULL, GOS_AUDIT_CSV);
@@ -2314,7 +2319,7 @@ static void migrate_users_from(int version)
      * holds arrays, and new rows are written as arrays. */
     a = open_ok(dbpath);
     db = gos_audit_priv_db(a);
-    ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 3);
+    ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), GOS_AUDIT_SCHEMA_VERSION);
     ck_assert(verify(a).ok);
     ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events WHERE users_before = 'alice,bob'"), 1);
     ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events WHERE users_format IS NOT NULL"), 0);

@@ -289,7 +289,8 @@ START_TEST(test_page_budget)
     gos_audit *a = open_ok(dbpath);
     sqlite3 *db = gos_audit_priv_db(a);
     page p = { .ids = g_string_new(NULL) };
-    gos_audit_filter none = { .text = "no such text" }, web = { .vm = "vm-7" };
+    /* Two characters: too short for the trigram index, so the search walks every row. */
+    gos_audit_filter none = { .text = "zq" }, web = { .vm = "vm-7" };
     char *err = NULL;
 
     ck_assert_int_eq(sqlite3_exec(db,
@@ -419,6 +420,245 @@ START_TEST(test_actions_set_the_filter)
 }
 END_TEST
 
+/* --- review at scale: time ranges through tasks_submitted, text through tasks_text --- */
+
+/* Tasks whose submission times are out of key order (clocks of several machines,
+ * a clock set back): a narrow range is read as a range of keys, and still every
+ * task of it comes, in key order, and no other. */
+START_TEST(test_time_range_out_of_order)
+{
+    static const int64_t when[] = { 5000, 1000, 3000, 2000, 9000, 2500, 4000 };
+    gos_audit *a = open_ok(dbpath);
+    page p = { .ids = g_string_new(NULL) };
+    gos_audit_filter f = { .since_ms = 1500, .until_ms = 3000 };
+    sqlite3_stmt *st = NULL;
+    char *err = NULL;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(when); i++) {
+        char id[8];
+        g_snprintf(id, sizeof id, "w%zu", i);
+        gos_audit_event e = { .kind = GOS_AUDIT_SUBMITTED, .task_id = id, .ts_ms = when[i], .op_uid = 1,
+                              .vm_name = "vm", .percent = -1, .task_result = GOS_RESULT_NONE };
+        ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+    }
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "w5 w3 w2");
+    ck_assert_int_eq(get_page(a, &f, 0, true, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "w2 w3 w5");
+    f.since_ms = 0;
+    f.until_ms = 999;                                 /* none */
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "");
+    f.since_ms = 8000;                                /* open end */
+    f.until_ms = 0;
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "w4");
+    /* The narrow range became a range of keys. */
+    ck_assert_int_eq(gos_audit_task_stmt(a, &f, 0, 0, false, &st, &err), 0);
+    ck_assert_ptr_nonnull(strstr(sqlite3_sql(st), "key BETWEEN"));
+    sqlite3_finalize(st);
+    gos_audit_free(a);
+    g_string_free(p.ids, TRUE);
+}
+END_TEST
+
+static int64_t raw_count(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* A range wider than the probe reads is walked as before; both give every task. */
+START_TEST(test_time_range_wide_and_narrow)
+{
+    gos_audit *a = open_ok(dbpath);
+    page p = { .ids = g_string_new(NULL) };
+    gos_audit_filter wide = { .since_ms = 10, .until_ms = 250000 }, narrow = { .since_ms = 100000, .until_ms = 100990 };
+    sqlite3_stmt *st = NULL;
+    char *err = NULL;
+
+    /* The summary alone, as the pager tests fill it: submitted_at = 10 * key. */
+    ck_assert_int_eq(sqlite3_exec(gos_audit_priv_db(a),
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)"
+        " INSERT INTO tasks(key, task_id, submitted_at, vm_name) SELECT i, 'x' || i, 10 * i, 'vm' FROM n",
+        NULL, NULL, &err), SQLITE_OK);
+    ck_assert_int_eq(get_page(a, &wide, 0, false, 0, 0, &p), 0);
+    ck_assert_int_eq(p.n, 25000);
+    ck_assert_int_eq(p.first, 25000);
+    ck_assert_int_eq(p.last, 1);
+    ck_assert_int_eq(get_page(a, &narrow, 0, false, 0, 0, &p), 0);
+    ck_assert_int_eq(p.n, 100);
+    ck_assert_int_eq(p.first, 10099);
+    ck_assert_int_eq(p.last, 10000);
+    ck_assert_int_eq(gos_audit_task_stmt(a, &wide, 0, 0, false, &st, &err), 0);
+    ck_assert_ptr_null(strstr(sqlite3_sql(st), "key BETWEEN"));
+    sqlite3_finalize(st);
+    gos_audit_free(a);
+    g_string_free(p.ids, TRUE);
+}
+END_TEST
+
+/* The text index follows the fold: a task's message replaced by a later event is
+ * no longer found by its old words, and is by its new ones; users and VM names
+ * are found; the index only proposes, so a case it folds that LIKE does not
+ * (non-ASCII) is not a match, and a forged index entry matches nothing. */
+START_TEST(test_text_index_follows_fold)
+{
+    gos_audit *a = open_ok(dbpath);
+    page p = { .ids = g_string_new(NULL) };
+    gos_audit_filter f = { 0 };
+    const char *const users[] = { "Zoë", "o'hara", NULL };
+    sqlite3 *db;
+    char *err = NULL;
+
+    gos_audit_event e = { .kind = GOS_AUDIT_SUBMITTED, .task_id = "t1", .op_uid = 1, .vm_name = "web-alpha",
+                          .percent = -1, .task_result = GOS_RESULT_NONE, .message = "Logging off everyone" };
+    ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+    e.kind = GOS_AUDIT_COMPLETED;
+    e.message = "No user was logged on";
+    e.users_before = users;
+    e.task_result = 0;
+    ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+    e = (gos_audit_event){ .kind = GOS_AUDIT_SUBMITTED, .task_id = "t2", .op_uid = 1, .vm_name = "db-beta",
+                           .percent = -1, .task_result = GOS_RESULT_NONE, .message = "Logging off everyone" };
+    ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+
+    f.text = "everyone";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t2");                /* t1's message was replaced */
+    f.text = "USER WAS";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t1");
+    f.text = "-alp";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t1");
+    f.text = "o'hara";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t1");
+    f.text = "ZOË";                                   /* LIKE folds ASCII only, as before */
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "");
+    f.text = "zoë";                                   /* the ASCII letter folds */
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t1");
+    f.text = "a\"b";                                 /* quotes in the FTS5 phrase */
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "");
+
+    /* So far t1 was found in the queue for the index; now through the index. */
+    db = gos_audit_priv_db(a);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM text_pending"), 1);
+    ck_assert_int_eq(gos_audit_priv_text_flush(a), 0);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM text_pending"), 0);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"alp\"'"), 1);
+    f.text = "USER WAS";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t1");
+
+    /* t2 has not ended: in neither, and found all the same; once it ends, in
+     * the queue, then in the index. */
+    f.text = "db-b";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t2");
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"db-\"'"), 0);
+    e.kind = GOS_AUDIT_COMPLETED;
+    e.message = "done";
+    e.task_result = 0;
+    ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), 0);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM text_pending"), 1);
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t2");
+    ck_assert_int_eq(gos_audit_priv_text_flush(a), 0);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"db-\"'"), 1);
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t2");
+    f.text = "everyone";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "");
+
+    /* An ended row that changes leaves the index and is queued again. */
+    ck_assert_int_eq(sqlite3_exec(db, "UPDATE tasks SET message = 'changed words' WHERE task_id = 't2'",
+                                  NULL, NULL, &err), SQLITE_OK);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM text_pending"), 1);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"don\"'"), 0);
+    f.text = "changed";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "t2");
+    f.text = "done";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "");
+
+    /* Every GOS_AUDIT_TEXT_FLUSH ended tasks, the store indexes the queue itself. */
+    for (int i = 0; i < GOS_AUDIT_TEXT_FLUSH; i++) {
+        char id[16];
+        g_snprintf(id, sizeof id, "q%d", i);
+        gos_audit_event q = { .kind = GOS_AUDIT_COMPLETED, .task_id = id, .op_uid = 1, .vm_name = "queued-vm",
+                              .percent = -1, .task_result = 0, .has_task_error = true };
+        ck_assert_int_eq(gos_audit_append(a, &q, NULL, &err), 0);
+    }
+    ck_assert_int_lt(raw_count(db, "SELECT count(*) FROM text_pending"), GOS_AUDIT_TEXT_FLUSH);
+    ck_assert_int_ge(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"ued\"'"), 1);
+    f.text = "queued-vm";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_int_eq(p.n, GOS_AUDIT_TEXT_FLUSH);
+
+    /* A forged index entry proposes t1 for text it does not hold: LIKE says no. */
+    ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO tasks_text(rowid, vm_name) VALUES (1, 'forged words')",
+                                  NULL, NULL, &err), SQLITE_OK);
+    ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM tasks_text WHERE tasks_text MATCH '\"rge\"'"), 1);
+    f.text = "forged";
+    ck_assert_int_eq(get_page(a, &f, 0, false, 0, 0, &p), 0);
+    ck_assert_str_eq(p.ids->str, "");
+    gos_audit_free(a);
+    g_string_free(p.ids, TRUE);
+}
+END_TEST
+
+/* A forwarding failure never stops a task, and the console's status line says
+ * so (GUESTOS_JOURNAL_SOCKET names a socket nobody listens on). */
+START_TEST(test_forward_failure_on_status)
+{
+    const char *uris[] = { "test:///default" };
+    char *sock = g_build_filename(tmpdir, "nobody-listens", NULL), *err = NULL;
+    gos_session_opts o = { .uris = uris, .n_uris = 1, .audit_path = dbpath, .origin = "cli",
+                           .forward = GOS_AUDIT_FORWARD_JOURNAL };
+    gos_session *s = NULL;
+
+    g_setenv("GUESTOS_JOURNAL_SOCKET", sock, TRUE);
+    ck_assert_msg(gos_session_new(&o, &s, &err) == 0, "%s", err ? err : "");
+    ck_assert_msg(gos_session_connect(s, true, &err) == 0, "%s", err ? err : "");
+    ck_assert_int_eq(run(s, "logoff test", &err), 0);
+    g_free(err);
+    err = NULL;
+    ck_assert(gos_session_wait_tasks(s, 20000));
+    gos_session_pump(s);
+    /* Every event of the task, and nothing else. */
+    ck_assert_int_eq(gos_audit_forward_failures(gos_session_audit(s)),
+                     raw_count(gos_audit_priv_db(gos_session_audit(s)), "SELECT count(*) FROM events"));
+    ck_assert_uint_ge(gos_audit_forward_failures(gos_session_audit(s)), 2);
+    ck_assert_msg(strstr(gos_session_status(s), "audit events were not forwarded to the system log: No such file"),
+                  "status: %s", gos_session_status(s));
+    gos_session_free(s);
+    g_unsetenv("GUESTOS_JOURNAL_SOCKET");
+    g_free(sock);
+
+    /* The task was recorded all the same. */
+    gos_audit *a = open_ok(dbpath);
+    page p = { .ids = g_string_new(NULL) };
+    gos_audit_filter none = { 0 };
+    ck_assert_int_eq(get_page(a, &none, 0, false, 0, 0, &p), 0);
+    ck_assert_int_eq(p.n, 1);
+    gos_audit_free(a);
+    g_string_free(p.ids, TRUE);
+}
+END_TEST
+
 static Suite *review_suite(void)
 {
     Suite *s = suite_create("audit_review");
@@ -434,11 +674,16 @@ static Suite *review_suite(void)
     tcase_add_test(tc, test_page_both_ways);
     tcase_add_test(tc, test_page_interrupt);
     tcase_add_test(tc, test_page_budget);
+    tcase_add_test(tc, test_time_range_out_of_order);
+    tcase_add_test(tc, test_time_range_wide_and_narrow);
+    tcase_add_test(tc, test_text_index_follows_fold);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("actions");
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_actions_set_the_filter);
+    tcase_add_test(tc, test_forward_failure_on_status);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -77,7 +77,7 @@ gos_session *gos_cli_open_session_opts(gos_cli *cli, const char *origin, bool co
                             .readonly = cli->readonly, .audit_path = none ? ":memory:" : path,
                             .origin = origin, .deadline_ms = cli->deadline_s * 1000, .no_probes = !probes,
                             .max_workers = cli->max_tasks, .per_host = cli->per_host, .max_probes = cli->probes,
-                            .client_requests = cli->client_requests };
+                            .client_requests = cli->client_requests, .forward = cli->forward };
     gos_session *s = NULL;
     char *err = NULL;
     int made = gos_session_new(&so, &s, &err);

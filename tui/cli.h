@@ -29,6 +29,7 @@ typedef struct gos_cli {
     int per_host;         /* tasks of one host at once; 0 = default */
     int probes;           /* channel reads and agent probes of one host at once; 0 = default */
     int client_requests;  /* what libvirtd serves a connection at once; 0 = default */
+    int forward;          /* gos_audit_forward from [audit] forward; auto by default */
     const char *prog;
     bool no_audit;        /* the command records nothing: no audit database is opened or made */
     size_t failed_hosts;  /* hosts that could not be reached, each named on stderr */

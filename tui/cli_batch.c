@@ -11,6 +11,8 @@
 #include <glib.h>
 
 #include "base/i18n.h"
+#include "base/text.h"
+#include "db/audit.h"
 #include "core/actions.h"
 #include "core/exec.h"
 #include "core/report.h"
@@ -128,6 +130,9 @@ static gint count_desc(gconstpointer a, gconstpointer b, gpointer counts)
 
 static void batch_summary(batch *b, int status)
 {
+    /* The system log is written by a thread of its own: its counts are final
+     * once what this batch appended has been sent. */
+    size_t unsent = gos_audit_forward_flush(gos_session_audit(b->s), 10000);
     size_t total = gos_session_task_count(b->s);
     GPtrArray *codes = g_ptr_array_new();
     GHashTableIter it;
@@ -161,6 +166,9 @@ static void batch_summary(batch *b, int status)
             json_object_object_add(fs, "message", gos_json_text(b->failed_why));
         }
         json_object_object_add(o, "failed_step", fs);
+        json_object_object_add(o, "forward_failures",
+                               json_object_new_int64((int64_t)(gos_audit_forward_failures(gos_session_audit(b->s)) +
+                                                                unsent)));
         json_object_object_add(o, "exit_status", json_object_new_int(status));
         gos_cli_print_json(o);
     } else {
@@ -174,6 +182,18 @@ static void batch_summary(batch *b, int status)
             char text[GOS_HR_FORMAT_LEN];
             gos_hr_format(hr, text, sizeof text);
             printf("  %6u %s\n", GPOINTER_TO_UINT(g_hash_table_lookup(b->rep.errors, GUINT_TO_POINTER(hr))), text);
+        }
+        uint64_t lost = gos_audit_forward_failures(gos_session_audit(b->s)) + unsent;
+        if (lost) {
+            char *why = gos_audit_forward_problem(gos_session_audit(b->s));
+            if (!why)
+                why = g_strdup(_("the system log did not take them in time"));
+            char *clean = gos_text_for_locale(why ? why : "?", 256);
+            printf(ngettext("%llu audit event was not forwarded to the system log: %s\n",
+                            "%llu audit events were not forwarded to the system log: %s\n", (unsigned long)lost),
+                   (unsigned long long)lost, clean);
+            g_free(clean);
+            g_free(why);
         }
     }
     g_ptr_array_free(codes, TRUE);

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "base/i18n.h"
+#include "db/audit.h"
 #include "tui/config.h"
 #include "tui/keymap.h"
 
@@ -16,7 +17,7 @@ static const struct {
     const char *keys[4];
 } known[] = {
     { "hosts", { "uris", NULL } },
-    { "audit", { "path", NULL } },
+    { "audit", { "path", "forward", NULL } },
     { "console", { "mouse", "columns", NULL } },
     { "keys", { NULL } },
 };
@@ -148,6 +149,21 @@ int gos_config_load(gos_cli *cli, const char *path, GPtrArray *uris, gos_config 
     }
     if (!cli->audit_db)
         cli->audit_db = g_key_file_get_string(kf, "audit", "path", NULL);
+    char *forward = g_key_file_get_string(kf, "audit", "forward", NULL);
+    if (forward) {
+        gos_audit_forward mode;
+        char *ferr = NULL;
+        int bad = gos_audit_forward_parse(g_strstrip(forward), &mode, &ferr);
+        g_free(forward);
+        if (bad < 0) {
+            /* TRANSLATORS: %1$s:%2$d: file and line, then why the value is wrong. */
+            rc = gos_cli_fail(cli, _("%1$s:%2$d: [audit] forward: %3$s"), path, line_of(lines, "audit", "forward"),
+                              ferr);
+            free(ferr);
+            goto out;
+        }
+        cli->forward = (int)mode;
+    }
     if (g_key_file_has_key(kf, "console", "mouse", NULL)) {
         conf->mouse = g_key_file_get_boolean(kf, "console", "mouse", &gerr);
         if (gerr) {

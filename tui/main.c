@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "core/actions.h"
+#include "db/audit.h"
 #include "base/i18n.h"
 #include "core/session.h"
 #include "core/history.h"
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
-    gos_cli cli = { .prog = "guestos" };
+    gos_cli cli = { .prog = "guestos", .forward = GOS_AUDIT_FORWARD_AUTO };
     GPtrArray *uris = g_ptr_array_new_with_free_func(g_free);
     const char *config = NULL;
     gos_config conf = { .mouse = true };
@@ -140,7 +141,7 @@ int main(int argc, char **argv)
                                 .readonly = cli.readonly, .audit_path = cli.audit_db,
                                 .origin = "interactive", .deadline_ms = cli.deadline_s * 1000,
                                 .max_workers = cli.max_tasks, .per_host = cli.per_host, .max_probes = cli.probes,
-                                .client_requests = cli.client_requests };
+                                .client_requests = cli.client_requests, .forward = cli.forward };
         gos_session *s = NULL;
         char *err = NULL;
         if (gos_session_new(&so, &s, &err) < 0) {

@@ -17,7 +17,7 @@ static void usage_main(FILE *out, const char *prog)
                    "       %s [OPTIONS] list [--json] [--wait]   the inventory\n"
                    "       %s [OPTIONS] logoff [--no-wait] VM... log off all users of each VM\n"
                    "       %s [OPTIONS] audit [FILTERS] [--format table|csv|json]\n"
-                   "       %s [OPTIONS] audit verify             check the hash chain\n"
+                   "       %s [OPTIONS] audit verify [--anchor SEQ:HASH] check the log\n"
                    "       %s [OPTIONS] batch [--json] FILE|-    run action lines, no terminal\n"
                    "       %s help [COMMAND]                     this help, or a command's own\n"),
             prog, prog, prog, prog, prog, prog, prog);
@@ -83,9 +83,13 @@ static void usage_logoff(FILE *out, const char *prog)
 static void usage_audit(FILE *out, const char *prog)
 {
     fprintf(out, _("Usage: %s [OPTIONS] audit [FILTERS] [--format table|csv|json]\n"
-                   "       %s [OPTIONS] audit verify\n"
+                   "       %s [OPTIONS] audit verify [--anchor SEQ:HASH]...\n"
                    "\n"
-                   "Prints the audit log, one task a row, oldest first; verify checks its hash chain.\n"
+                   "Prints the audit log, one task a row, oldest first. verify checks the hash\n"
+                   "chain and that the task summary (what the table, the exports and the console\n"
+                   "show) matches the chained events, and prints the head it verified as SEQ:HASH;\n"
+                   "each --anchor SEQ:HASH (from the system log, or an earlier verify) must still\n"
+                   "be in the chain with that hash, which catches a truncated or rewritten file.\n"
                    "\n"
                    "Filters (all must match; a value follows as the next word or after '='):\n"
                    "  --vm NAME|UUID      the VM, by name or UUID\n"
@@ -103,7 +107,8 @@ static void usage_audit(FILE *out, const char *prog)
                    "  --search TEXT       the VM name, the message or a user's name holds TEXT\n"
                    "  --format FORMAT     table (the default), csv or json\n"
                    "\n"
-                   "Exit status: 0, 1 when verify finds the chain broken, 2 usage or database error.\n"),
+                   "Exit status: 0, 1 when verify finds the log altered or an anchor missing,\n"
+                   "2 usage or database error.\n"),
             prog, prog);
 }
 

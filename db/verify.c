@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* verify's second half: the tasks summary, which every view and export reads, against the events. */
+#include <config.h>
+
+#include <string.h>
+
+#include "base/i18n.h"
+#include "db/audit_priv.h"
+
+/*
+ * The summary (tasks) is what people read: `guestos audit`, the exports and
+ * the console's audit view show its rows, never the events. The chain covers
+ * only the events, so an UPDATE of a summary row ("task_result = 0, message =
+ * 'All fine'"), a forged row or a deleted one would pass a check of the chain
+ * alone. verify therefore folds the chained events again, with the very fold
+ * the trigger runs (schema.c), into a temporary table, and compares the two
+ * tables row by row and column by column. Every column is compared, not only
+ * those shown today: a column a later view shows is then covered already.
+ *
+ * The re-fold is written to a temporary file (temp_store = FILE, set by the
+ * caller before its transaction), so that a million tasks cost disk, not a
+ * million rows of memory.
+ */
+static const char *const summary_columns[] = {
+    "key", "submitted_at", "ended_at", "end_kind", "started",
+    "host", "vm_uuid", "vm_name", "action",
+    "op_uid", "op_user", "op_tty", "op_ssh", "origin", "op_pid", "op_node",
+    "phase", "percent", "call_hr", "task_result", "task_error", "virt_code",
+    "message", "users_before", "users_after",
+};
+
+static int exec_simple(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* SELECT t.task_id, f.task_id IS NULL, t.c1 IS NOT f.c1, ... FROM tasks t LEFT JOIN gos_fold f
+ * WHERE (any differs), first by key. Column names are our constants, never values. */
+static char *altered_sql(void)
+{
+    GString *sql = g_string_new("SELECT t.task_id, f.task_id IS NULL");
+
+    for (size_t i = 0; i < G_N_ELEMENTS(summary_columns); i++)
+        g_string_append_printf(sql, ", t.%s IS NOT f.%s", summary_columns[i], summary_columns[i]);
+    g_string_append(sql, " FROM main.tasks t LEFT JOIN temp.gos_fold f ON f.task_id = t.task_id"
+                         " WHERE f.task_id IS NULL");
+    for (size_t i = 0; i < G_N_ELEMENTS(summary_columns); i++)
+        g_string_append_printf(sql, " OR t.%s IS NOT f.%s", summary_columns[i], summary_columns[i]);
+    g_string_append(sql, " ORDER BY t.key LIMIT 1");
+    return g_string_free(sql, FALSE);
+}
+
+static const char missing_sql[] =
+    "SELECT f.task_id FROM temp.gos_fold f"
+    " WHERE NOT EXISTS (SELECT 1 FROM main.tasks t WHERE t.task_id = f.task_id)"
+    " ORDER BY f.key LIMIT 1";
+
+/* A damaged page is a finding, not an error: the file holds something other than what was written. */
+static bool is_damage(int rc)
+{
+    return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+}
+
+static void damaged(gos_audit_verify_report *r, sqlite3 *db)
+{
+    r->ok = false;
+    r->reason = g_strdup_printf(
+        /* TRANSLATORS: %s is SQLite's own description of the damage. */
+        _("The tasks summary that the review and the exports read is damaged: %s."), sqlite3_errmsg(db));
+}
+
+/* Compares; sets r on the first difference. Returns 0, or -1 with *err set. */
+static int compare(gos_audit *a, gos_audit_verify_report *r, char **err)
+{
+    sqlite3_stmt *st = NULL;
+    char *sql = altered_sql();
+    int rc, ret = -1;
+
+    if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto sql_error;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+
+        r->ok = false;
+        if (sqlite3_column_int(st, 1)) {
+            r->reason = g_strdup_printf(
+                /* TRANSLATORS: %s is a task id. */
+                _("The tasks summary holds task %s, which no event records: the row was forged."), id ? id : "?");
+        } else {
+            const char *col = "?";
+
+            for (size_t i = 0; i < G_N_ELEMENTS(summary_columns); i++)
+                if (sqlite3_column_int(st, 2 + (int)i)) {
+                    col = summary_columns[i];
+                    break;
+                }
+            r->reason = g_strdup_printf(
+                /* TRANSLATORS: a task id, then a column of the summary (task_result, message, ...). */
+                _("The tasks summary was altered: the %2$s of task %1$s differs from what its events say."),
+                id ? id : "?", col);
+        }
+        ret = 0;
+        goto cleanup;
+    }
+    if (is_damage(rc)) {
+        damaged(r, a->db);
+        ret = 0;
+        goto cleanup;
+    }
+    if (rc != SQLITE_DONE)
+        goto sql_error;
+    sqlite3_finalize(st);
+    st = NULL;
+
+    if (sqlite3_prepare_v2(a->db, missing_sql, -1, &st, NULL) != SQLITE_OK)
+        goto sql_error;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+
+        r->ok = false;
+        r->reason = g_strdup_printf(
+            /* TRANSLATORS: %s is a task id. */
+            _("The tasks summary lacks task %s, which the events record: the row was deleted."), id ? id : "?");
+    } else if (is_damage(rc)) {
+        damaged(r, a->db);
+    } else if (rc != SQLITE_DONE) {
+        goto sql_error;
+    }
+    ret = 0;
+    goto cleanup;
+
+sql_error:
+    if (is_damage(sqlite3_extended_errcode(a->db))) {
+        damaged(r, a->db);
+        ret = 0;
+    } else {
+        /* TRANSLATORS: %s is SQLite's own description of the failure. */
+        gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(a->db));
+    }
+cleanup:
+    sqlite3_finalize(st);
+    g_free(sql);
+    return ret;
+}
+
+/* The summary's own pages and indexes (tasks_vm_name, ...: a filtered view walks
+ * those), as SQLite checks them. Sets r when damaged. Returns 0 or -1 with *err set. */
+static int check_pages(gos_audit *a, gos_audit_verify_report *r, char **err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(a->db, "PRAGMA main.integrity_check(tasks)", -1, &st, NULL) != SQLITE_OK) {
+        gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(a->db));
+        return -1;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *said = (const char *)sqlite3_column_text(st, 0);
+
+        if (said && strcmp(said, "ok") != 0) {
+            r->ok = false;
+            r->reason = g_strdup_printf(
+                _("The tasks summary that the review and the exports read is damaged: %s."), said);
+        }
+    } else if (is_damage(rc)) {
+        damaged(r, a->db);
+    } else if (rc != SQLITE_DONE) {
+        gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(a->db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int gos_audit_verify_summary(gos_audit *a, gos_audit_verify_report *r, char **err)
+{
+    int rc, ret = -1;
+
+    /* A read-only store refuses writes with query_only; the re-fold writes only
+     * to the temporary database (the main one is opened read-only anyway). */
+    if (a->readonly)
+        exec_simple(a->db, "PRAGMA query_only = OFF");
+    exec_simple(a->db, gos_audit_refold_teardown);
+    rc = exec_simple(a->db, gos_audit_refold_setup);
+    if (rc == SQLITE_OK)
+        rc = exec_simple(a->db, "PRAGMA temp.cache_size = -16384");
+    if (rc == SQLITE_OK)
+        rc = exec_simple(a->db, gos_audit_refold_run);
+    if (rc != SQLITE_OK) {
+        if (is_damage(sqlite3_extended_errcode(a->db))) {
+            damaged(r, a->db);
+            ret = 0;
+        } else {
+            gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(a->db));
+        }
+        goto cleanup;
+    }
+    if (check_pages(a, r, err) < 0)
+        goto cleanup;
+    ret = r->ok ? compare(a, r, err) : 0;
+
+cleanup:
+    exec_simple(a->db, gos_audit_refold_teardown);
+    if (a->readonly)
+        exec_simple(a->db, "PRAGMA query_only = ON");
+    return ret;
+}
