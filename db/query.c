@@ -250,14 +250,14 @@ int gos_audit_task_stmt(gos_audit *audit, const gos_audit_filter *f, int64_t aft
          * the text (case matters, as in the exact match). */
         if (!strcmp(f->origin, "macro:") || !strcmp(f->origin, "batch:")) {
             char *upper = g_strndup(f->origin, strlen(f->origin) - 1);
-            g_string_append(sql, " AND origin >= ? AND origin < ?");
+            g_string_append(cond, " AND tasks.origin >= ? AND tasks.origin < ?");
             add_text(binds, f->origin);
             char *end = g_strconcat(upper, ";", NULL);   /* ';' follows ':' */
             add_text(binds, end);
             g_free(end);
             g_free(upper);
         } else {
-            g_string_append(sql, " AND origin = ?");
+            g_string_append(cond, " AND tasks.origin = ?");
             add_text(binds, f->origin);
         }
     }

@@ -61,7 +61,7 @@ env $AGENT_ENV LD_PRELOAD="$AGENT $SLOW" GOS_TEST_SLOW_MS=3000 "$GUESTOS" -c "$U
 batch=$!
 # The restart comes once ten tasks have started (they are in their 3 s state check then).
 tries=300
-while [ "$tries" -gt 0 ] && [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM events WHERE kind = 'started'" 2>/dev/null)" != 10 ]; do
+while [ "$tries" -gt 0 ] && [ "$(sqlite3 -readonly "$db" "SELECT COUNT(*) FROM events WHERE kind = 'started'" 2>/dev/null)" != 10 ]; do
     sleep 0.1
     tries=$((tries - 1))
 done
@@ -115,8 +115,8 @@ EOF
 if [ $? -eq 0 ]; then ok "$(cat "$SCREEN_TMP/check")"; else fail "audit: $(cat "$SCREEN_TMP/check")"; fi
 "$GUESTOS" --audit-db "$db" audit verify >"$SCREEN_TMP/verify" 2>&1 && ok "audit verify: $(cat "$SCREEN_TMP/verify")" ||
     fail "audit verify: $(cat "$SCREEN_TMP/verify")"
-resumed=$(sqlite3 "$db" "SELECT COUNT(DISTINCT task_id) FROM events WHERE phase = 'reconnect'")
-started=$(sqlite3 "$db" "SELECT COUNT(*) FROM events WHERE kind = 'started'")
+resumed=$(sqlite3 -readonly "$db" "SELECT COUNT(DISTINCT task_id) FROM events WHERE phase = 'reconnect'")
+started=$(sqlite3 -readonly "$db" "SELECT COUNT(*) FROM events WHERE kind = 'started'")
 [ "$resumed" = 10 ] && ok "the $resumed tasks under way waited for the new connection and resumed" ||
     fail "$resumed tasks resumed on the new connection, not the 10 under way"
 [ "$started" = "$RUNNING" ] && ok "one started event per task, resumed or not" ||
