@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libvirt connections and their events, domain handles kept per connection, and the inventory listing in bulk calls. */
+/* libvirt connections and their events, and the connections a host shares among its callers (domain.c: its domains). */
 #include <config.h>
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +12,7 @@
 #include "base/text.h"
 #include "base/time.h"
 #include "core/host.h"
+#include "core/host_impl.h"
 
 /*
  * A host has a main connection (events, listings) and, for URIs served by
@@ -33,149 +33,6 @@
  * deregistered first, so no event is ever delivered twice.
  */
 
-typedef struct {
-    bool configured;
-    bool known;              /* configured and state come from an XML read or an agent event */
-    gos_chan_state state;
-    bool stale;              /* re-read the XML */
-    bool agent_event;        /* the agent connected or left since the last listing */
-} chan_info;
-
-typedef struct {
-    virConnectPtr conn;
-    GHashTable *doms;        /* uuid -> virDomainPtr (a reference each) */
-    int inflight;            /* callers holding it (gos_host_conn) */
-    bool dead;               /* closed under us: dropped at the next chance */
-    bool close_cb;
-} conn_slot;
-
-struct gos_host {
-    gint refs;
-    char *uri;
-    bool readonly;
-    bool in_process;
-    gos_bus *bus;
-    GMutex lock;             /* guards what follows */
-    GPtrArray *slots;        /* conn_slot*; [0] the main connection, while there is one */
-    int max_conns, per_conn;
-    bool opening;            /* a thread opens another connection */
-    int64_t open_failed_ms;  /* when opening another one last failed */
-    int64_t open_ms;         /* how long the last connect took */
-    int64_t busy_since_ms;   /* since when every connection has per_conn callers, 0 not */
-    uint64_t gen;            /* bumped by every gos_host_connect that succeeds */
-    bool up;                 /* the main connection is open */
-    bool told_lost;          /* the loss of this generation was told */
-    int cb_lifecycle, cb_agent;
-    virConnectPtr cb_conn;   /* where they are registered (slot 0's connection) */
-    struct host_link *link;  /* what libvirt's callbacks hold instead of the host */
-    GHashTable *chans;       /* uuid -> chan_info */
-    GHashTable *names;       /* name -> uuid, from the last listing */
-    bool no_agent;
-    gos_host_link_fn on_link;
-    void *on_link_data;
-};
-
-/* --- process-wide --------------------------------------------------------- */
-
-static void silent_error(void *opaque, virErrorPtr err) { (void)opaque; (void)err; }
-
-static gint events_quit;
-static GThread *events_thread;
-
-static gpointer event_loop(gpointer data)
-{
-    while (!g_atomic_int_get(&events_quit))
-        if (virEventRunDefaultImpl() < 0)
-            g_usleep(100000);
-    return NULL;
-}
-
-/* libvirt may be about to call a callback when it is deregistered, so the
- * callbacks' opaque is not the host but a link that outlives it: the host
- * sets link->h to NULL under link->lock before it goes. Links are freed at
- * exit, once the event thread has stopped. */
-typedef struct host_link {
-    GMutex lock;
-    gos_host *h;
-} host_link;
-
-static GMutex links_lock;
-static GPtrArray *links;
-
-static host_link *link_new(gos_host *h)
-{
-    host_link *l = g_new0(host_link, 1);
-    g_mutex_init(&l->lock);
-    l->h = h;
-    g_mutex_lock(&links_lock);
-    if (!links)
-        links = g_ptr_array_new();
-    g_ptr_array_add(links, l);
-    g_mutex_unlock(&links_lock);
-    return l;
-}
-
-static void links_free(void)
-{
-    g_mutex_lock(&links_lock);
-    for (guint i = 0; links && i < links->len; i++) {
-        host_link *l = g_ptr_array_index(links, i);
-        g_mutex_clear(&l->lock);
-        g_free(l);
-    }
-    if (links)
-        g_ptr_array_free(links, TRUE);
-    links = NULL;
-    g_mutex_unlock(&links_lock);
-}
-
-static void wake_loop(int timer, void *opaque) { virEventRemoveTimeout(timer); }
-
-/* At exit, the event thread stops and is joined before libraries tear
- * themselves down, so it never runs on freed memory. */
-static void events_stop(void)
-{
-    g_atomic_int_set(&events_quit, 1);
-    if (virEventAddTimeout(0, wake_loop, NULL, NULL) >= 0) {
-        g_thread_join(events_thread);
-        links_free();
-    }
-}
-
-int gos_virt_init(char **err)
-{
-    static gsize done;
-    static int rc;
-    if (g_once_init_enter(&done)) {
-        virSetErrorFunc(NULL, silent_error);
-        /* libvirt writes to its sockets with write(): a daemon that went away
-         * would end the program with SIGPIPE instead of failing the call. */
-        struct sigaction old;
-        if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
-            signal(SIGPIPE, SIG_IGN);
-        if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0) {
-            rc = -1;
-        } else {
-            events_thread = g_thread_new("gos-virt-events", event_loop, NULL);
-            atexit(events_stop);
-        }
-        g_once_init_leave(&done, 1);
-    }
-    if (rc < 0 && err)
-        *err = g_strdup(_("The libvirt library could not be initialised."));
-    return rc;
-}
-
-int gos_virt_last_error(char **message)
-{
-    virErrorPtr e = virGetLastError();
-    int code = e ? e->code : 0;
-    if (message)
-        *message = e && e->message ? g_strdup(e->message) : NULL;
-    virResetLastError();
-    return code;
-}
-
 /* --- one host ------------------------------------------------------------- */
 
 static void dom_unref(gpointer p)
@@ -183,7 +40,7 @@ static void dom_unref(gpointer p)
     virDomainFree(p);
 }
 
-static GHashTable *doms_new(void)
+GHashTable *gos_host_doms_new(void)
 {
     return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, dom_unref);
 }
@@ -192,7 +49,7 @@ static conn_slot *slot_new(virConnectPtr c, GHashTable *doms)
 {
     conn_slot *s = g_new0(conn_slot, 1);
     s->conn = c;
-    s->doms = doms ? doms : doms_new();
+    s->doms = doms ? doms : gos_host_doms_new();
     return s;
 }
 
@@ -357,7 +214,7 @@ static void note_lost_locked(gos_host *h)
     gos_bus_post(h->bus, m);
 }
 
-static conn_slot *slot_of(gos_host *h, virConnectPtr c, guint *index)
+conn_slot *gos_host_slot_of_locked(gos_host *h, virConnectPtr c, guint *index)
 {
     for (guint i = 0; c && i < h->slots->len; i++) {
         conn_slot *s = g_ptr_array_index(h->slots, i);
@@ -437,7 +294,7 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
     if (h) {
         g_mutex_lock(&h->lock);
         guint i = 0;
-        conn_slot *s = slot_of(h, conn, &i);
+        conn_slot *s = gos_host_slot_of_locked(h, conn, &i);
         if (s) {
             s->dead = true;
             if (i == 0)
@@ -476,7 +333,7 @@ int gos_host_connect(gos_host *h, int *virt_code, char **err)
         return -1;
     int64_t took = (g_get_monotonic_time() - t0) / 1000;
     if (!h->link)
-        h->link = link_new(h);
+        h->link = gos_host_link_new(h);
     conn_slot *s = slot_new(c, NULL);
     s->close_cb = virConnectRegisterCloseCallback(c, on_close, h->link, NULL) == 0;
     virResetLastError();
@@ -575,7 +432,7 @@ static conn_slot *least_busy_locked(gos_host *h)
 /* Every domain of c, as handles by UUID: one round trip. */
 static GHashTable *list_handles(virConnectPtr c)
 {
-    GHashTable *doms = doms_new();
+    GHashTable *doms = gos_host_doms_new();
     virDomainPtr *list = NULL;
     int n = virConnectListAllDomains(c, &list, 0);
     for (int i = 0; i < n; i++) {
@@ -670,7 +527,7 @@ void gos_host_conn_release(gos_host *h, virConnectPtr c)
     if (!c)
         return;
     g_mutex_lock(&h->lock);
-    conn_slot *s = slot_of(h, c, NULL);
+    conn_slot *s = gos_host_slot_of_locked(h, c, NULL);
     if (s && s->inflight > 0)
         s->inflight--;
     conn_slot *best = least_busy_locked(h);
@@ -688,7 +545,7 @@ bool gos_host_conn_lost(gos_host *h, virConnectPtr c)
         lost = !h->up && h->gen > 0;
     } else {
         guint i = 0;
-        conn_slot *s = slot_of(h, c, &i);
+        conn_slot *s = gos_host_slot_of_locked(h, c, &i);
         /* Not a connection of the host any more: a reconnect replaced it. */
         lost = !s || s->dead;
         if (!lost && virConnectIsAlive(c) == 0) {
@@ -701,293 +558,4 @@ bool gos_host_conn_lost(gos_host *h, virConnectPtr c)
     g_mutex_unlock(&h->lock);
     virResetLastError();
     return lost;
-}
-
-/* --- domains -------------------------------------------------------------- */
-
-static void parse_channel(const char *xml, bool *configured, gos_chan_state *state)
-{
-    *configured = false;
-    *state = GOS_CHAN_UNKNOWN;
-    /* The agent channel is a <channel> whose <target> is named
-     * org.qemu.guest_agent.0; its state attribute is live. */
-    const char *p = xml;
-    while ((p = strstr(p, "<channel"))) {
-        const char *end = strstr(p, "</channel>");
-        if (!end)
-            break;
-        char *chan = g_strndup(p, end - p);
-        if (strstr(chan, "name='org.qemu.guest_agent.0'") || strstr(chan, "name=\"org.qemu.guest_agent.0\"")) {
-            *configured = true;
-            if (strstr(chan, "state='connected'") || strstr(chan, "state=\"connected\""))
-                *state = GOS_CHAN_CONNECTED;
-            else if (strstr(chan, "state='disconnected'") || strstr(chan, "state=\"disconnected\""))
-                *state = GOS_CHAN_DISCONNECTED;
-        }
-        g_free(chan);
-        if (*configured)
-            break;
-        p = end;
-    }
-}
-
-void gos_domain_channel(virDomainPtr dom, bool *configured, gos_chan_state *state)
-{
-    *configured = false;
-    *state = GOS_CHAN_UNKNOWN;
-    char *xml = virDomainGetXMLDesc(dom, 0);
-    if (!xml) {
-        virResetLastError();
-        return;
-    }
-    parse_channel(xml, configured, state);
-    free(xml);
-}
-
-virDomainPtr gos_domain_lookup(virConnectPtr conn, const char *key, int *virt_code, char **err)
-{
-    virDomainPtr dom = NULL;
-    if (g_uuid_string_is_valid(key))
-        dom = virDomainLookupByUUIDString(conn, key);
-    if (!dom && virConnectIsAlive(conn) != 0) {
-        virResetLastError();
-        dom = virDomainLookupByName(conn, key);
-    }
-    if (!dom) {
-        char *msg = NULL;
-        int code = gos_virt_last_error(&msg);
-        bool gone = virConnectIsAlive(conn) == 0;
-        virResetLastError();
-        if (gone) {
-            /* The VM may well be there: the connection is not. */
-            if (virt_code)
-                *virt_code = code ? code : VIR_ERR_NO_CONNECT;
-            if (err)
-                *err = g_strdup_printf(_("The connection to the host was lost while looking up '%s': %s"), key,
-                                       msg ? msg : _("unknown error"));
-        } else if (!code || code == VIR_ERR_NO_DOMAIN) {
-            if (virt_code)
-                *virt_code = VIR_ERR_NO_DOMAIN;
-            if (err)
-                *err = g_strdup_printf(_("No virtual machine named or with UUID '%s' on this host."), key);
-        } else {
-            if (virt_code)
-                *virt_code = code;
-            if (err)
-                *err = g_strdup_printf(_("Cannot look up '%s': %s"), key, msg);
-        }
-        g_free(msg);
-    }
-    return dom;
-}
-
-virDomainPtr gos_host_domain(gos_host *h, virConnectPtr c, const char *key, int *virt_code, char **err)
-{
-    g_mutex_lock(&h->lock);
-    conn_slot *s = slot_of(h, c, NULL);
-    const char *uuid = g_uuid_string_is_valid(key) ? key : g_hash_table_lookup(h->names, key);
-    virDomainPtr dom = s && uuid ? g_hash_table_lookup(s->doms, uuid) : NULL;
-    if (dom)
-        virDomainRef(dom);
-    g_mutex_unlock(&h->lock);
-    if (dom)
-        return dom;
-    dom = gos_domain_lookup(c, key, virt_code, err);
-    if (!dom)
-        return NULL;
-    char u[VIR_UUID_STRING_BUFLEN];
-    if (virDomainGetUUIDString(dom, u) == 0) {
-        g_mutex_lock(&h->lock);
-        s = slot_of(h, c, NULL);
-        if (s) {
-            virDomainRef(dom);
-            g_hash_table_replace(s->doms, g_strdup(u), dom);
-        }
-        g_mutex_unlock(&h->lock);
-    }
-    return dom;
-}
-
-static gos_vm_state map_state(int s)
-{
-    return s >= 0 && s < GOS_VM_N_STATES ? (gos_vm_state)s : GOS_VM_NOSTATE;
-}
-
-/* The stats records of every domain with its state, in one call. NOWAIT:
- * a domain busy in a long job (a migration, a hung agent) must not hold the
- * listing of all the others. Returns the count or -1. */
-static int all_states(virConnectPtr c, virDomainStatsRecordPtr **recs)
-{
-    int n = virConnectGetAllDomainStats(c, VIR_DOMAIN_STATS_STATE, recs, VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
-    if (n < 0 && virGetLastErrorCode() == VIR_ERR_INVALID_ARG) {
-        /* a daemon older than the flag (libvirt < 4.5) */
-        virResetLastError();
-        n = virConnectGetAllDomainStats(c, VIR_DOMAIN_STATS_STATE, recs, 0);
-    }
-    return n;
-}
-
-int gos_host_list(gos_host *h, gos_vm ***out, size_t *n_out, char **err)
-{
-    g_mutex_lock(&h->lock);
-    conn_slot *main_slot = h->up && h->slots->len ? g_ptr_array_index(h->slots, 0) : NULL;
-    virConnectPtr c = main_slot && !main_slot->dead ? main_slot->conn : NULL;
-    if (c)
-        virConnectRef(c);
-    g_mutex_unlock(&h->lock);
-    if (!c) {
-        if (err)
-            *err = g_strdup_printf(_("%s is not connected."), h->uri);
-        return -1;
-    }
-    virDomainStatsRecordPtr *recs = NULL;
-    int n = all_states(c, &recs);
-    if (n < 0) {
-        char *msg = NULL;
-        gos_virt_last_error(&msg);
-        bool lost = gos_host_conn_lost(h, c);
-        if (err)
-            *err = lost ? g_strdup_printf(_("The connection to %s was lost while listing its domains: %s"), h->uri,
-                                          msg ? msg : "?")
-                        : g_strdup_printf(_("Cannot list the domains of %s: %s"), h->uri, msg ? msg : "?");
-        g_free(msg);
-        virConnectClose(c);
-        return -1;
-    }
-
-    gos_vm **vms = g_new0(gos_vm *, n + 1);
-    GHashTable *doms = doms_new();
-    GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    for (int i = 0; i < n; i++) {
-        virDomainPtr dom = recs[i]->dom;
-        gos_vm *vm = gos_vm_new();
-        vm->host = g_strdup(h->uri);
-        virDomainGetUUIDString(dom, vm->uuid);
-        const char *raw = virDomainGetName(dom);
-        vm->name = gos_text_clean(raw, 256);
-        /* The sort key here, on the worker: the UI thread only compares. */
-        vm->name_key = gos_vm_sort_key(vm->name);
-        for (int j = 0; j < recs[i]->nparams; j++) {
-            virTypedParameterPtr p = &recs[i]->params[j];
-            if (!strcmp(p->field, "state.state"))
-                vm->state = map_state(p->value.i);
-            else if (!strcmp(p->field, "state.reason"))
-                vm->reason = p->value.i;
-        }
-        virDomainRef(dom);
-        g_hash_table_replace(doms, g_strdup(vm->uuid), dom);
-        if (raw)
-            g_hash_table_replace(names, g_strdup(raw), g_strdup(vm->uuid));
-        vms[i] = vm;
-    }
-    virDomainStatsRecordListFree(recs);
-
-    g_mutex_lock(&h->lock);
-    /* The handles of this listing replace the main connection's, if it is
-     * still the main one. */
-    if (h->slots->len && ((conn_slot *)g_ptr_array_index(h->slots, 0))->conn == c) {
-        conn_slot *s = g_ptr_array_index(h->slots, 0);
-        GHashTable *old = s->doms;
-        s->doms = doms;
-        doms = old;
-    }
-    GHashTable *old_names = h->names;
-    h->names = names;
-    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-    for (int i = 0; i < n; i++) {
-        gos_vm *vm = vms[i];
-        g_hash_table_add(seen, vm->uuid);
-        chan_info *ci = g_hash_table_lookup(h->chans, vm->uuid);
-        if (ci && ci->known && !ci->stale)
-            gos_vm_set_channel(vm, ci->configured, ci->state);
-        if (ci) {
-            vm->agent_event = ci->agent_event;
-            ci->agent_event = false;
-        }
-    }
-    /* Forget channels of domains that are gone. */
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, h->chans);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        if (!g_hash_table_contains(seen, key))
-            g_hash_table_iter_remove(&it);
-    g_mutex_unlock(&h->lock);
-    g_hash_table_destroy(seen);
-    g_hash_table_destroy(old_names);
-    g_hash_table_destroy(doms);
-
-    virConnectClose(c);
-    *out = vms;
-    *n_out = (size_t)n;
-    return 0;
-}
-
-int gos_host_read_channel(gos_host *h, const char *uuid, bool *configured, gos_chan_state *state, bool *lost)
-{
-    *lost = false;
-    virConnectPtr c = gos_host_conn(h);
-    if (!c) {
-        *lost = true;
-        return -1;
-    }
-    int code = 0, rc = -1;
-    virDomainPtr dom = gos_host_domain(h, c, uuid, &code, NULL);
-    char *xml = dom ? virDomainGetXMLDesc(dom, 0) : NULL;
-    if (!xml) {
-        code = dom ? virGetLastErrorCode() : code;
-        virResetLastError();
-        *lost = gos_host_conn_lost(h, c);
-        rc = !*lost && code == VIR_ERR_NO_DOMAIN ? 1 : -1;
-    } else {
-        parse_channel(xml, configured, state);
-        free(xml);
-        g_mutex_lock(&h->lock);
-        chan_info *ci = g_hash_table_lookup(h->chans, uuid);
-        if (!ci) {
-            ci = g_new0(chan_info, 1);
-            g_hash_table_insert(h->chans, g_strdup(uuid), ci);
-        }
-        ci->configured = *configured;
-        /* An agent event that came while the XML was on its way is newer. */
-        if (ci->agent_event)
-            *state = ci->state;
-        ci->state = *state;
-        ci->known = true;
-        ci->stale = false;
-        g_mutex_unlock(&h->lock);
-        rc = 0;
-    }
-    if (dom)
-        virDomainFree(dom);
-    gos_host_conn_release(h, c);
-    return rc;
-}
-
-gos_agent_link gos_host_agent_link(gos_host *h, const char *uuid)
-{
-    gos_agent_link link = GOS_AGENT_LINK_UNKNOWN;
-    g_mutex_lock(&h->lock);
-    chan_info *ci = g_hash_table_lookup(h->chans, uuid);
-    if (ci && ci->state == GOS_CHAN_CONNECTED)
-        link = GOS_AGENT_LINK_CONNECTED;
-    else if (ci && ci->state == GOS_CHAN_DISCONNECTED)
-        link = GOS_AGENT_LINK_DISCONNECTED;
-    g_mutex_unlock(&h->lock);
-    return link;
-}
-
-bool gos_host_no_agent(gos_host *h)
-{
-    g_mutex_lock(&h->lock);
-    bool r = h->no_agent;
-    g_mutex_unlock(&h->lock);
-    return r;
-}
-
-void gos_host_set_no_agent(gos_host *h)
-{
-    g_mutex_lock(&h->lock);
-    h->no_agent = true;
-    g_mutex_unlock(&h->lock);
 }
