@@ -48,5 +48,10 @@ for size in $SCREEN_SIZES; do
     screen_expect_absent "F1 Help"
 done
 
+# --- the terminal goes away without a SIGHUP (poll says POLLHUP): the console ends as on one,
+# and does not spin ---------------------------------------------------------------------------
+out=$(python3 "$top_srcdir/tests/pty_hangup.py" "$GUESTOS" "$db") || screen_fail "$out"
+echo "$out"
+
 echo "PASS: screen_hosts"
 exit 0
