@@ -65,6 +65,30 @@ int gos_audit_prepare_append(gos_audit *a, bool with_format)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* One whole sentence for a failed append; the event is never half-written.
+ * Short, with the cause first: the console shows it on one status line. */
+static void append_error(char **err, int rc, const char *msg)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        gos_audit_set_err(err, _("Another process kept the audit database locked."));
+        break;
+    case SQLITE_FULL:
+        gos_audit_set_err(err, _("The audit database or its disk is full."));
+        break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+        gos_audit_set_err(err, _("The audit database cannot be written."));
+        break;
+    default:
+        /* TRANSLATORS: %s is SQLite's own description of the failure. */
+        gos_audit_set_err(err, _("Cannot record the audit event: %s."), msg);
+        break;
+    }
+}
+
 int gos_audit_batch_begin(gos_audit *audit, char **err)
 {
     int rc;
@@ -72,7 +96,7 @@ int gos_audit_batch_begin(gos_audit *audit, char **err)
     g_mutex_lock(&audit->lock);
     rc = run_txn(audit, TXN_BEGIN);
     if (rc != SQLITE_OK)
-        gos_audit_set_err(err, _("Cannot record the audit event: %s."), sqlite3_errmsg(audit->db));
+        append_error(err, rc, sqlite3_errmsg(audit->db));
     g_mutex_unlock(&audit->lock);
     return rc == SQLITE_OK ? 0 : -1;
 }
@@ -116,7 +140,7 @@ int gos_audit_batch_commit(gos_audit *audit, char **err)
     gos_audit_text_flush_locked(audit);
     rc = run_txn(audit, TXN_COMMIT);
     if (rc != SQLITE_OK) {
-        gos_audit_set_err(err, _("Cannot record the audit event: %s."), sqlite3_errmsg(audit->db));
+        append_error(err, rc, sqlite3_errmsg(audit->db));
         exec_simple(audit->db, "ROLLBACK");
     }
     GPtrArray *fwd = audit->fwd_pending;
@@ -133,30 +157,6 @@ int gos_audit_batch_commit(gos_audit *audit, char **err)
     if (fwd)
         g_ptr_array_free(fwd, TRUE);
     return rc == SQLITE_OK ? 0 : -1;
-}
-
-/* One whole sentence for a failed append; the event is never half-written.
- * Short, with the cause first: the console shows it on one status line. */
-static void append_error(char **err, int rc, const char *msg)
-{
-    switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        gos_audit_set_err(err, _("Another process kept the audit database locked."));
-        break;
-    case SQLITE_FULL:
-        gos_audit_set_err(err, _("The audit database or its disk is full."));
-        break;
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_CANTOPEN:
-        gos_audit_set_err(err, _("The audit database cannot be written."));
-        break;
-    default:
-        /* TRANSLATORS: %s is SQLite's own description of the failure. */
-        gos_audit_set_err(err, _("Cannot record the audit event: %s."), msg);
-        break;
-    }
 }
 
 static void cell_text(gos_audit_cell *c, const char *s)
