@@ -637,6 +637,8 @@ START_TEST(test_forward_failure_on_status)
     g_free(err);
     err = NULL;
     ck_assert(gos_session_wait_tasks(s, 20000));
+    /* The forwarder's thread has dealt with every event; the next pump says so. */
+    ck_assert_uint_eq(gos_audit_forward_flush(gos_session_audit(s), 10000), 0);
     gos_session_pump(s);
     /* Every event of the task, and nothing else. */
     ck_assert_int_eq(gos_audit_forward_failures(gos_session_audit(s)),
