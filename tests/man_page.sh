@@ -41,5 +41,13 @@ else
     echo "NOTE: groff is not installed; the page was not typeset." >&2
 fi
 
+# Every source that says something to the operator is in the catalog's list, or its
+# sentences would stay English in every language.
+for f in "$top_srcdir"/base/*.c "$top_srcdir"/core/*.c "$top_srcdir"/db/*.c "$top_srcdir"/tui/*.c; do
+    grep -q '_("\|N_("\|ngettext(' "$f" || continue
+    rel=${f#"$top_srcdir"/}
+    grep -qx "$rel" "$top_srcdir/po/POTFILES.in" || { echo "FAIL: $rel has messages but is not in po/POTFILES.in" >&2; fail=1; }
+done
+
 [ "$fail" = 0 ] && echo "PASS: man_page"
 exit "$fail"
