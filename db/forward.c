@@ -41,8 +41,10 @@
  * second) waits there for a journal that reads slower than guestos writes,
  * instead of being lost to a full socket buffer, and a journal that does not
  * read at all costs the tasks nothing. An event waits at most
- * FWD_SEND_WAIT_MS for room in the socket, and the queue holds at most
- * FWD_QUEUE_MAX events; beyond either, the event is counted as not forwarded.
+ * FWD_SEND_WAIT_MS for room in the socket (the socket is connected, so the
+ * wait sleeps until the journal reads), and the queue holds at most
+ * FWD_QUEUE_MAX events and FWD_QUEUE_BYTES bytes; beyond either, the event
+ * is counted as not forwarded.
  * The forwarder outlives the store when its thread is stuck in a send
  * (libsystemd's socket blocks), so that a store can always close.
  *
@@ -63,13 +65,17 @@
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 #define FWD_QUEUE_MAX 65536
-#define FWD_SEND_WAIT_MS 2000
+#define FWD_QUEUE_BYTES (64 << 20)
+#define FWD_SEND_WAIT_MS 5000
+/* What a field of the journal carries at most (the file keeps the whole value). */
+#define FWD_FIELD_MAX (64 * 1024)
 /* How long closing the store waits for the queue to drain. */
-#define FWD_CLOSE_WAIT_MS 5000
+#define FWD_CLOSE_WAIT_MS 3000
 
 typedef struct prepared {
     GPtrArray *fields;
     int priority;
+    size_t bytes;
 } prepared;
 
 struct gos_forwarder {
@@ -79,7 +85,7 @@ struct gos_forwarder {
     GQueue queue;                /* prepared events, oldest first */
     guint in_flight;             /* queued or being sent */
     bool stopping;               /* the store is closing: send what is queued, then end */
-    bool stalled;                /* the last send found no room in time: the next ones do not wait */
+    size_t queued_bytes;         /* what the queued events hold */
     GThread *thread;             /* started with the first event */
     int mode;                    /* GOS_AUDIT_FORWARD_JOURNAL or _SYSLOG */
     char *socket;                /* where our writer sends; NULL: libsystemd's journal */
@@ -181,15 +187,21 @@ char *gos_audit_forward_problem(gos_audit *a)
 
 /* --- the fields ------------------------------------------------------------ */
 
-/* "KEY=value", the value cleaned; nothing for NULL. */
+/* "KEY=value", the value cleaned; nothing for NULL. A value longer than
+ * FWD_FIELD_MAX is cut, and KEY_BYTES says how long it is in the file, so
+ * that a cut value is never taken for the whole one. */
 static void field(GPtrArray *f, const char *key, const char *value)
 {
     char *clean;
+    size_t len;
 
     if (!value)
         return;
-    clean = gos_text_clean(value, 64 * 1024);
+    len = strlen(value);
+    clean = gos_text_clean(value, FWD_FIELD_MAX);
     g_ptr_array_add(f, g_strconcat(key, "=", clean, NULL));
+    if (len > FWD_FIELD_MAX)
+        g_ptr_array_add(f, g_strdup_printf("%s_BYTES=%zu", key, len));
     g_free(clean);
 }
 
@@ -361,39 +373,69 @@ static GByteArray *native_datagram(GPtrArray *fields)
     return b;
 }
 
+/* Our socket, connected to the journal's: poll() then says writable only
+ * when the journal has room, so a wait sleeps. -1 with errno set. */
+static int native_socket(struct gos_forwarder *f)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+    if (f->fd >= 0)
+        return f->fd;
+    if (strlen(f->socket) >= sizeof addr.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(addr.sun_path, f->socket, strlen(f->socket) + 1);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    /* Room for a large event, as libsystemd asks for (the kernel may give less). */
+    int sndbuf = 8 << 20;
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    f->fd = fd;
+    return fd;
+}
+
 /* Sends one datagram, waiting up to wait_ms for room in a socket a busy
  * journald has not emptied yet. The forwarder's thread alone calls it. */
 static int send_native(struct gos_forwarder *f, GPtrArray *fields, int wait_ms, char **why)
 {
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    GByteArray *b;
-    ssize_t n;
-    int saved;
+    GByteArray *b = native_datagram(fields);
     gint64 until = g_get_monotonic_time() + (gint64)wait_ms * 1000;
+    bool again = true;
+    ssize_t n = -1;
+    int saved = 0;
 
-    if (strlen(f->socket) >= sizeof addr.sun_path) {
-        *why = g_strdup(g_strerror(ENAMETOOLONG));
-        return -1;
-    }
-    memcpy(addr.sun_path, f->socket, strlen(f->socket) + 1);
-    if (f->fd < 0)
-        f->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (f->fd < 0) {
-        *why = g_strdup(g_strerror(errno));
-        return -1;
-    }
-    b = native_datagram(fields);
     for (;;) {
-        n = sendto(f->fd, b->data, b->len, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&addr, sizeof addr);
+        int fd = native_socket(f);
+        if (fd < 0) {
+            saved = errno;
+            break;
+        }
+        n = send(fd, b->data, b->len, MSG_NOSIGNAL | MSG_DONTWAIT);
         saved = errno;
-        if (n >= 0 || (saved != EAGAIN && saved != EWOULDBLOCK && saved != EINTR))
+        if (n >= 0)
+            break;
+        if ((saved == ECONNREFUSED || saved == ENOTCONN || saved == ECONNRESET) && again) {
+            /* journald restarted: its socket is a new one. */
+            close(f->fd);
+            f->fd = -1;
+            again = false;
+            continue;
+        }
+        if (saved != EAGAIN && saved != EWOULDBLOCK && saved != EINTR)
             break;
         gint64 left_ms = (until - g_get_monotonic_time()) / 1000;
         if (left_ms <= 0)
             break;
-        /* A connectionless socket polls writable when the receiver has room. */
-        struct pollfd pfd = { .fd = f->fd, .events = POLLOUT };
-        if (poll(&pfd, 1, (int)MIN(left_ms, 100)) < 0 && errno != EINTR) {
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        if (poll(&pfd, 1, (int)MIN(left_ms, 1000)) < 0 && errno != EINTR) {
             saved = errno;
             break;
         }
@@ -468,6 +510,9 @@ void *gos_audit_forward_prepare(gos_audit *a, const gos_audit_event *ev, int64_t
         return NULL;
     prepared *p = g_new(prepared, 1);
     p->fields = event_fields(a, ev, seq, hash, &p->priority);
+    p->bytes = 0;
+    for (guint i = 0; i < p->fields->len; i++)
+        p->bytes += strlen(g_ptr_array_index(p->fields, i)) + 1;
     return p;
 }
 
@@ -505,15 +550,14 @@ static gpointer forwarder_thread(gpointer data)
         prepared *p = g_queue_pop_head(&f->queue);
         if (!p)
             break;                       /* stopping, and nothing left */
-        /* Closing, or a journal that did not read for FWD_SEND_WAIT_MS: what is
-         * queued is still tried, but no event waits until one gets through. */
-        int wait_ms = f->stopping || f->stalled ? 0 : FWD_SEND_WAIT_MS;
+        /* Closing: what is queued is still tried, but nothing waits. */
+        int wait_ms = f->stopping ? 0 : FWD_SEND_WAIT_MS;
+        f->queued_bytes -= p->bytes;
         g_mutex_unlock(&f->lock);
         char *why = NULL;
         int rc = deliver(f, p, wait_ms, &why);
         gos_audit_forward_drop(p);
         g_mutex_lock(&f->lock);
-        f->stalled = rc < 0;
         if (rc < 0)
             fwd_failed_locked(f, why);
         else
@@ -536,17 +580,28 @@ void gos_audit_forward_send(gos_audit *a, void *prepared_event)
         gos_audit_forward_drop(prepared_event);
         return;
     }
+    prepared *p = prepared_event;
     g_mutex_lock(&f->lock);
-    if (f->in_flight >= FWD_QUEUE_MAX || f->stopping) {
-        fwd_failed_locked(f, g_strdup(_("too many events waited for the system log")));
-        gos_audit_forward_drop(prepared_event);
-    } else {
+    if (!f->thread && !f->stopping) {
+        GError *gerr = NULL;
+        g_atomic_int_inc(&f->refs);
+        f->thread = g_thread_try_new("gos-forward", forwarder_thread, f, &gerr);
         if (!f->thread) {
-            g_atomic_int_inc(&f->refs);
-            f->thread = g_thread_new("gos-forward", forwarder_thread, f);
+            g_atomic_int_dec_and_test(&f->refs);     /* the store still holds one */
+            fwd_failed_locked(f, g_strdup(gerr->message));
+            g_error_free(gerr);
+            g_mutex_unlock(&f->lock);
+            gos_audit_forward_drop(p);
+            return;
         }
-        g_queue_push_tail(&f->queue, prepared_event);
+    }
+    if (f->in_flight >= FWD_QUEUE_MAX || f->queued_bytes + p->bytes > FWD_QUEUE_BYTES || f->stopping) {
+        fwd_failed_locked(f, g_strdup(_("too many events waited for the system log")));
+        gos_audit_forward_drop(p);
+    } else {
+        g_queue_push_tail(&f->queue, p);
         f->in_flight++;
+        f->queued_bytes += p->bytes;
         g_cond_broadcast(&f->cond);
     }
     g_mutex_unlock(&f->lock);

@@ -75,6 +75,16 @@ grep -a -q 'GUESTOS_SSH_CONNECTION=10.0.0.1?\]52;c;ZXZpbA==??FORGED=1$' "$got" |
 anchor=$(LC_ALL=C grep -a -o 'GUESTOS_ANCHOR=[0-9]*:[0-9a-f]*' "$got" | tail -n 1 | cut -d= -f2)
 "$GUESTOS" --audit-db "$db" audit verify --anchor "$anchor" >/dev/null || audit_fail "verify --anchor $anchor of the journal"
 
+# --- a value longer than a journal field carries (64 KiB): cut, and said to be -------------------
+long_db="$AUDIT_TMP/long.db"
+rm -f "$got"
+start_sink
+SSH_CONNECTION="$(head -c 70000 /dev/zero | tr '\0' 'x') 4711 10.0.0.2 22" \
+    "$GUESTOS" --config "$conf" -c test:///default --audit-db "$long_db" logoff test </dev/null >/dev/null 2>&1
+stop_sink
+out=$(python3 "$sink" check "$got" "$long_db") || audit_fail "a long value in the journal: $(echo "$out" | cut -c1-300)"
+LC_ALL=C grep -a -q 'GUESTOS_SSH_CONNECTION_BYTES=70000' "$got" || audit_fail "a cut field does not say how long it is"
+
 # --- a burst: 400 VMs at once make some 2,000 events in a second, faster than the stand-in
 # reads them; every one arrives (the forwarder waits for room rather than drop them) ------------
 sh "$top_srcdir/tests/gen-fleet.sh" 400 >"$AUDIT_TMP/big.xml" || audit_fatal "gen-fleet.sh"
@@ -128,6 +138,12 @@ cmp -s "$AUDIT_TMP/dead.rows" "$AUDIT_TMP/live.rows" || audit_fail "a dead journ
 n=$(audit_sql "$dead" "SELECT count(*) FROM events")
 grep -q "^$n audit events were not forwarded to the system log: Connection refused" "$AUDIT_TMP/dead.out" ||
     audit_fail "the batch summary does not count the failures: $(cat "$AUDIT_TMP/dead.out")"
+# logoff says so too, on stderr, and its exit status stays the outcome's.
+GUESTOS_JOURNAL_SOCKET="$sock" "$GUESTOS" --config "$conf" -c test:///default --audit-db "$dead" logoff test \
+    </dev/null >/dev/null 2>"$AUDIT_TMP/dead-logoff.err"
+[ $? -eq 1 ] || audit_fail "a dead journal changed logoff's exit status"
+grep -q "^guestos: [0-9]* audit events were not forwarded to the system log: Connection refused" \
+    "$AUDIT_TMP/dead-logoff.err" || audit_fail "logoff does not say what the journal missed: $(cat "$AUDIT_TMP/dead-logoff.err")"
 # No socket at all, in JSON.
 GUESTOS_JOURNAL_SOCKET="$AUDIT_TMP/nothing-here" "$GUESTOS" --config "$conf" -c "test://$fleet" \
     --audit-db "$dead" batch --json "$AUDIT_TMP/all.batch" </dev/null >"$AUDIT_TMP/none.json" 2>&1

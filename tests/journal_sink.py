@@ -104,6 +104,14 @@ def check(out, db):
             if value is None:
                 if key in f:
                     sys.exit("FAIL: event %d has %s=%r, the database nothing" % (r["id"], key, f[key]))
+            elif key + "_BYTES" in f:
+                # Cut for the journal: a prefix of the cleaned value, at most 64 KiB, and
+                # KEY_BYTES at least that long (it counts the file's raw bytes).
+                v = f.get(key, "")
+                if not str(value).startswith(v) or len(v.encode("utf-8")) > 65536 or len(v) == len(str(value)):
+                    sys.exit("FAIL: event %d has %s cut to something that is not a shorter prefix" % (r["id"], key))
+                if int(f[key + "_BYTES"]) <= 65536:
+                    sys.exit("FAIL: event %d says %s was cut at %s bytes" % (r["id"], key, f[key + "_BYTES"]))
             elif f.get(key) != str(value):
                 sys.exit("FAIL: event %d has %s=%r, expected %r" % (r["id"], key, f.get(key), str(value)))
 

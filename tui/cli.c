@@ -45,6 +45,22 @@ int gos_cli_fail(const gos_cli *cli, const char *fmt, ...)
     return GOS_EXIT_USAGE;
 }
 
+uint64_t gos_cli_forward_lost(gos_session *s, char **why)
+{
+    gos_audit *a = gos_session_audit(s);
+    /* The system log is written by a thread of its own: the count is final
+     * once what this command appended has been sent or given up on. */
+    size_t unsent = gos_audit_forward_flush(a, 5000);
+    uint64_t lost = gos_audit_forward_failures(a) + unsent;
+    *why = NULL;
+    if (lost) {
+        char *problem = gos_audit_forward_problem(a);
+        *why = gos_cli_one_line(problem ? problem : _("the system log did not take them in time"));
+        g_free(problem);
+    }
+    return lost;
+}
+
 void gos_cli_free_session(gos_session *s, int rc)
 {
     size_t stuck = gos_engine_stuck(gos_session_engine(s));

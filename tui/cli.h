@@ -74,6 +74,11 @@ int gos_cli_bad_option(const gos_cli *cli, const char *cmd, char **argv, int c);
  * controls (and, outside UTF-8 locales, every non-ASCII byte) '?'. */
 char *gos_cli_one_line(const char *text);
 
+/* How many audit events this process could not forward to the system log,
+ * after waiting a few seconds for those still queued; *why (one line, g_free
+ * it) says why when any. */
+uint64_t gos_cli_forward_lost(gos_session *s, char **why);
+
 /* Frees the session at the end of a command that exits with rc; when only
  * calls that a deadline already ended are left, exits with rc at once
  * instead of waiting for them. */

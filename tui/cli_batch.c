@@ -130,9 +130,8 @@ static gint count_desc(gconstpointer a, gconstpointer b, gpointer counts)
 
 static void batch_summary(batch *b, int status)
 {
-    /* The system log is written by a thread of its own: its counts are final
-     * once what this batch appended has been sent. */
-    size_t unsent = gos_audit_forward_flush(gos_session_audit(b->s), 10000);
+    char *fwd_why = NULL;
+    uint64_t fwd_lost = gos_cli_forward_lost(b->s, &fwd_why);
     size_t total = gos_session_task_count(b->s);
     GPtrArray *codes = g_ptr_array_new();
     GHashTableIter it;
@@ -167,8 +166,7 @@ static void batch_summary(batch *b, int status)
         }
         json_object_object_add(o, "failed_step", fs);
         json_object_object_add(o, "forward_failures",
-                               json_object_new_int64((int64_t)(gos_audit_forward_failures(gos_session_audit(b->s)) +
-                                                                unsent)));
+                               json_object_new_int64((int64_t)fwd_lost));
         json_object_object_add(o, "exit_status", json_object_new_int(status));
         gos_cli_print_json(o);
     } else {
@@ -183,19 +181,12 @@ static void batch_summary(batch *b, int status)
             gos_hr_format(hr, text, sizeof text);
             printf("  %6u %s\n", GPOINTER_TO_UINT(g_hash_table_lookup(b->rep.errors, GUINT_TO_POINTER(hr))), text);
         }
-        uint64_t lost = gos_audit_forward_failures(gos_session_audit(b->s)) + unsent;
-        if (lost) {
-            char *why = gos_audit_forward_problem(gos_session_audit(b->s));
-            if (!why)
-                why = g_strdup(_("the system log did not take them in time"));
-            char *clean = gos_text_for_locale(why ? why : "?", 256);
+        if (fwd_lost)
             printf(ngettext("%llu audit event was not forwarded to the system log: %s\n",
-                            "%llu audit events were not forwarded to the system log: %s\n", (unsigned long)lost),
-                   (unsigned long long)lost, clean);
-            g_free(clean);
-            g_free(why);
-        }
+                            "%llu audit events were not forwarded to the system log: %s\n", (unsigned long)fwd_lost),
+                   (unsigned long long)fwd_lost, fwd_why);
     }
+    g_free(fwd_why);
     g_ptr_array_free(codes, TRUE);
     fflush(stdout);
 }

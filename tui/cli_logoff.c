@@ -125,6 +125,15 @@ int gos_cli_logoff(gos_cli *cli, int argc, char **argv)
         rc = GOS_EXIT_FAILED;
     if (gos_cli_signal())
         rc = 128 + gos_cli_signal();
+    /* Each outcome is in the file; say so when the system log missed some. */
+    char *fwd_why = NULL;
+    uint64_t fwd_lost = gos_cli_forward_lost(s, &fwd_why);
+    if (fwd_lost)
+        fprintf(stderr,
+                ngettext("%s: %llu audit event was not forwarded to the system log: %s\n",
+                         "%s: %llu audit events were not forwarded to the system log: %s\n", (unsigned long)fwd_lost),
+                cli->prog, (unsigned long long)fwd_lost, fwd_why);
+    g_free(fwd_why);
     gos_reporter_clear(&rep);
     gos_cli_free_session(s, rc);
     if (ctl)
