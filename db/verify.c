@@ -176,6 +176,48 @@ static int check_pages(gos_audit *a, gos_audit_verify_report *r, char **err)
     return 0;
 }
 
+/* The text index (schema version 4), which search reads: every task that has
+ * ended and is not queued for the index must be in it, or a search would hide
+ * it. (An entry too many cannot fake a match: LIKE decides every candidate.)
+ * FTS5 keeps one docsize row per indexed task; deleting a task's entries
+ * (the index's 'delete' command) takes its row too. Sets r when a task is
+ * missing. Returns 0 or -1 with *err set. */
+static int check_text_index(gos_audit *a, gos_audit_verify_report *r, char **err)
+{
+    static const char sql[] =
+        "SELECT t.task_id FROM tasks t WHERE t.end_kind IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM text_pending p WHERE p.key = t.key)"
+        " AND NOT EXISTS (SELECT 1 FROM tasks_text_docsize d WHERE d.id = t.key) LIMIT 1";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (a->version < 4)
+        return 0;
+    if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        /* The index's tables are gone: that is what was done to the file. */
+        r->ok = false;
+        r->reason = g_strdup_printf(_("The text index that search reads is damaged: %s."), sqlite3_errmsg(a->db));
+        return 0;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        r->ok = false;
+        r->reason = g_strdup_printf(
+            _("The text index that search reads lacks task %s: a search would not find it (its entries were removed)."),
+            id ? id : "?");
+    } else if (is_damage(rc)) {
+        r->ok = false;
+        r->reason = g_strdup_printf(_("The text index that search reads is damaged: %s."), sqlite3_errmsg(a->db));
+    } else if (rc != SQLITE_DONE) {
+        gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(a->db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 int gos_audit_verify_summary(gos_audit *a, gos_audit_verify_report *r, char **err)
 {
     int rc, ret = -1;
@@ -202,6 +244,8 @@ int gos_audit_verify_summary(gos_audit *a, gos_audit_verify_report *r, char **er
     if (check_pages(a, r, err) < 0)
         goto cleanup;
     ret = r->ok ? compare(a, r, err) : 0;
+    if (ret == 0 && r->ok)
+        ret = check_text_index(a, r, err);
 
 cleanup:
     exec_simple(a->db, gos_audit_refold_teardown);

@@ -57,6 +57,12 @@ tamper users "UPDATE tasks SET users_after = '[]' WHERE task_id = '$task'"
 expect_failed "$AUDIT_TMP/users.db" "the users_after of task $task differs"
 tamper when "UPDATE tasks SET submitted_at = submitted_at - 86400000 WHERE task_id = '$task'"
 expect_failed "$AUDIT_TMP/when.db" "the submitted_at of task $task differs"
+# The text index that --search reads: a task's entries removed hide it from a search.
+tamper unindexed "INSERT INTO tasks_text(tasks_text, rowid, vm_name, message, users_before, users_after)
+    SELECT 'delete', key, vm_name, message, users_before, users_after FROM tasks WHERE task_id = '$task'"
+[ "$("$GUESTOS" --audit-db "$AUDIT_TMP/unindexed.db" audit --search test --format csv | grep -c "$task")" = 0 ] ||
+    audit_fatal "the removed index entries do not hide the task"
+expect_failed "$AUDIT_TMP/unindexed.db" "text index that search reads lacks task $task"
 tamper forged "INSERT INTO tasks(key, task_id, submitted_at, vm_name, message, task_result)
                VALUES (9999, 'forged-task', 1, 'web01', 'All fine', 0)"
 expect_failed "$AUDIT_TMP/forged.db" "holds task forged-task, which no event records"
