@@ -35,6 +35,8 @@ screen_wait "Run logoff on these 4 VMs?"
 n=$(sqlite3 -readonly "$SCREEN_TMP/audit.db" "SELECT count(*) FROM tasks" 2>/dev/null || echo 0)
 [ "$n" = 0 ] || screen_fail "a task ran without a deliberate yes ($n in the audit log)"
 screen_type yes
+# The word shows as it is typed: nobody types a safety word blind.
+screen_wait "> yes"
 screen_keys Enter
 screen_wait_gone "Run logoff on these 4 VMs?"
 screen_wait "4 logoff tasks submitted."

@@ -346,8 +346,10 @@ static void on_key(console *c, int key)
     }
     if (c->confirm) {
         gos_dialog_state st = gos_confirm_key(c->confirm, key);
-        if (st == GOS_DIALOG_OPEN)
+        if (st == GOS_DIALOG_OPEN) {
+            c->dirty |= DIRTY_DIALOG;   /* the word as typed so far */
             return;
+        }
         if (st == GOS_DIALOG_YES && gos_confirm_recheck(c->confirm, c->s)) {
             c->dirty |= DIRTY_DIALOG;   /* show the new targets; ask again */
             return;
