@@ -55,7 +55,8 @@ bool gos_session_vm_matches(gos_session *s, const gos_vm *vm)
         return false;
     if (s->f_agent >= 0 && (int)vm->heartbeat != s->f_agent)
         return false;
-    if (s->f_users >= 0 && (vm->n_users > 0) != (s->f_users == 1))
+    /* users=no is VMs known to have nobody logged on: unknown is neither. */
+    if (s->f_users >= 0 && (!vm->users_known || (vm->n_users > 0) != (s->f_users == 1)))
         return false;
     if (s->f_host && strcmp(vm->host, s->f_host))
         return false;

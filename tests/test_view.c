@@ -166,7 +166,7 @@ static bool oracle_match(const oracle *o, const gos_vm *vm)
         return false;
     if (o->agent >= 0 && (int)vm->heartbeat != o->agent)
         return false;
-    if (o->users >= 0 && (vm->n_users > 0) != (o->users == 1))
+    if (o->users >= 0 && (!vm->users_known || (vm->n_users > 0) != (o->users == 1)))
         return false;
     if (o->name_glob && !g_pattern_match_simple(o->name_glob, vm->name))
         return false;
