@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "base/i18n.h"
+#include "base/text.h"
 #include "core/logoff.h"
 #include "core/session_impl.h"
 #include "core/submit.h"
@@ -57,6 +58,20 @@ void gos_session_task_totals(gos_session *s, size_t *running, size_t *failed, si
 }
 
 
+static size_t matches(gos_inventory *inv, const char *key);
+
+/* The hosts of the VMs that answer to key, "a, b"; g_free it. */
+static char *hosts_of(gos_inventory *inv, const char *key)
+{
+    GString *g = g_string_new(NULL);
+    for (size_t i = 0; i < gos_inventory_count(inv); i++) {
+        const gos_vm *vm = gos_inventory_at(inv, i);
+        if ((vm->name && !strcmp(vm->name, key)) || !strcmp(vm->uuid, key))
+            g_string_append_printf(g, "%s%s", g->len ? ", " : "", vm->host);
+    }
+    return g_string_free(g, FALSE);
+}
+
 size_t gos_session_logoff_many(gos_session *s, const char *const *hosts, const char *const *keys, size_t n,
                                gos_task **out, char **err)
 {
@@ -66,6 +81,22 @@ size_t gos_session_logoff_many(gos_session *s, const char *const *hosts, const c
         if (err)
             *err = g_strdup(_("No host is configured."));
         return 0;
+    }
+    /* A name that two hosts use names no VM: guessing one would log off the
+     * users of a VM the operator did not mean. Nothing is submitted. */
+    for (size_t i = 0; hosts == NULL && i < n; i++) {
+        if (matches(s->inv, keys[i]) > 1) {
+            if (err) {
+                char *where = hosts_of(s->inv, keys[i]);
+                char *clean = gos_text_clean(keys[i], 256);
+                /* TRANSLATORS: a VM name, then the hosts that have a VM of that name. */
+                *err = g_strdup_printf(_("'%1$s' names VMs on more than one host (%2$s): name it by its UUID."),
+                                       clean, where);
+                g_free(clean);
+                g_free(where);
+            }
+            return 0;
+        }
     }
     gos_task_spec *specs = g_new0(gos_task_spec, n);
     char **descs = g_new0(char *, n);

@@ -129,5 +129,23 @@ for a in columns task-panel show-name cursor-to; do
     grep -q "^$a" "$T/actions.out" || bad "--list-actions does not list $a"
 done
 
+# --- a name two hosts use names no VM: nothing runs, and the message says how to name it ----------
+sed 's/6695eb01/7795eb01/g' "$top_srcdir/tests/fleet.xml" >"$T/twin.xml"
+fleet="$(cd "$top_srcdir/tests" && pwd)/fleet.xml"
+"$GUESTOS" -c "test://$T/twin.xml" -c "test://$fleet" --audit-db "$T/twin.db" logoff web2 db-off \
+    </dev/null >"$T/twin.out" 2>"$T/twin.err"
+rc=$?
+[ "$rc" = 2 ] || bad "an ambiguous name exits $rc, expected 2"
+grep -q "'web2' names VMs on more than one host (.*): name it by its UUID." "$T/twin.err" ||
+    bad "an ambiguous name says: $(cat "$T/twin.err")"
+[ ! -s "$T/twin.out" ] || bad "an ambiguous name ran something: $(cat "$T/twin.out")"
+printf 'logoff web2\n' | "$GUESTOS" -c "test://$T/twin.xml" -c "test://$fleet" --audit-db "$T/twin.db" batch - \
+    >"$T/twin-batch.out" 2>&1
+grep -q "^Summary: 0 tasks" "$T/twin-batch.out" || bad "batch ran an ambiguous name: $(cat "$T/twin-batch.out")"
+uuid=$(awk '/<name>web2<\/name>/ { w = 1 } w && /<uuid>/ { gsub(/.*<uuid>|<\/uuid>.*/, ""); print; exit }' "$fleet")
+[ -n "$uuid" ] || bad "no UUID for web2 in $fleet"
+"$GUESTOS" -c "test://$T/twin.xml" -c "test://$fleet" --audit-db "$T/twin.db" logoff "$uuid" </dev/null >"$T/twin-uuid.out" 2>&1
+grep -q "^web2 logoff: " "$T/twin-uuid.out" || bad "the UUID $uuid does not name web2: $(cat "$T/twin-uuid.out")"
+
 [ "$fail" = 0 ] && echo "PASS: cli_commands"
 exit "$fail"
