@@ -156,6 +156,7 @@ static void fail_cur(gos_exec *x, const char *why, gos_fail_kind kind)
                         ? g_strdup_printf(_("Macro %1$s stopped: %2$s: %3$s"), macro, it->where, why)
                         : g_strdup(why);
         gos_session_set_error(x->s, "%s", msg);
+        x->line_error_gen = gos_session_status_generation(x->s);
         g_free(msg);
     }
     if (!x->failed) {
@@ -204,6 +205,12 @@ static void execute(gos_exec *x)
     } else if (rc & GOS_ACT_WAIT) {
         /* gos_exec_wait_* set the state. */
     } else {
+        /* Why the operator's last line failed is over once the next one worked
+         * (other sentences, a host lost, an audit log that fails, stay). */
+        if (it->from_operator && !it->live && !(it->cmd.action->flags & (GOS_ACT_SCROLL | GOS_ACT_PASSIVE)) &&
+            x->line_error_gen &&
+            gos_session_status_generation(x->s) == x->line_error_gen)
+            gos_session_clear_error(x->s);
         succeed_cur(x, rc, ctx.record_as);
     }
     g_free(ctx.record_as);
@@ -502,8 +509,10 @@ int gos_exec_push_line(gos_exec *x, const char *line, char **err)
     if (gos_cmd_parse(line, &cmd, &why) < 0) {
         /* TRANSLATORS: %s: an action line; %s: why it does not parse. */
         char *msg = g_strdup_printf(_("Cannot run \"%s\": %s"), line, why ? why : "");
-        if (terminal(x))
+        if (terminal(x)) {
             gos_session_set_error(x->s, "%s", msg);
+            x->line_error_gen = gos_session_status_generation(x->s);
+        }
         if (err)
             *err = msg;
         else

@@ -56,6 +56,7 @@ struct gos_exec {
     gos_macro_rec *rec;
     bool rec_failed;         /* the last gos_exec_finish_recording could not save */
     bool failed;             /* a line failed since gos_exec_run began */
+    unsigned line_error_gen; /* the status sentence a failed line set (its generation), 0 none */
     char *first_error;       /* ... and why, with where */
 };
 

@@ -437,6 +437,15 @@ void gos_session_set_error(gos_session *s, const char *fmt, ...)
     va_end(ap);
 }
 
+void gos_session_clear_error(gos_session *s)
+{
+    if (!s->status || !s->status_error)
+        return;
+    g_clear_pointer(&s->status, g_free);
+    s->status_error = false;
+    s->status_gen++;
+}
+
 void gos_session_status_until_listed(gos_session *s) { s->status_listed_gen = s->status_gen; }
 
 void gos_session_listed(gos_session *s)

@@ -52,6 +52,19 @@ screen_keys n
 screen_wait "Nothing was done."
 screen_expect_absent "2 failed"
 
+# Why a line failed stays until the next line works; moving the cursor keeps it.
+screen_keys :
+screen_type "bogus"
+screen_keys Enter
+screen_wait 'Cannot run "bogus"'
+screen_keys Down
+sleep 0.3
+screen_wait 'Cannot run "bogus"'
+screen_keys :
+screen_type "sort name"
+screen_keys Enter
+screen_wait_gone 'Cannot run "bogus"'
+
 # The help screen comes from the action table.
 screen_keys '?'
 screen_wait "Keys in the VM list"
