@@ -73,7 +73,7 @@ static int check_folders(const char *dir, uid_t me, char **err)
         if ((sb.st_mode & (S_IWGRP | S_IWOTH)) && !(sb.st_mode & S_ISVTX)) {
             gos_audit_set_err(err,
                 /* TRANSLATORS: a folder, then its mode in octal. */
-                _("The folder %s of the audit database can be written by others (mode %04o), who could replace the database, so it was not opened."),
+                _("The folder %s of the audit database can be written by its group or others (mode %04o), who could replace the database, so it was not opened."),
                 p, (unsigned)(sb.st_mode & 07777));
             goto cleanup;
         }
@@ -110,7 +110,7 @@ static int check_file(const char *path, const struct stat *sb, bool readonly, ui
     if (readonly) {
         if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
             gos_audit_set_err(err,
-                _("The audit database %s can be written by others (mode %04o), so it is not evidence; it was not opened."),
+                _("The audit database %s can be written by its group or others (mode %04o), so it is not evidence; it was not opened."),
                 path, (unsigned)(sb->st_mode & 07777));
             return -1;
         }

@@ -51,13 +51,13 @@ refused "open to group or others (mode 0640)" -c test:///default --audit-db "$AU
 # Review of a file others may read, not write, works; one others may write is refused.
 "$GUESTOS" --audit-db "$AUDIT_TMP/home/open.db" audit verify >/dev/null || audit_fail "verify of a 0640 file"
 chmod 666 "$AUDIT_TMP/home/open.db"
-refused "can be written by others (mode 0666)" --audit-db "$AUDIT_TMP/home/open.db" audit
+refused "can be written by its group or others (mode 0666)" --audit-db "$AUDIT_TMP/home/open.db" audit
 refused "open to group or others (mode 0666)" -c test:///default --audit-db "$AUDIT_TMP/home/open.db" logoff test
 
 # --- the folders ---------------------------------------------------------------------
 mkdir -m 777 "$AUDIT_TMP/shared"
 chmod 777 "$AUDIT_TMP/shared"     # whatever the umask
-refused "The folder $AUDIT_TMP/shared of the audit database can be written by others (mode 0777)" \
+refused "The folder $AUDIT_TMP/shared of the audit database can be written by its group or others (mode 0777)" \
     -c test:///default --audit-db "$AUDIT_TMP/shared/audit.db" logoff test
 [ ! -e "$AUDIT_TMP/shared/audit.db" ] || audit_fail "the database was created in a folder anyone can write"
 # Below it, in a private folder of one's own, still not: the shared folder could swap that folder.
