@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "base/i18n.h"
+#include "base/text.h"
 #include "core/session_impl.h"
 
 
@@ -104,13 +105,18 @@ int gos_session_set_filter(gos_session *s, int n, char **exprs, char **err)
         const char *v = eq ? eq + 1 : NULL;
         size_t kl = eq ? (size_t)(eq - exprs[i]) : 0;
         bool bad = !eq || !*v;
-        if (!bad && kl == 5 && !strncmp(exprs[i], "state", 5))
+        /* A known key with a value it does not take says which values it takes. */
+        const char *values = NULL;
+        if (!bad && kl == 5 && !strncmp(exprs[i], "state", 5)) {
             bad = (st = gos_vm_state_parse(v)) < 0;
-        else if (!bad && kl == 5 && !strncmp(exprs[i], "agent", 5))
+            values = "running, blocked, paused, shut-off (or off), shutdown, crashed, pmsuspended";
+        } else if (!bad && kl == 5 && !strncmp(exprs[i], "agent", 5)) {
             bad = (ag = gos_heartbeat_parse(v)) < 0;
-        else if (!bad && kl == 5 && !strncmp(exprs[i], "users", 5)) {
+            values = "ok, degraded, lost, no-contact, no-channel, unsupported, vm-down, unknown";
+        } else if (!bad && kl == 5 && !strncmp(exprs[i], "users", 5)) {
             us = !strcmp(v, "yes") || !strcmp(v, "1") ? 1 : !strcmp(v, "no") || !strcmp(v, "0") ? 0 : -2;
             bad = us == -2;
+            values = "yes, no";
         } else if (!bad && kl == 4 && !strncmp(exprs[i], "name", 4)) {
             g_free(name);
             name = g_strdup(v);
@@ -120,9 +126,19 @@ int gos_session_set_filter(gos_session *s, int n, char **exprs, char **err)
         } else
             bad = true;
         if (bad) {
-            if (err)
+            char *clean = gos_text_clean(exprs[i], 256);
+            if (err && values) {
+                char *key = g_strndup(exprs[i], kl);
+                char *val = gos_text_clean(v, 256);
+                /* TRANSLATORS: %1$s: a value; %2$s: the filter's key (state, agent, users); %3$s: the values it takes. */
+                *err = g_strdup_printf(_("'%1$s' is not a value of %2$s=: use %3$s."), val, key, values);
+                g_free(key);
+                g_free(val);
+            } else if (err) {
                 *err = g_strdup_printf(_("'%s' is not a filter: use state=, agent=, users=yes|no, name= or host=."),
-                                       exprs[i]);
+                                       clean);
+            }
+            g_free(clean);
             g_free(name);
             g_free(host);
             return -1;

@@ -72,7 +72,7 @@ for size in $SCREEN_SIZES; do
     screen_keys f
     screen_keys C-u
     screen_type "state=ru"
-    screen_wait "'state=ru' is not a filter"
+    screen_wait "'ru' is not a value of state="
     screen_type "nning"
     screen_wait "1 of 40 VMs"
     screen_keys Enter
