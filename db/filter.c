@@ -89,6 +89,9 @@ int gos_audit_filter_parse(int argc, char *const *argv, gos_audit_filter *out, c
                 gos_audit_set_err(err, _("'%s' is not a time: use 2026-11-30 or 2026-11-30T10:00:00Z."), value);
                 return -1;
             }
+            /* --until a bare date takes that whole day in, as a person means it. */
+            if (words[w].kind == W_UNTIL && strlen(value) == 10)
+                f.until_ms += 24 * 3600 * 1000 - 1;
             break;
         }
     }

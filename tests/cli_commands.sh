@@ -147,5 +147,12 @@ uuid=$(awk '/<name>web2<\/name>/ { w = 1 } w && /<uuid>/ { gsub(/.*<uuid>|<\/uui
 "$GUESTOS" -c "test://$T/twin.xml" -c "test://$fleet" --audit-db "$T/twin.db" logoff "$uuid" </dev/null >"$T/twin-uuid.out" 2>&1
 grep -q "^web2 logoff: " "$T/twin-uuid.out" || bad "the UUID $uuid does not name web2: $(cat "$T/twin-uuid.out")"
 
+# --- --until a bare date takes that whole day in ----------------------------------------------
+today=$(date -u +%F)
+n=$("$GUESTOS" --audit-db "$T/twin.db" audit --format json --since "$today" --until "$today" 2>/dev/null | grep -c '"task_id"')
+[ "$n" -ge 1 ] || bad "--since $today --until $today finds nothing of today"
+n=$("$GUESTOS" --audit-db "$T/twin.db" audit --format json --until "$(date -u -d yesterday +%F)" 2>/dev/null | grep -c '"task_id"')
+[ "$n" = 0 ] || bad "--until yesterday finds $n tasks of today"
+
 [ "$fail" = 0 ] && echo "PASS: cli_commands"
 exit "$fail"

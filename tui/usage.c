@@ -104,7 +104,7 @@ static void usage_audit(FILE *out, const char *prog)
                    "  --hresult CODE      0xA0040505, or a name such as VM_E_TIMED_OUT\n"
                    "  --since TIME        submitted at or after TIME (2026-11-30 or\n"
                    "                      2026-11-30T10:00:00Z)\n"
-                   "  --until TIME        submitted at or before TIME\n"
+                   "  --until TIME        submitted at or before TIME (a date alone: to its end)\n"
                    "  --search TEXT       the VM name, the message or a user's name holds TEXT\n"
                    "  --format FORMAT     table (the default), csv or json\n"
                    "\n"
