@@ -102,7 +102,8 @@ check_filter "vm_uuid = '6695eb01-0000-4000-8000-000000000007'" --vm 6695eb01-00
 check_filter "op_user = 'op03' AND task_result = 6" --operator op03 --result TimeOutError
 check_filter "task_error = 2684617218 OR call_hr = 2684617218" --hresult VM_E_TIMED_OUT
 check_filter "task_error = 2684617218 OR call_hr = 2684617218" --hresult=0xA0040202
-check_filter "submitted_at BETWEEN 1704153600000 AND 1704240000000" --since 2024-01-02 --until 2024-01-03
+# A date alone for --until takes that whole day in.
+check_filter "submitted_at BETWEEN 1704153600000 AND 1704326399999" --since 2024-01-02 --until 2024-01-03
 check_filter "message LIKE '%quoted%' AND vm_name = 'vm-0003'" --search QUOTED --vm vm-0003
 check_filter "0" --action refresh
 # A bad word is refused with the view's sentence, exit 2.
