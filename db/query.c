@@ -9,12 +9,12 @@
 #include "base/i18n.h"
 #include "db/audit_priv.h"
 
-/* The task's result as people see it: a task that started and never ended,
- * whose process is gone, is Interrupted (GOS_RESULT_INTERRUPTED) even before a
- * read-write open's recovery appends the event that says so. The function is
- * called only for open tasks (SQLite stops at the first false term). */
+/* The task's result as people see it: a task that never ended (queued or
+ * running) whose process is gone is Interrupted (GOS_RESULT_INTERRUPTED) even
+ * before a read-write open's recovery appends the event that says so. The
+ * function is called only for open tasks (SQLite stops at the first false term). */
 #define RESULT_EXPR \
-    "(CASE WHEN tasks.started AND tasks.end_kind IS NULL AND gos_owner_gone(tasks.op_node, tasks.op_pid)" \
+    "(CASE WHEN tasks.end_kind IS NULL AND gos_owner_gone(tasks.op_node, tasks.op_pid)" \
     " THEN -2 ELSE tasks.task_result END)"
 G_STATIC_ASSERT(GOS_RESULT_INTERRUPTED == -2);
 

@@ -14,6 +14,7 @@
 typedef struct {
     char *task_id, *host, *vm_uuid, *vm_name, *action;
     int64_t pid;
+    bool started;
 } open_task;
 
 static void open_task_free(gpointer p)
@@ -65,8 +66,8 @@ int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, 
     }
     /* Only tasks whose owner ran on this machine: other machines' pids mean nothing here. */
     rc = sqlite3_prepare_v2(audit->db,
-        "SELECT task_id, host, vm_uuid, vm_name, action, op_pid FROM tasks"
-        " WHERE started AND end_kind IS NULL AND op_node = ?",
+        "SELECT task_id, host, vm_uuid, vm_name, action, op_pid, started FROM tasks"
+        " WHERE end_kind IS NULL AND op_node = ?",
         -1, &st, NULL);
     if (rc != SQLITE_OK)
         goto sql_error;
@@ -83,6 +84,7 @@ int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, 
         t->vm_name = col_dup(st, 3);
         t->action = col_dup(st, 4);
         t->pid = sqlite3_column_int64(st, 5);
+        t->started = sqlite3_column_int(st, 6) != 0;
         g_ptr_array_add(tasks, t);
     }
     if (rc != SQLITE_DONE)
@@ -113,10 +115,18 @@ int gos_audit_recover(gos_audit *audit, const gos_audit_event *who, int *count, 
         ev.action = t->action;
         ev.percent = -1;
         ev.task_result = GOS_RESULT_INTERRUPTED;
-        message = g_strdup_printf(
-            /* TRANSLATORS: %lld is the process id of the guestos that ran the task. */
-            _("The task was interrupted: guestos process %lld, which ran it, ended before the task finished."),
-            (long long)t->pid);
+        /* A task still queued when its process died never reached the guest:
+         * say so, it is what an operator asks first. */
+        message = t->started
+            ? g_strdup_printf(
+                  /* TRANSLATORS: %lld is the process id of the guestos that ran the task. */
+                  _("The task was interrupted: guestos process %lld, which ran it, ended before the task finished."),
+                  (long long)t->pid)
+            : g_strdup_printf(
+                  /* TRANSLATORS: %lld is the process id of the guestos that queued the task. */
+                  _("The task was interrupted before it started: guestos process %lld, which queued it, ended first; "
+                    "nothing was done in the guest."),
+                  (long long)t->pid);
         ev.message = message;
         char hash[65] = "";
         int64_t id = 0;

@@ -1800,7 +1800,8 @@ START_TEST(test_recover)
     e.ts_ms = 2000;
     e.op_pid = live;
     add(a, &e);
-    /* r-queued: submitted by the dead process, never started: not ours to judge. */
+    /* r-queued: submitted by the dead process, never started: it never will, and
+     * nothing was done in the guest. */
     e = ev_make(GOS_AUDIT_SUBMITTED, "r-queued");
     e.op_pid = dead;
     add(a, &e);
@@ -1816,7 +1817,7 @@ START_TEST(test_recover)
     add(a, &e);
 
     ck_assert_int_eq(gos_audit_recover(a, &who, &count, &err), 0);
-    ck_assert_int_eq(count, 1);
+    ck_assert_int_eq(count, 2);
     t = get_task(a, "r-dead", pool);
     ck_assert_int_eq(t.task_result, GOS_RESULT_INTERRUPTED);
     ck_assert_int_gt(t.ended_at, 0);
@@ -1830,7 +1831,10 @@ START_TEST(test_recover)
     t = get_task(a, "r-live", pool);
     ck_assert_int_eq(t.task_result, GOS_RESULT_NONE);
     ck_assert_int_eq(t.ended_at, 0);
-    ck_assert_int_eq(get_task(a, "r-queued", pool).ended_at, 0);
+    t = get_task(a, "r-queued", pool);
+    ck_assert_int_eq(t.task_result, GOS_RESULT_INTERRUPTED);
+    ck_assert_int_gt(t.ended_at, 0);
+    ck_assert_ptr_nonnull(strstr(t.message, "before it started"));
     ck_assert_int_eq(get_task(a, "r-done", pool).task_result, 0);
     ck_assert_int_eq(get_task(a, "r-self", pool).ended_at, 0);
 
