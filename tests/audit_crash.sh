@@ -11,7 +11,7 @@ db="$AUDIT_TMP/audit.db"
 fleet="$AUDIT_TMP/fleet.xml"
 audit_fleet 300 "$fleet"
 
-running=$(audit_kill_mid_burst "$db" "$fleet")
+left=$(audit_kill_mid_burst "$db" "$fleet")
 # What the killed process had committed, row by row, and which tasks it left open: those
 # under way, and those still queued behind them.
 audit_sql "$db" "SELECT id, hash FROM events ORDER BY id" >"$AUDIT_TMP/before.txt"
@@ -19,7 +19,7 @@ audit_sql "$db" "SELECT task_id FROM tasks WHERE end_kind IS NULL ORDER BY task_
 audit_sql "$db" "SELECT task_id FROM tasks WHERE NOT started AND end_kind IS NULL ORDER BY task_id" >"$AUDIT_TMP/queued.txt"
 open=$(wc -l <"$AUDIT_TMP/open.txt")
 queued=$(wc -l <"$AUDIT_TMP/queued.txt")
-echo "caught $running task(s) between started and completed, $queued still queued"
+echo "caught $left task(s) open after the kill, $queued of them still queued"
 events_before=$(wc -l <"$AUDIT_TMP/before.txt")
 [ "$(audit_sql "$db" "PRAGMA integrity_check")" = ok ] || audit_fail "integrity_check after the kill"
 

@@ -118,7 +118,8 @@ audit_kill_mid_burst() {
         wait "$pid" 2>/dev/null
         open=$(audit_sql "$1" "SELECT count(*) FROM tasks WHERE started AND end_kind IS NULL")
         if [ "${open:-0}" -gt 0 ]; then
-            echo "$open"
+            # Every task left open, running or queued: what recovery ends.
+            audit_sql "$1" "SELECT count(*) FROM tasks WHERE end_kind IS NULL"
             return 0
         fi
     done
