@@ -202,7 +202,8 @@ static int act_show_name(gos_act_ctx *c, int argc, char **argv, char **err)
         return -1;
     }
     /* TRANSLATORS: %1$s: a VM's full name; %2$s: its host's URI; %3$s: its UUID. */
-    gos_session_set_status(c->s, _("%1$s on %2$s, UUID %3$s"), vm->name ? vm->name : vm->uuid, vm->host, vm->uuid);
+    gos_session_set_status_wide(c->s, _("%1$s on %2$s, UUID %3$s"), vm->name ? vm->name : vm->uuid, vm->host,
+                                vm->uuid);
     return GOS_DIRTY_STATUS;
 }
 

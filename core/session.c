@@ -418,8 +418,20 @@ static void set_status(gos_session *s, bool error, const char *fmt, va_list ap)
     g_free(s->status);
     s->status = g_strdup_vprintf(fmt, ap);
     s->status_error = error;
+    s->status_wide = false;
     s->status_gen++;
 }
+
+void gos_session_set_status_wide(gos_session *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_status(s, false, fmt, ap);
+    va_end(ap);
+    s->status_wide = true;
+}
+
+bool gos_session_status_is_wide(gos_session *s) { return s->status && (s->status_error || s->status_wide); }
 
 void gos_session_set_status(gos_session *s, const char *fmt, ...)
 {

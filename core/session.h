@@ -226,6 +226,10 @@ const char *gos_session_status(gos_session *s);
 void gos_session_set_status(gos_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same for a failure: the status line shows it as one. */
 void gos_session_set_error(gos_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A sentence the operator asked to read whole (a VM's full name and UUID): like
+ * an error, it may take the hint bar's row too. */
+void gos_session_set_status_wide(gos_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool gos_session_status_is_wide(gos_session *s);
 /* An error sentence goes once the operator's next line worked (and said nothing). */
 void gos_session_clear_error(gos_session *s);
 bool gos_session_status_is_error(gos_session *s);

@@ -126,6 +126,7 @@ struct gos_session {
     char *hosts_activity;    /* gos_session_hosts_activity's phrase */
     char *status;
     bool status_error;       /* the status says what failed */
+    bool status_wide;        /* may take the hint bar's row (gos_session_set_status_wide) */
     unsigned status_gen;
     unsigned status_listed_gen; /* the status that lasts until the hosts are listed, 0 none */
     bool repaint;

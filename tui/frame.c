@@ -316,7 +316,9 @@ int gos_frame_title(WINDOW *w, gos_session *s, const char *badge, gos_role badge
 bool gos_frame_status_is_long(gos_session *s, int width)
 {
     const char *text = gos_session_status(s);
-    return text && gos_session_status_is_error(s) && gos_text_width(text) > width;
+    /* An error, or a sentence that says what the operator asked for (a VM's
+     * whole name and UUID): worth the hint bar's row rather than an ellipsis. */
+    return text && gos_session_status_is_wide(s) && gos_text_width(text) > width;
 }
 
 void gos_frame_status(WINDOW *w, WINDOW *more, gos_session *s)
@@ -328,8 +330,8 @@ void gos_frame_status(WINDOW *w, WINDOW *more, gos_session *s)
     if (!text)
         text = "";
     if (more && gos_frame_status_is_long(s, width)) {
-        /* Why something failed is worth the hint bar's row: it goes on there,
-         * broken between words, until the next sentence. */
+        /* A sentence too long for its row goes on in the hint bar's, broken
+         * between words, until the next sentence. */
         size_t cut = gos_text_wrap_at(text, width);
         char *first = g_strndup(text, cut);
         const char *rest = text + cut;
