@@ -65,4 +65,25 @@ cancelled=$(sqlite3 "$db" "SELECT count(*) FROM tasks WHERE task_result = 1")
 [ "$cancelled" -ge 1 ] || screen_fail "quit cancel cancelled nothing"
 open=$(sqlite3 "$db" "SELECT count(*) FROM tasks WHERE end_kind IS NULL")
 [ "$open" = 0 ] || screen_fail "$open tasks have no end in the audit log"
+
+# --- the audit view says what the task panel says: queued is queued, and an accepted call
+# is no error -------------------------------------------------------------------------------
+screen_run "LD_PRELOAD=$(screen_quote "$SLOW") GOS_TEST_SLOW_MS=$SLOW_MS ASAN_OPTIONS=verify_asan_link_order=0 \
+$(screen_quote "$GUESTOS") -c test://$(screen_quote "$fleet") --audit-db $(screen_quote "$SCREEN_TMP/queued.db") --per-host 1; echo \"EXIT=\$?\""
+screen_wait_re '^ +web2 +'
+screen_keys :
+screen_type "logoff web1 web2"
+screen_keys Enter
+screen_wait "Run logoff on these 2 VMs?"
+screen_type yes
+screen_keys Enter
+screen_wait "2 logoff tasks submitted."
+screen_keys a
+screen_wait_line "web2" "queued"
+screen_wait_line "web1" "running"
+screen_expect_absent "S_OK"
+screen_keys q
+screen_wait "tasks have not ended yet"
+screen_keys c
+SCREEN_TIMEOUT=$((SLOW_MS * 2 / 1000 + 30)) screen_wait "EXIT=0"
 echo "PASS: screen_quit"

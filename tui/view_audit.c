@@ -32,8 +32,11 @@ int gos_view_audit_page_rows(WINDOW *w)
 
 static const char *result_text(const gos_audit_task *r)
 {
+    /* A task not ended yet: still queued (its last phase is the queue's), or running. */
+    if (r->task_result == GOS_RESULT_NONE && !r->ended_at)
+        return r->phase && !strcmp(r->phase, "queued") ? C_("task", "queued") : C_("task", "running");
     if (r->task_result == GOS_RESULT_NONE)
-        return r->ended_at ? "-" : _("running");
+        return "-";
     const char *name = gos_result_name(r->task_result);
     return name ? name : "?";
 }
@@ -175,7 +178,7 @@ static void draw_preview(WINDOW *w, int y, int width, const gos_audit_task *r)
     char *l1 = g_strdup_printf(_("By %s (uid %lld) on %s from %s, %s"), or_dash(r->op_user),
                                (long long)r->op_uid, or_dash(r->op_tty), r->op_ssh ? r->op_ssh : _("local"),
                                or_dash(r->origin));
-    bool has = r->has_task_error || r->has_call_hr;
+    bool has = r->has_task_error || (r->has_call_hr && gos_hr_failed(r->call_hr));
     uint32_t hr = r->has_task_error ? r->task_error : r->call_hr;
     char hrbuf[GOS_HR_FORMAT_LEN];
     char *l2 = has ? g_strdup_printf("%s: %s", gos_hr_format(hr, hrbuf, sizeof hrbuf), gos_hr_describe(hr))
@@ -247,8 +250,11 @@ void gos_view_audit_draw(WINDOW *w, gos_pager *p)
         gos_draw_text(w, y, x_action, w_action, base, or_dash(e->action), false);
         gos_draw_text(w, y, x_result, w_result, sel ? base : gos_draw_attr(result_role(e)), result_text(e), false);
         char hr[GOS_HR_FORMAT_LEN];
+        /* The Error column: the task's error, or the call's HRESULT when the call
+         * refused; an accepted call (S_OK) is no error. */
         const char *err = e->has_task_error ? gos_hr_format(e->task_error, hr, sizeof hr)
-                          : e->has_call_hr ? gos_hr_format(e->call_hr, hr, sizeof hr) : "-";
+                          : e->has_call_hr && gos_hr_failed(e->call_hr) ? gos_hr_format(e->call_hr, hr, sizeof hr)
+                                                                         : "-";
         gos_draw_text(w, y, x_error, width - x_error, base, err, false);
     }
     if (error)
