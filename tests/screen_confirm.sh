@@ -24,7 +24,7 @@ screen_wait "4 marked"
 screen_keys L
 screen_wait "Run logoff on these 4 VMs?"
 screen_wait "2 of them are running."
-screen_wait "Refused, since they do not run: 1 paused, 1 shut off."
+screen_wait "Not running, so their tasks will fail at once: 1 paused, 1 shut off."
 # Navigation keys, y alone, Enter alone: the question stays.
 screen_keys j
 screen_keys k Space Enter

@@ -454,14 +454,14 @@ void gos_confirm_draw(gos_confirm *c, int rows, int cols)
             if (why->len)
                 g_string_append(why, ", ");
             if (st == GOS_VM_N_STATES)
-                /* TRANSLATORS: part of "Refused: 2 shut off, 1 not in the inventory". */
+                /* TRANSLATORS: part of "... will fail: 2 shut off, 1 not in the inventory". */
                 g_string_append_printf(why, _("%zu not in the inventory"), c->refused[st]);
             else
                 g_string_append_printf(why, "%zu %s", c->refused[st], gos_vm_state_label((gos_vm_state)st));
         }
         if (why->len) {
-            /* TRANSLATORS: %s: counts by state ("2 shut off, 1 paused"); those VMs will be refused. */
-            char *m = g_strdup_printf(_("Refused, since they do not run: %s."), why->str);
+            /* TRANSLATORS: %s: counts by state ("2 shut off, 1 paused"); their tasks run and fail at once. */
+            char *m = g_strdup_printf(_("Not running, so their tasks will fail at once: %s."), why->str);
             gos_lines_text(l, GOS_ROLE_WARN, 2, m);
             g_free(m);
         }
