@@ -278,17 +278,41 @@ int gos_agent_parse_exec(const char *reply, size_t len, int64_t *pid, char **err
     return rc;
 }
 
-/* Appends the decoded base64 of s to buf, at most max bytes in all. */
-static bool decode_into(json_object *s, GByteArray *buf, size_t max)
+/* Whether text is base64 as qemu-ga writes it (the standard alphabet, padded). */
+static bool is_base64(const char *text)
+{
+    size_t n = strlen(text), pad = 0;
+    if (n % 4)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = text[i];
+        if (ch == '=') {
+            pad++;
+            continue;
+        }
+        if (pad || !(g_ascii_isalnum(ch) || ch == '+' || ch == '/'))
+            return false;
+    }
+    return pad <= 2;
+}
+
+/* The decoded base64 of s, at most max bytes: *data (NUL-terminated), *len.
+ * false when it is not base64 or too long. */
+static bool decode_data(json_object *s, size_t max, char **data, size_t *len)
 {
     const char *text = json_object_get_string(s);
+    if (!is_base64(text))
+        return false;
     gsize n = 0;
     guchar *raw = g_base64_decode(text, &n);
-    bool fits = buf->len + n <= max;
-    if (fits && n)
-        g_byte_array_append(buf, raw, (guint)n);
-    g_free(raw);
-    return fits;
+    if (n > max) {
+        g_free(raw);
+        return false;
+    }
+    *data = g_realloc(raw, n + 1);
+    (*data)[n] = '\0';
+    *len = n;
+    return true;
 }
 
 int gos_agent_parse_exec_status(const char *reply, size_t len, gos_agent_exec_status *out, char **err)
@@ -337,14 +361,12 @@ int gos_agent_parse_exec_status(const char *reply, size_t len, gos_agent_exec_st
         goto out;
     }
     st.truncated = (otr && json_object_get_boolean(otr)) || (etr && json_object_get_boolean(etr));
-    if (odata || edata) {
-        GByteArray *buf = g_byte_array_new();
-        bool fits = (!odata || decode_into(odata, buf, GOS_AGENT_REPLY_MAX)) &&
-                    (!edata || decode_into(edata, buf, GOS_AGENT_REPLY_MAX));
-        st.truncated |= !fits;
-        st.out_len = buf->len;
-        g_byte_array_append(buf, (const guint8 *)"", 1);
-        st.out = (char *)g_byte_array_free(buf, FALSE);
+    /* Data that is not base64 is the guest's fault: the reply is refused. */
+    if ((odata && !decode_data(odata, GOS_AGENT_REPLY_MAX, &st.out, &st.out_len)) ||
+        (edata && !decode_data(edata, GOS_AGENT_REPLY_MAX, &st.err, &st.err_len))) {
+        gos_agent_exec_status_clear(&st);
+        bad(err, "guest-exec-status", _("out-data or err-data is not base64, or too long"));
+        goto out;
     }
     *out = st;
     rc = 0;
@@ -371,5 +393,6 @@ void gos_agent_osinfo_clear(gos_agent_osinfo *os)
 void gos_agent_exec_status_clear(gos_agent_exec_status *st)
 {
     g_free(st->out);
+    g_free(st->err);
     memset(st, 0, sizeof *st);
 }

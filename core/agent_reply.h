@@ -50,8 +50,10 @@ typedef struct gos_agent_exec_status {
     int exitcode;
     bool has_signal;
     int signal;
-    char *out;                 /* stdout then stderr decoded (raw bytes, NUL-terminated), or NULL */
+    char *out;                 /* stdout decoded (raw bytes, NUL-terminated), or NULL */
     size_t out_len;
+    char *err;                 /* stderr decoded, the same way; never read as output */
+    size_t err_len;
     bool truncated;            /* the agent cut stdout or stderr (out-truncated, err-truncated) */
 } gos_agent_exec_status;
 

@@ -149,7 +149,8 @@ static char *lost_sentence(run_ctx *c, const char *msg)
     return g_strdup_printf(_("The connection to %1$s was lost: %2$s"), gos_host_uri(c->host), msg ? msg : "");
 }
 
-bool gos_logoff_exec(run_ctx *c, const char *path, const char *const *args, char **out, gos_hr *hr, char **why)
+bool gos_logoff_exec(run_ctx *c, const char *path, const char *const *args, char **out, char **errout, gos_hr *hr,
+                     char **why)
 {
     int code = 0;
     char *msg = NULL;
@@ -170,15 +171,27 @@ bool gos_logoff_exec(run_ctx *c, const char *path, const char *const *args, char
     } else if (st.truncated) {
         *hr = GOS_DISP_E_EXCEPTION;
         *why = g_strdup_printf(_("The guest agent cut the output of %s short; it is not read as complete."), path);
-    } else if (!st.has_exitcode || st.exitcode != 0) {
+    } else if (!st.has_exitcode || st.exitcode != 0 || st.has_signal) {
+        /* A process ends by exit or by signal: a reply with both is no clean exit. */
         *hr = GOS_DISP_E_EXCEPTION;
-        *why = st.has_exitcode ? g_strdup_printf(_("%s exited with status %d in the guest."), path, st.exitcode)
-                               : g_strdup_printf(_("%s was ended by signal %d in the guest."), path, st.signal);
+        *why = st.has_signal ? g_strdup_printf(_("%s was ended by signal %d in the guest."), path, st.signal)
+                             : g_strdup_printf(_("%s exited with status %d in the guest."), path, st.exitcode);
     } else {
         ok = true;
     }
-    if (out && rc == 0 && !st.truncated)
+    /* Output is handed on only when it is whole, text, and from a process that
+     * exited (a caller may read the output of a non-zero exit). */
+    bool text = !st.out || !memchr(st.out, '\0', st.out_len);
+    if (ok && !text) {
+        ok = false;
+        *hr = GOS_DISP_E_EXCEPTION;
+        *why = g_strdup_printf(_("The output of %s in the guest is not text."), path);
+    }
+    bool hand = rc == 0 && !st.truncated && text && st.has_exitcode && !st.has_signal;
+    if (out && hand)
         *out = g_steal_pointer(&st.out);
+    if (errout && hand)
+        *errout = g_steal_pointer(&st.err);
     gos_agent_exec_status_clear(&st);
     g_free(msg);
     return ok;

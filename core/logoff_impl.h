@@ -37,9 +37,12 @@ void gos_logoff_finish(run_ctx *c, gos_hr hr, int virt_code, const char *msg);
 bool gos_logoff_phase(run_ctx *c, const char *phase, int percent);
 /* The contract's code for a failed agent call (a missing agent and a hung one look alike). */
 gos_hr gos_logoff_agent_failure(run_ctx *c, int virt_code);
-/* Runs a guest command; true when it exited 0 with all of its output (raw in
- * *out when out is not NULL); else *hr and *why say why. */
-bool gos_logoff_exec(run_ctx *c, const char *path, const char *const *args, char **out, gos_hr *hr, char **why);
+/* Runs a guest command; true when it exited 0 with all of its output, as text
+ * (stdout in *out, stderr in *errout, each when not NULL; they are also given
+ * for a non-zero exit, never for a signal, a cut or a NUL byte); else *hr and
+ * *why say why. */
+bool gos_logoff_exec(run_ctx *c, const char *path, const char *const *args, char **out, char **errout, gos_hr *hr,
+                     char **why);
 /* Reads who is logged on into c (logind's sessions and utmp's users).
  * False with *hr and *why when no source could be read: not known is not "none". */
 bool gos_logoff_read_users(run_ctx *c, gos_hr *hr, char **why);

@@ -150,7 +150,7 @@ static bool loginctl(run_ctx *c, const char *verb, const char *extra, const GPtr
     for (guint i = 0; i < ids->len; i++)
         g_ptr_array_add(args, g_ptr_array_index(ids, i));
     g_ptr_array_add(args, NULL);
-    bool ok = gos_logoff_exec(c, "/bin/sh", (const char *const *)args->pdata, NULL, hr, why);
+    bool ok = gos_logoff_exec(c, "/bin/sh", (const char *const *)args->pdata, NULL, NULL, hr, why);
     g_ptr_array_free(args, TRUE);
     return ok;
 }
@@ -212,15 +212,16 @@ static void logoff_logind(run_ctx *c)
             char *m = g_strdup_printf(escalated
                                           /* TRANSLATORS: %s: the sessions ("2 (bob on tty3), 3 (alice on tty2)"). */
                                           ? ngettext("Ended the session %s with loginctl terminate-session, and "
-                                                     "killed what was left in it; logind lists it no more and its "
-                                                     "scope holds no process.",
+                                                     "killed what was left in it; logind lists it no more (it drops "
+                                                     "a session once its scope is empty).",
                                                      "Ended the sessions %s with loginctl terminate-session, and "
-                                                     "killed what was left in them; logind lists none of them and "
-                                                     "their scopes hold no process.", k)
+                                                     "killed what was left in them; logind lists none of them (it "
+                                                     "drops a session once its scope is empty).", k)
                                           : ngettext("Ended the session %s with loginctl terminate-session; logind "
-                                                     "lists it no more and its scope holds no process.",
+                                                     "lists it no more (it drops a session once its scope is empty).",
                                                      "Ended the sessions %s with loginctl terminate-session; logind "
-                                                     "lists none of them and their scopes hold no process.", k),
+                                                     "lists none of them (it drops a session once its scope is "
+                                                     "empty).", k),
                                       ended);
             gos_logoff_finish(c, GOS_S_OK, 0, m);
             g_free(m);
@@ -270,7 +271,7 @@ static void logoff_kill(run_ctx *c)
     args[2] = "guestos-logoff";
     for (size_t i = 0; i < c->n_users; i++)
         args[3 + i] = c->users[i].name;
-    if (!gos_logoff_exec(c, "/bin/sh", args, &out, &hr, &why)) {
+    if (!gos_logoff_exec(c, "/bin/sh", args, &out, NULL, &hr, &why)) {
         if (hr != GOS_DISP_E_EXCEPTION || !out) {
             gos_logoff_finish(c, hr, 0, why);
             goto out;

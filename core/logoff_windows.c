@@ -18,7 +18,8 @@
  * redirected to SysWOW64 for it, and SysWOW64 has no query.exe nor logoff.exe).
  * TOOL and ARGS are ours, never guest text. True when it exited 0; the
  * output, when asked for, is kept whatever the exit status. */
-static bool win_tool(run_ctx *c, const char *tool, const char *args, char **out, gos_hr *hr, char **why)
+static bool win_tool(run_ctx *c, const char *tool, const char *args, char **out, char **errout, gos_hr *hr,
+                     char **why)
 {
     char *line = g_strdup_printf("chcp 65001 >nul & if exist %%SystemRoot%%\\Sysnative\\%1$s "
                                  "(%%SystemRoot%%\\Sysnative\\%1$s %2$s) else (%%SystemRoot%%\\System32\\%1$s %2$s)",
@@ -26,7 +27,7 @@ static bool win_tool(run_ctx *c, const char *tool, const char *args, char **out,
     /* /s: cmd takes the quoted line as it is (qemu-ga quotes an argument
      * with spaces); /d: no AutoRun commands of the guest's registry. */
     const char *argv[] = { "/d", "/s", "/c", line, NULL };
-    bool ok = gos_logoff_exec(c, "C:\\Windows\\System32\\cmd.exe", argv, out, hr, why);
+    bool ok = gos_logoff_exec(c, "C:\\Windows\\System32\\cmd.exe", argv, out, errout, hr, why);
     g_free(line);
     return ok;
 }
@@ -35,7 +36,7 @@ static bool win_tool(run_ctx *c, const char *tool, const char *args, char **out,
 static int query_sessions(run_ctx *c, gos_win_session **ss, size_t *n, gos_hr *hr, char **why)
 {
     char *out = NULL;
-    if (!win_tool(c, "query.exe", "session", &out, hr, why)) {
+    if (!win_tool(c, "query.exe", "session", &out, NULL, hr, why)) {
         /* query session exits 1 on some versions while listing sessions:
          * the output decides, if it is query session's. */
         if (!out || *hr != GOS_DISP_E_EXCEPTION) {
@@ -128,11 +129,18 @@ void gos_logoff_windows(run_ctx *c)
         char id[24];
         g_snprintf(id, sizeof id, "%ld", ss[i].id);
         g_clear_pointer(&why, g_free);
-        char *said = NULL;
-        if (win_tool(c, "logoff.exe", id, &said, &hr, &why)) {
+        char *said = NULL, *said_err = NULL;
+        if (win_tool(c, "logoff.exe", id, &said, &said_err, &hr, &why)) {
             g_free(said);
+            g_free(said_err);
             continue;
         }
+        /* logoff.exe says why on stderr, some versions on stdout. */
+        if (said_err && *g_strstrip(said_err)) {
+            g_free(said);
+            said = g_steal_pointer(&said_err);
+        }
+        g_free(said_err);
         if (hr != GOS_DISP_E_EXCEPTION) {
             /* The agent or the deadline failed, not logoff.exe. */
             gos_logoff_finish(c, hr, 0, why);

@@ -22,7 +22,8 @@ main() {
   printf '%s\n' "$sessions" | while read -r id _; do
     case $id in ''|*[!A-Za-z0-9]*) continue ;; esac
     path=$(busctl call org.freedesktop.login1 /org/freedesktop/login1 \
-      org.freedesktop.login1.Manager GetSession s "$id" 2>/dev/null) || continue
+      org.freedesktop.login1.Manager GetSession s "$id" 2>/dev/null) ||
+      { printf 'session %s\nerror\nprocs -\n' "$id"; continue; }
     path=${path#o \"}
     path=${path%\"}
     echo "session $id"

@@ -200,7 +200,8 @@ int gos_logons_parse(const char *text, size_t len, bool *logind_out, gos_logon *
         gos_logon s = { .id = g_strdup(l + 8), .procs = -1 };
         i++;
         /* The session may have ended between the listing and the question:
-         * busctl then says "error", and the session is left out. */
+         * busctl then says "error"; it is left out when its scope holds no
+         * process. */
         bool gone = i < nl && !strcmp(lines[i], "error");
         if (gone) {
             i++;
@@ -221,6 +222,18 @@ int gos_logons_parse(const char *text, size_t len, bool *logind_out, gos_logon *
         long procs = strtol(p, &end, 10);
         s.procs = *p && end && !*end && procs >= 0 && procs < 1000000 ? (int)procs : -1;
         i++;
+        if (gone && s.procs != 0) {
+            /* Listed, unreadable, and not shown to be empty: it is not gone.
+             * It stays, as no person's session (its class is unknown), so that
+             * a logoff's verification never counts it as ended. */
+            s.user = g_strdup("?");
+            s.state = g_strdup(_("unreadable"));
+            s.type = g_strdup("");
+            s.tty = g_strdup("");
+            s.remote_host = g_strdup("");
+            s.scope = g_strdup("");
+            gone = false;
+        }
         if (gone)
             logon_clear(&s);
         else

@@ -22,8 +22,10 @@ int gos_logons_read(virDomainPtr dom, int64_t deadline_ms, bool *logind, gos_log
     int rc = -1;
     if (st.truncated)
         rc = gos_logons_fail(err, _("the guest agent cut it short"));
-    else if (!st.has_exitcode || st.exitcode != 0) {
-        char *said = gos_text_clean(st.out ? st.out : "", 256);
+    else if (!st.has_exitcode || st.exitcode != 0 || st.has_signal) {
+        /* What it said is on stderr ("logind does not answer"). */
+        const char *text = st.err && *st.err ? st.err : st.out ? st.out : "";
+        char *said = gos_text_clean(text, 256);
         /* TRANSLATORS: %1$d: the script's exit status; %2$s: what it printed. */
         char *why = g_strdup_printf(_("the script exited with status %1$d (%2$s)"), st.has_exitcode ? st.exitcode : -1,
                                     said);

@@ -20,6 +20,13 @@ void gos_win_sessions_free(gos_win_session *s, size_t n)
     g_free(s);
 }
 
+/* The column of p in line, in characters: query session aligns its columns by
+ * characters, and a header in Cyrillic or Greek takes two bytes a letter. */
+static long char_col(const char *line, const char *p)
+{
+    return g_utf8_validate(line, p - line, NULL) ? g_utf8_pointer_to_offset(line, p) : p - line;
+}
+
 /* Column of the n-th header word (0-based), -1 when missing. */
 static long header_col(const char *line, int n)
 {
@@ -30,7 +37,7 @@ static long header_col(const char *line, int n)
         if (!*p)
             break;
         if (w == n)
-            return p - line;
+            return char_col(line, p);
         while (*p && *p != ' ')
             p++;
     }
@@ -65,7 +72,7 @@ int gos_win_sessions_parse(const char *text, gos_win_session **out)
         return -1;
     }
     GArray *rows = g_array_new(FALSE, TRUE, sizeof(gos_win_session));
-    for (; lines[li] && rows->len < GOS_WIN_SESSIONS_MAX; li++) {
+    for (; lines[li]; li++) {
         const char *l = lines[li];
         if (!*l)
             continue;
@@ -81,7 +88,7 @@ int gos_win_sessions_parse(const char *text, gos_win_session **out)
             if (!*p)
                 break;
             tok[nt] = p;
-            col[nt] = p - l;
+            col[nt] = char_col(l, p);
             while (*p && *p != ' ' && *p != '\t')
                 p++;
             len[nt] = (size_t)(p - tok[nt]);
@@ -104,11 +111,22 @@ int gos_win_sessions_parse(const char *text, gos_win_session **out)
         int u = id_i - 1;
         if (col[u] < user_col - 1)
             continue;
+        /* More sessions than any guest has: the table is not query session's,
+         * and a row past a limit must not go unseen. */
+        if (rows->len >= GOS_WIN_SESSIONS_MAX) {
+            gos_win_sessions_free((gos_win_session *)g_array_free(rows, FALSE), GOS_WIN_SESSIONS_MAX);
+            g_strfreev(lines);
+            return -1;
+        }
         gos_win_session s = { 0 };
         char *raw = g_strndup(tok[u], len[u]);
         s.user = gos_text_clean(raw, 256);
         g_free(raw);
-        s.session = u > 0 ? g_strndup(tok[0], len[0]) : NULL;
+        if (u > 0) {
+            raw = g_strndup(tok[0], len[0]);
+            s.session = gos_text_clean(raw, 256);
+            g_free(raw);
+        }
         s.id = strtol(tok[id_i], NULL, 10);
         g_array_append_val(rows, s);
     }

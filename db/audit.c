@@ -297,6 +297,18 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
             goto fail;
     }
     a->version = have < version ? version : have;
+    /* A store whose guards or fold were dropped is not written to: what it
+     * would record could be changed, or would never reach the summary. */
+    if (!readonly && !is_memory(path) && version == GOS_AUDIT_SCHEMA_VERSION) {
+        char *missing = gos_audit_missing_trigger(a->db, a->version);
+        if (missing) {
+            /* TRANSLATORS: %1$s: the database; %2$s: a trigger (events_fold, ...). */
+            gos_audit_set_err(err, _("The audit database %1$s was altered: its trigger %2$s is missing or changed, so "
+                                     "guestos does not record in it (audit verify says more)."), path, missing);
+            g_free(missing);
+            goto fail;
+        }
+    }
     if (register_functions(a, err) < 0)
         goto fail;
     if (version == GOS_AUDIT_SCHEMA_VERSION && prepare_statements(a, err) < 0)

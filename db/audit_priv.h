@@ -165,6 +165,10 @@ int gos_audit_prepare_append(gos_audit *a, bool with_format);
 int gos_audit_append_locked(gos_audit *audit, const gos_audit_event *ev, bool only_if_open,
                             int64_t *id_out, bool *skipped, char hash_out[65], char **err);
 
+/* The first trigger of the store's schema that is gone or no longer refuses
+ * (verify.c), NULL when all are there; g_free it. */
+char *gos_audit_missing_trigger(sqlite3 *db, int version);
+
 /* Forwards one committed event (forward.c), as gos_audit_set_forward chose. */
 void gos_audit_forward_event(gos_audit *audit, const gos_audit_event *ev, int64_t seq, const char *hash);
 

@@ -218,6 +218,30 @@ static int check_text_index(gos_audit *a, gos_audit_verify_report *r, char **err
     return 0;
 }
 
+char *gos_audit_missing_trigger(sqlite3 *db, int version)
+{
+    /* What keeps the log append-only and the summary folded from it. */
+    static const char *const v1[] = { "events_no_update", "events_no_delete", "events_fold" };
+    static const char *const v4[] = { "tasks_text_insert", "tasks_text_ended", "tasks_text_changed",
+                                      "tasks_text_delete" };
+    sqlite3_stmt *st = NULL;
+    char *missing = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return g_strdup("sqlite_master");
+    for (size_t i = 0; !missing && i < G_N_ELEMENTS(v1) + (version >= 4 ? G_N_ELEMENTS(v4) : 0); i++) {
+        const char *name = i < G_N_ELEMENTS(v1) ? v1[i] : v4[i - G_N_ELEMENTS(v1)];
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        const char *sql = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        /* The guards must still refuse: RAISE(ABORT, ...) in their body. */
+        if (!sql || (i < 2 && !strstr(sql, "RAISE(ABORT")))
+            missing = g_strdup(name);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return missing;
+}
+
 int gos_audit_verify_summary(gos_audit *a, gos_audit_verify_report *r, char **err)
 {
     int rc, ret = -1;
@@ -239,6 +263,16 @@ int gos_audit_verify_summary(gos_audit *a, gos_audit_verify_report *r, char **er
         } else {
             gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(a->db));
         }
+        goto cleanup;
+    }
+    char *missing = gos_audit_missing_trigger(a->db, a->version);
+    if (missing) {
+        r->ok = false;
+        /* TRANSLATORS: %s: a trigger of the audit database (events_no_update, ...). */
+        r->reason = g_strdup_printf(_("The trigger %s that keeps the log append-only and the summary folded from it "
+                                      "is missing or altered."), missing);
+        g_free(missing);
+        ret = 0;
         goto cleanup;
     }
     if (check_pages(a, r, err) < 0)

@@ -63,6 +63,20 @@ tamper unindexed "INSERT INTO tasks_text(tasks_text, rowid, vm_name, message, us
 [ "$("$GUESTOS" --audit-db "$AUDIT_TMP/unindexed.db" audit --search test --format csv | grep -c "$task")" = 0 ] ||
     audit_fatal "the removed index entries do not hide the task"
 expect_failed "$AUDIT_TMP/unindexed.db" "text index that search reads lacks task $task"
+# The guards and the fold: dropped, verify names the trigger, and guestos records nothing there.
+for trig in events_no_update events_no_delete events_fold; do
+    tamper "no-$trig" "DROP TRIGGER $trig"
+    expect_failed "$AUDIT_TMP/no-$trig.db" "trigger $trig that keeps the log append-only"
+    before=$(audit_sql "$AUDIT_TMP/no-$trig.db" "SELECT count(*) FROM events")
+    "$GUESTOS" -c test:///default --audit-db "$AUDIT_TMP/no-$trig.db" logoff test </dev/null >/dev/null \
+        2>"$AUDIT_TMP/no-$trig.err"
+    rc=$?
+    [ "$rc" -eq 2 ] || audit_fail "a logoff into a store without $trig exits $rc, expected 2"
+    grep -q "its trigger $trig is missing or changed" "$AUDIT_TMP/no-$trig.err" ||
+        audit_fail "a logoff into a store without $trig says: $(cat "$AUDIT_TMP/no-$trig.err")"
+    [ "$(audit_sql "$AUDIT_TMP/no-$trig.db" "SELECT count(*) FROM events")" -eq "$before" ] ||
+        audit_fail "guestos recorded into a store without $trig"
+done
 tamper forged "INSERT INTO tasks(key, task_id, submitted_at, vm_name, message, task_result)
                VALUES (9999, 'forged-task', 1, 'web01', 'All fine', 0)"
 expect_failed "$AUDIT_TMP/forged.db" "holds task forged-task, which no event records"

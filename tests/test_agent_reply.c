@@ -154,15 +154,25 @@ START_TEST(test_exec)
     ck_assert_int_eq(gos_agent_parse_exec_status(P("{\"return\":{\"exited\":false}}"), &st, &err), 0);
     ck_assert(!st.exited);
     gos_agent_exec_status_clear(&st);
-    /* "aGk=" is "hi", "IQ==" is "!"; both truncation flags count. */
+    /* "aGk=" is "hi", "IQ==" is "!": stdout and stderr apart (stderr is never
+     * read as output); both truncation flags count. */
     const char *done = "{\"return\":{\"exited\":true,\"exitcode\":3,\"out-data\":\"aGk=\",\"err-data\":\"IQ==\","
                        "\"err-truncated\":true}}";
     ck_assert_int_eq(gos_agent_parse_exec_status(P(done), &st, &err), 0);
     ck_assert(st.exited && st.has_exitcode && st.exitcode == 3);
-    ck_assert_str_eq(st.out, "hi!");
-    ck_assert_uint_eq(st.out_len, 3);
+    ck_assert_str_eq(st.out, "hi");
+    ck_assert_uint_eq(st.out_len, 2);
+    ck_assert_str_eq(st.err, "!");
     ck_assert(st.truncated);
     gos_agent_exec_status_clear(&st);
+    /* Data that is not base64 is refused, not decoded as far as it goes. */
+    const char *junk[] = { "{\"return\":{\"exited\":true,\"exitcode\":0,\"out-data\":\"bG9naW5kCmVuZAo=!!!*\"}}",
+                           "{\"return\":{\"exited\":true,\"exitcode\":0,\"out-data\":\"aGk\"}}",
+                           "{\"return\":{\"exited\":true,\"exitcode\":0,\"err-data\":\"a=Gk\"}}" };
+    for (size_t i = 0; i < G_N_ELEMENTS(junk); i++) {
+        ck_assert_msg(gos_agent_parse_exec_status(P(junk[i]), &st, &err) == -1, "accepted %s", junk[i]);
+        g_clear_pointer(&err, g_free);
+    }
 }
 END_TEST
 

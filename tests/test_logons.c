@@ -179,13 +179,24 @@ START_TEST(test_hostile)
         ck_assert_msg(rc == -1 && err, "accepted: %s", outputs[i]);
         g_free(err);
     }
-    /* A session the guest answered with "error" (it ended meanwhile) is left out. */
+    /* A session the guest answered with "error" and an empty scope ended
+     * meanwhile: it is left out. */
     gos_logon *l = NULL;
     size_t n = 9;
     bool logind = false;
-    const char *gone = "logind\nsession 1\nerror\nprocs -\nend\n";
+    const char *gone = "logind\nsession 1\nerror\nprocs 0\nend\n";
     ck_assert_int_eq(gos_logons_parse(gone, strlen(gone), &logind, &l, &n, NULL), 0);
     ck_assert_uint_eq(n, 0);
+    /* Unreadable with processes, or with a scope that could not be read: it
+     * stays, as no person's session, so that no logoff counts it as ended. */
+    const char *left[] = { "logind\nsession 2\nerror\nprocs 2\nend\n", "logind\nsession 2\nerror\nprocs -\nend\n" };
+    for (size_t k = 0; k < G_N_ELEMENTS(left); k++) {
+        ck_assert_int_eq(gos_logons_parse(left[k], strlen(left[k]), &logind, &l, &n, NULL), 0);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_str_eq(l[0].id, "2");
+        ck_assert(!gos_logon_is_person(&l[0]));
+        gos_logons_free(l, n);
+    }
 }
 END_TEST
 
@@ -241,6 +252,31 @@ START_TEST(test_query_session)
     gos_win_session *s = NULL;
     ck_assert_int_eq(gos_win_sessions_parse("", &s), -1);
     ck_assert_int_eq(gos_win_sessions_parse("No User exists for *\r\n", &s), -1);
+
+    /* A header in Cyrillic takes two bytes a letter: columns are characters. */
+    const char *ru = " СЕАНС             ПОЛЬЗОВАТЕЛЬ             ID  СТАТУС  ТИП         УСТР-ВО\r\n"
+                     " rdp-tcp#3         bob                       2  Активно\r\n";
+    int n = gos_win_sessions_parse(ru, &s);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(s[0].user, "bob");
+    gos_win_sessions_free(s, (size_t)n);
+
+    /* A session name with terminal controls is kept harmless, as user names are. */
+    const char *evil = " SESSIONNAME       USERNAME                 ID  STATE   TYPE        DEVICE\r\n"
+                       " co\x1b]52;c;x\x07n     bob                       2  Active\r\n";
+    n = gos_win_sessions_parse(evil, &s);
+    ck_assert_int_eq(n, 1);
+    ck_assert_ptr_null(strpbrk(s[0].session, "\x1b\x07"));
+    gos_win_sessions_free(s, (size_t)n);
+
+    /* More rows than any guest has: the table is refused, not read up to a limit
+     * (a user listed past it would go unseen). */
+    GString *big = g_string_new(" SESSIONNAME       USERNAME                 ID  STATE   TYPE        DEVICE\r\n");
+    for (int i = 0; i < GOS_WIN_SESSIONS_MAX + 4; i++)
+        g_string_append_printf(big, " rdp-tcp#%-8d  filler%-17d  %d  Active\r\n", i, i, i + 10);
+    g_string_append(big, " rdp-tcp#x         bob                       2  Active\r\n");
+    ck_assert_int_eq(gos_win_sessions_parse(big->str, &s), -1);
+    g_string_free(big, TRUE);
 }
 END_TEST
 
