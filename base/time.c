@@ -83,6 +83,22 @@ const char *gos_time_local(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
+const char *gos_time_utc(int64_t ms, char *buf, size_t len)
+{
+    if (ms <= 0) {
+        g_strlcpy(buf, "-", len);
+        return buf;
+    }
+    int frac;
+    GDateTime *dt = from_ms(ms, false, &frac);
+    char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : NULL;
+    g_strlcpy(buf, s ? s : "?", len);
+    g_free(s);
+    if (dt)
+        g_date_time_unref(dt);
+    return buf;
+}
+
 int gos_time_parse(const char *text, int64_t *ms)
 {
     if (!text)

@@ -15,6 +15,8 @@ char *gos_time_iso(int64_t ms, bool with_ms);
 
 /* The local time for people, "2026-11-30 11:00:00", into buf; "-" for ms <= 0. */
 const char *gos_time_local(int64_t ms, char *buf, size_t len);
+/* The same in UTC, as the audit log's filters and exports read and write times. */
+const char *gos_time_utc(int64_t ms, char *buf, size_t len);
 
 /* Parses ISO 8601 (2026-11-30T10:00:00Z, with an offset, or without a zone
  * as UTC) or a date (2026-11-30, midnight UTC) into UTC ms. Returns 0 or -1. */

@@ -35,7 +35,8 @@ prompt() {
     screen_wait_gone "Enter Run"
 }
 
-screen_start 80 24 LC_ALL=C.UTF-8 LANGUAGE=C
+# A zone far from UTC, so that a time shown in it would not find its task.
+screen_start 80 24 LC_ALL=C.UTF-8 LANGUAGE=C TZ=XST-5:30
 console "$db"
 screen_wait_re '^ +test +.*running'
 
@@ -63,9 +64,18 @@ screen_wait_line "Result" "Interrupted"
 screen_wait_line "Message" "The task was interrupted"
 screen_wait_line "Host" "test:///"
 screen_wait "(audit key "
+# Times in UTC, as the filters read them and the exports write them.
+screen_wait_re 'Submitted +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC'
+shown=$(screen_capture | sed -n 's/.*Submitted  *\([0-9-]* [0-9:]*\) UTC.*/\1/p' | head -n 1)
 screen_keys Escape
-screen_wait "Submitted"
+screen_wait "Submitted UTC"
 screen_wait "Filter: --result Interrupted"
+# The time the view shows, typed into a filter, finds the task it was read from.
+since=$(printf '%s' "$shown" | tr ' ' T)Z
+prompt f "--result Interrupted --since $since"
+screen_wait "Filter: --result Interrupted --since $since"
+screen_wait_line "logoff" "Interrupted"
+prompt f "--result Interrupted"
 
 # Two words, one of them the operator; then the detail of a task from SSH.
 prompt f "--vm test --operator $user"

@@ -7,6 +7,7 @@
 
 #include "base/hresult.h"
 #include "base/i18n.h"
+#include "base/time.h"
 #include "db/pager.h"
 #include "tui/view.h"
 
@@ -127,9 +128,13 @@ static void build_detail(gos_lines *l, const gos_audit_task *r)
     gos_lines_pair(l, VALUE_X, _("Terminal"), GOS_ROLE_NORMAL, or_dash(r->op_tty));
     gos_lines_pair(l, VALUE_X, _("SSH client"), GOS_ROLE_NORMAL, r->op_ssh ? r->op_ssh : _("none (local)"));
     gos_lines_pair(l, VALUE_X, _("Origin"), GOS_ROLE_NORMAL, or_dash(r->origin));
-    gos_lines_pair(l, VALUE_X, _("Submitted"), GOS_ROLE_NORMAL, gos_format_time(r->submitted_at, buf, sizeof buf));
-    gos_lines_pair(l, VALUE_X, _("Ended"), GOS_ROLE_NORMAL,
-                   r->ended_at ? gos_format_time(r->ended_at, buf, sizeof buf) : _("not ended"));
+    /* UTC, as the filters read times and the exports write them. */
+    char *at = g_strconcat(gos_time_utc(r->submitted_at, buf, sizeof buf), " UTC", NULL);
+    gos_lines_pair(l, VALUE_X, _("Submitted"), GOS_ROLE_NORMAL, at);
+    g_free(at);
+    at = r->ended_at ? g_strconcat(gos_time_utc(r->ended_at, buf, sizeof buf), " UTC", NULL) : g_strdup(_("not ended"));
+    gos_lines_pair(l, VALUE_X, _("Ended"), GOS_ROLE_NORMAL, at);
+    g_free(at);
     char *phase = r->percent >= 0 ? g_strdup_printf("%s, %d%%", or_dash(r->phase), r->percent)
                                   : g_strdup(or_dash(r->phase));
     gos_lines_pair(l, VALUE_X, _("Phase"), GOS_ROLE_NORMAL, phase);
@@ -226,7 +231,8 @@ void gos_view_audit_draw(WINDOW *w, gos_pager *p)
     attr_t h = gos_draw_attr(GOS_ROLE_HEADER);
     gos_draw_fill(w, 1, 0, width, h);
     /* TRANSLATORS: column headers of the audit view; the columns are narrow. */
-    gos_draw_text(w, 1, 0, w_time, h, _("Submitted"), false);
+    /* TRANSLATORS: the audit view's time column, in UTC as its filters; at most 14 columns. */
+    gos_draw_text(w, 1, 0, w_time, h, _("Submitted UTC"), false);
     gos_draw_text(w, 1, x_vm, w_vm, h, _("VM"), false);
     gos_draw_text(w, 1, x_action, w_action, h, _("Action"), false);
     gos_draw_text(w, 1, x_result, w_result, h, _("Result"), false);
@@ -242,7 +248,7 @@ void gos_view_audit_draw(WINDOW *w, gos_pager *p)
         if (sel)
             gos_draw_fill(w, y, 0, width, base);
         char when[64];
-        gos_format_time(e->submitted_at, when, sizeof when);
+        gos_time_utc(e->submitted_at, when, sizeof when);
         if (!wide && strlen(when) > 5)
             memmove(when, when + 5, strlen(when + 5) + 1);   /* drop the year */
         gos_draw_text(w, y, 0, w_time, base, when, false);
