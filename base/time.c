@@ -67,14 +67,15 @@ char *gos_time_iso(int64_t ms, bool with_ms)
     return g_strndup(b, n);
 }
 
-const char *gos_time_local(int64_t ms, char *buf, size_t len)
+/* "YYYY-MM-DD HH:MM:SS" of ms, local or UTC, into buf; "-" for none. */
+static const char *format_seconds(int64_t ms, bool local, char *buf, size_t len)
 {
     if (ms <= 0) {
         g_strlcpy(buf, "-", len);
         return buf;
     }
     int frac;
-    GDateTime *dt = from_ms(ms, true, &frac);
+    GDateTime *dt = from_ms(ms, local, &frac);
     char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : NULL;
     g_strlcpy(buf, s ? s : "?", len);
     g_free(s);
@@ -83,21 +84,9 @@ const char *gos_time_local(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
-const char *gos_time_utc(int64_t ms, char *buf, size_t len)
-{
-    if (ms <= 0) {
-        g_strlcpy(buf, "-", len);
-        return buf;
-    }
-    int frac;
-    GDateTime *dt = from_ms(ms, false, &frac);
-    char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : NULL;
-    g_strlcpy(buf, s ? s : "?", len);
-    g_free(s);
-    if (dt)
-        g_date_time_unref(dt);
-    return buf;
-}
+const char *gos_time_local(int64_t ms, char *buf, size_t len) { return format_seconds(ms, true, buf, len); }
+
+const char *gos_time_utc(int64_t ms, char *buf, size_t len) { return format_seconds(ms, false, buf, len); }
 
 int gos_time_parse(const char *text, int64_t *ms)
 {
