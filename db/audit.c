@@ -272,7 +272,7 @@ static int open_store(const char *path, bool readonly, int version, gos_audit **
             gos_audit_set_err(err, _("The file %s holds no audit log yet."), path);
             goto fail;
         }
-        if (have < GOS_AUDIT_SCHEMA_VERSION) {
+        if (have < GOS_AUDIT_READ_VERSION) {
             gos_audit_set_err(err,
                 _("The audit database %s has the older schema version %d; open it once for writing to upgrade it before reading it."),
                 path, have);

@@ -14,7 +14,10 @@
 #include "db/audit.h"
 
 /* The newest schema this build knows (PRAGMA user_version). */
-#define GOS_AUDIT_SCHEMA_VERSION 4
+#define GOS_AUDIT_SCHEMA_VERSION 5
+/* The oldest schema a read-only review reads as it is: version 5 changed
+ * only the triggers that write, so its tables are those of version 4. */
+#define GOS_AUDIT_READ_VERSION 4
 
 /* PRAGMA application_id of a guestos audit database: "gosa". */
 #define GOS_AUDIT_APPLICATION_ID 0x676f7361

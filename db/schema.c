@@ -318,12 +318,95 @@ static int step_v4(sqlite3 *db, char **err)
 }
 
 /*
- * verify's re-fold (verify.c): the same fold as the trigger of version 3, into
+ * Version 5: the same fold, in statements that write only what an event
+ * changes. Version 3's one UPDATE names every column, so SQLite rewrote every
+ * index of tasks for every event (six of them since version 4: vm_name,
+ * vm_uuid, op_user, open, submitted, unended), although a progress event
+ * changes only its phase and percent. Each statement below is the part of
+ * that UPDATE that gives some columns their value, run only where it can
+ * change them: a WHERE term that names only new.* is decided once, before
+ * SQLite looks the row up, so a progress event skips four of them and
+ * touches no index. Every column gets the value version 3 gives it (the
+ * same CASE, where it can differ from the old value); end_kind changes only
+ * in the last statement, so each statement reads the guard against an
+ * interrupted event after completion (FOLD_KEEP) on the row as it was.
+ * The text triggers now fire only for an UPDATE OF what they watch.
+ */
+#define FOLD_KEEP " WHERE task_id = new.task_id AND NOT (new.kind = 'interrupted' AND end_kind IS 'completed')"
+#define FOLD_V5_INTO(TABLE, USERS_BEFORE, USERS_AFTER) \
+    "INSERT INTO " TABLE "(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
+    " ON CONFLICT(task_id) DO NOTHING;" \
+    /* Who asked and on what: the submitted event, the first one, or a gap to fill. */ \
+    "UPDATE " TABLE " SET" \
+    " submitted_at = CASE WHEN new.kind = 'submitted' THEN new.ts_ms ELSE submitted_at END," \
+    " op_uid  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_uid  ELSE op_uid END," \
+    " op_user = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_user ELSE op_user END," \
+    " op_tty  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_tty  ELSE op_tty END," \
+    " op_ssh  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_ssh  ELSE op_ssh END," \
+    " origin  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.origin  ELSE origin END," \
+    " host    = CASE WHEN new.kind = 'submitted' THEN coalesce(new.host, host) ELSE coalesce(host, new.host) END," \
+    " vm_uuid = CASE WHEN new.kind = 'submitted' THEN coalesce(new.vm_uuid, vm_uuid) ELSE coalesce(vm_uuid, new.vm_uuid) END," \
+    " vm_name = CASE WHEN new.kind = 'submitted' THEN coalesce(new.vm_name, vm_name) ELSE coalesce(vm_name, new.vm_name) END," \
+    " action  = CASE WHEN new.kind = 'submitted' THEN coalesce(new.action, action) ELSE coalesce(action, new.action) END," \
+    " op_pid  = CASE WHEN new.kind = 'started' OR key = new.id THEN new.op_pid  ELSE op_pid END," \
+    " op_node = CASE WHEN new.kind = 'started' OR key = new.id THEN new.op_node ELSE op_node END," \
+    " started = started OR new.kind = 'started'" \
+    FOLD_KEEP " AND (new.kind = 'submitted' OR key = new.id" \
+    "   OR (host IS NULL AND new.host IS NOT NULL) OR (vm_uuid IS NULL AND new.vm_uuid IS NOT NULL)" \
+    "   OR (vm_name IS NULL AND new.vm_name IS NOT NULL) OR (action IS NULL AND new.action IS NOT NULL));" \
+    /* The process that runs it. */ \
+    "UPDATE " TABLE " SET op_pid = new.op_pid, op_node = new.op_node, started = 1" \
+    FOLD_KEEP " AND new.kind = 'started';" \
+    /* Where it is. */ \
+    "UPDATE " TABLE " SET" \
+    " phase = coalesce(new.phase, phase)," \
+    " percent = coalesce(new.percent, percent)," \
+    " call_hr = coalesce(new.call_hr, call_hr)," \
+    " task_error = coalesce(new.task_error, task_error)," \
+    " virt_code = CASE WHEN new.virt_code <> 0 THEN new.virt_code ELSE virt_code END" \
+    FOLD_KEEP " AND (new.phase IS NOT NULL OR new.percent IS NOT NULL OR new.call_hr IS NOT NULL" \
+    "   OR new.task_error IS NOT NULL OR new.virt_code <> 0);" \
+    /* What it said (the users are NULL where the event's are). */ \
+    "UPDATE " TABLE " SET" \
+    " message = coalesce(new.message, message)," \
+    " users_before = coalesce(" USERS_BEFORE ", users_before)," \
+    " users_after = coalesce(" USERS_AFTER ", users_after)" \
+    FOLD_KEEP " AND (new.message IS NOT NULL OR new.users_before IS NOT NULL OR new.users_after IS NOT NULL);" \
+    /* How it ended: last, as it changes end_kind. */ \
+    "UPDATE " TABLE " SET ended_at = new.ts_ms, end_kind = new.kind," \
+    " task_result = CASE new.kind WHEN 'completed' THEN new.task_result ELSE -2 END" \
+    FOLD_KEEP " AND new.kind IN ('completed', 'interrupted');"
+#define FOLD_V5 FOLD_V5_INTO("tasks", EVENT_USERS("users_before"), EVENT_USERS("users_after"))
+
+#define TEXT_CHANGED_WHEN \
+    " WHEN old.end_kind IS NOT NULL AND (new.end_kind IS NULL OR old.key IS NOT new.key" \
+    "   OR old.vm_name IS NOT new.vm_name OR old.message IS NOT new.message" \
+    "   OR old.users_before IS NOT new.users_before OR old.users_after IS NOT new.users_after) BEGIN " \
+    TEXT_UNINDEX \
+    " INSERT OR IGNORE INTO text_pending(key) SELECT new.key WHERE new.end_kind IS NOT NULL; END;"
+static const char schema_v5[] =
+    "DROP TRIGGER events_fold;"
+    "CREATE TRIGGER events_fold AFTER INSERT ON events BEGIN " FOLD_V5 " END;"
+    "DROP TRIGGER tasks_text_ended;"
+    "CREATE TRIGGER tasks_text_ended AFTER UPDATE OF end_kind ON tasks"
+    " WHEN old.end_kind IS NULL AND new.end_kind IS NOT NULL BEGIN"
+    " INSERT OR IGNORE INTO text_pending(key) VALUES (new.key); END;"
+    "DROP TRIGGER tasks_text_changed;"
+    "CREATE TRIGGER tasks_text_changed AFTER UPDATE OF key, vm_name, message, users_before, users_after, end_kind"
+    " ON tasks" TEXT_CHANGED_WHEN;
+
+static int step_v5(sqlite3 *db, char **err)
+{
+    return exec_sql(db, schema_v5, err);
+}
+
+/*
+ * verify's re-fold (verify.c): the same fold as the trigger of version 5, into
  * temp.gos_fold, a table with the columns of tasks, fed by a replay table
  * whose rows are folded and dropped, as in version 2's replay.
  */
 /* A trigger's statements take no schema name: in a TEMP trigger, gos_fold is temp's. */
-#define FOLD_CHECK FOLD_INTO("gos_fold", EVENT_USERS("users_before"), EVENT_USERS("users_after"))
+#define FOLD_CHECK FOLD_V5_INTO("gos_fold", EVENT_USERS("users_before"), EVENT_USERS("users_after"))
 const char gos_audit_refold_setup[] =
     /* The columns and defaults of version 2's tasks (CREATE TABLE AS would drop the defaults). */
     "CREATE TEMP TABLE gos_fold ("
@@ -354,6 +437,7 @@ static const migration migrations[] = {
     { 2, step_v2 },
     { 3, step_v3 },
     { 4, step_v4 },
+    { 5, step_v5 },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == GOS_AUDIT_SCHEMA_VERSION);

@@ -1015,6 +1015,137 @@ START_TEST(test_fold_completed_beats_interrupted)
 }
 END_TEST
 
+/* The summary's rows in key order, every column as an SQL literal. */
+static sqlite3_stmt *summary_rows(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+
+    ck_assert_int_eq(sqlite3_prepare_v2(db,
+        "SELECT"
+        " quote(key) || '|' || quote(task_id) || '|' || quote(submitted_at) || '|' || quote(ended_at)"
+        " || '|' || quote(end_kind) || '|' || quote(started) || '|' || quote(host) || '|' || quote(vm_uuid)"
+        " || '|' || quote(vm_name) || '|' || quote(action) || '|' || quote(op_uid) || '|' || quote(op_user)"
+        " || '|' || quote(op_tty) || '|' || quote(op_ssh) || '|' || quote(origin) || '|' || quote(op_pid)"
+        " || '|' || quote(op_node) || '|' || quote(phase) || '|' || quote(percent) || '|' || quote(call_hr)"
+        " || '|' || quote(task_result) || '|' || quote(task_error) || '|' || quote(virt_code)"
+        " || '|' || quote(message) || '|' || quote(users_before) || '|' || quote(users_after)"
+        " FROM tasks ORDER BY key", -1, &st, NULL), SQLITE_OK);
+    return st;
+}
+
+/* Both summaries hold the same rows; returns how many. */
+static int summaries_equal(sqlite3 *want_db, sqlite3 *got_db)
+{
+    sqlite3_stmt *want = summary_rows(want_db), *got = summary_rows(got_db);
+    int n = 0, rw, rg;
+
+    while ((rw = sqlite3_step(want)) == SQLITE_ROW) {
+        rg = sqlite3_step(got);
+        ck_assert_int_eq(rg, SQLITE_ROW);
+        ck_assert_str_eq((const char *)sqlite3_column_text(got, 0), (const char *)sqlite3_column_text(want, 0));
+        n++;
+    }
+    ck_assert_int_eq(rw, SQLITE_DONE);
+    ck_assert_int_eq(sqlite3_step(got), SQLITE_DONE);
+    sqlite3_finalize(want);
+    sqlite3_finalize(got);
+    return n;
+}
+
+/* Version 5 folds in several statements that each write only what an event
+ * changes; it must give every column the value version 3's one UPDATE gives.
+ * The same random stream (every kind in any order, any field missing or not,
+ * late submissions, interruptions before and after completion, VMs named
+ * only by later events) goes into a store of each version. */
+#define N_TASKS 500
+START_TEST(test_fold_v5_same_as_v3)
+{
+    static const gos_audit_kind kinds[] = { GOS_AUDIT_SUBMITTED, GOS_AUDIT_STARTED, GOS_AUDIT_PROGRESS,
+                                            GOS_AUDIT_COMPLETED, GOS_AUDIT_INTERRUPTED };
+    static const char *const texts[] = { "web1", "web2", "db1", "x" };
+    static const char *const u1[] = { "alice", NULL }, *const u2[] = { "bob", "a,b", NULL };
+    static const char *const u0[] = { NULL };
+    static const char *const *const users[] = { u0, u1, u2 };
+    char *v3path = g_build_filename(tmpdir, "v3.db", NULL), *err = NULL;
+    gos_audit *a3 = NULL, *a5 = open_ok(dbpath);
+    GRand *r = g_rand_new_with_seed(20261201);
+    char ids[N_TASKS][8];
+
+    ck_assert_int_eq(gos_audit_open_version(v3path, 3, &a3, &err), 0);
+    for (int i = 0; i < N_TASKS; i++)
+        g_snprintf(ids[i], sizeof ids[i], "t%03d", i);
+    /* About six events a task: a few tasks long, most short, as gaps then matter. */
+    for (int n = 0; n < 6 * N_TASKS; n++) {
+        int task = g_rand_int_range(r, 0, N_TASKS);
+        gos_audit_event e = ev_make(kinds[g_rand_int_range(r, 0, 5)], ids[task]);
+#define MAYBE(field, value) ((field) = g_rand_boolean(r) ? (value) : NULL)
+        MAYBE(e.host, texts[g_rand_int_range(r, 0, 4)]);
+        MAYBE(e.vm_uuid, g_rand_boolean(r) ? UUID1 : UUID2);
+        MAYBE(e.vm_name, texts[g_rand_int_range(r, 0, 4)]);
+        MAYBE(e.action, "logoff");
+        MAYBE(e.op_user, texts[g_rand_int_range(r, 0, 4)]);
+        MAYBE(e.op_tty, "pts/2");
+        MAYBE(e.op_ssh, "192.0.2.1 1 192.0.2.2 22");
+        MAYBE(e.origin, g_rand_boolean(r) ? "batch" : "interactive");
+        MAYBE(e.phase, texts[g_rand_int_range(r, 0, 4)]);
+        MAYBE(e.message, texts[g_rand_int_range(r, 0, 4)]);
+        MAYBE(e.users_before, users[g_rand_int_range(r, 0, 3)]);
+        MAYBE(e.users_after, users[g_rand_int_range(r, 0, 3)]);
+#undef MAYBE
+        e.op_uid = g_rand_int_range(r, 0, 3);
+        e.op_pid = g_rand_int_range(r, 1, 4);
+        e.ts_ms = 1000 + g_rand_int_range(r, 0, 100000);
+        e.percent = g_rand_boolean(r) ? -1 : g_rand_int_range(r, 0, 101);
+        e.has_call_hr = g_rand_boolean(r);
+        e.call_hr = g_rand_boolean(r) ? 0 : 0xA0040206u;
+        e.has_task_error = g_rand_boolean(r);
+        e.task_error = 0xA0040202u;
+        e.virt_code = g_rand_boolean(r) ? 0 : g_rand_int_range(r, 1, 90);
+        e.task_result = g_rand_int_range(r, -1, 7);
+        add(a3, &e);
+        add(a5, &e);
+    }
+    ck_assert_int_ge(summaries_equal(gos_audit_priv_db(a3), gos_audit_priv_db(a5)), N_TASKS * 9 / 10);
+    ck_assert(verify(a5).ok);
+    g_rand_free(r);
+    gos_audit_free(a3);
+    gos_audit_free(a5);
+    g_free(v3path);
+}
+END_TEST
+#undef N_TASKS
+
+/* Version 5 changed no table: a reviewer without write access reads a version 4
+ * file as it is; the first writer upgrades it, and its summary keeps folding. */
+START_TEST(test_v4_read_then_upgraded)
+{
+    GPtrArray *pool = g_ptr_array_new_with_free_func(g_free);
+    gos_audit *a = NULL;
+    char *err = NULL;
+    gos_audit_task t;
+
+    ck_assert_int_eq(gos_audit_open_version(dbpath, 4, &a, &err), 0);
+    add_task(a, "before", "web1", UUID1, "alice", 1000, 0, 0, "done");
+    gos_audit_free(a);
+    a = NULL;
+    ck_assert_int_eq(gos_audit_open_readonly(dbpath, &a, &err), 0);
+    t = get_task(a, "before", pool);
+    ck_assert_str_eq(t.message, "done");
+    ck_assert(verify(a).ok);
+    gos_audit_free(a);
+    a = open_ok(dbpath);
+    ck_assert_int_eq(raw_int(gos_audit_priv_db(a), "PRAGMA user_version"), GOS_AUDIT_SCHEMA_VERSION);
+    add_task(a, "after", "web2", UUID2, "bob", 2000, 4, 0xA0040202u, "late");
+    t = get_task(a, "after", pool);
+    ck_assert_str_eq(t.vm_name, "web2");
+    ck_assert_int_eq(t.task_result, 4);
+    ck_assert_int_eq(t.ended_at, 2010);
+    ck_assert(verify(a).ok);
+    g_ptr_array_unref(pool);
+    gos_audit_free(a);
+}
+END_TEST
+
 /* Six tasks with distinct traits, for the filters. */
 static void add_filter_fixture(gos_audit *a)
 {
@@ -2694,6 +2825,8 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_append_rejects_bad_events);
     tcase_add_test(tc, test_query_fold);
     tcase_add_test(tc, test_fold_completed_beats_interrupted);
+    tcase_add_test(tc, test_fold_v5_same_as_v3);
+    tcase_add_test(tc, test_v4_read_then_upgraded);
     tcase_add_test(tc, test_filters);
     tcase_add_test(tc, test_keyset_paging);
     tcase_add_test(tc, test_query_plans_stream);
