@@ -1427,6 +1427,30 @@ START_TEST(test_canonical_form_unambiguous)
 }
 END_TEST
 
+/* The form's hashes, computed apart from guestos (Python's hashlib over the
+ * form db/chain.c describes): every store written by an older guestos must
+ * keep verifying, whatever computes SHA-256 or buffers the form. */
+START_TEST(test_canonical_form_known_hashes)
+{
+    char *long_text = g_strnfill(1000, 'x'), h[65];
+    gos_audit_cell x[2] = { { .type = GOS_CELL_TEXT, .p = "ab", .len = 2 },
+                            { .type = GOS_CELL_TEXT, .p = "c", .len = 1 } };
+    gos_audit_cell mixed[3] = { { .type = GOS_CELL_NULL }, { .type = GOS_CELL_INT, .i = -5 },
+                                { .type = GOS_CELL_TEXT, .p = "", .len = 0 } };
+    gos_audit_cell big[3] = { { .type = GOS_CELL_TEXT, .p = long_text, .len = 1000 },
+                              { .type = GOS_CELL_INT, .i = INT64_C(1) << 40 },
+                              { .type = GOS_CELL_TEXT, .p = "\xc3\xa9", .len = 2 } };
+
+    gos_audit_hash_cells(GOS_AUDIT_GENESIS_HASH, x, 2, h);
+    ck_assert_str_eq(h, "0993a041755982c00b6d764db1659eb613f0121c505d549b7421082ba694e930");
+    gos_audit_hash_cells(GOS_AUDIT_GENESIS_HASH, mixed, 3, h);
+    ck_assert_str_eq(h, "4a2006363db8299df3ec7717aa132c8dc8b6ff4446560fef1822952593582ab5");
+    gos_audit_hash_cells("1111", big, 3, h);
+    ck_assert_str_eq(h, "6188173eae2f4971ffe2077cb102e963df39b1c7db9829a31500a59e236f7b89");
+    g_free(long_text);
+}
+END_TEST
+
 static gos_audit *chain_of(int n)
 {
     gos_audit *a = open_ok(dbpath);
@@ -2835,6 +2859,7 @@ static Suite *audit_suite(void)
     tc = tcase_create("chain");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_canonical_form_unambiguous);
+    tcase_add_test(tc, test_canonical_form_known_hashes);
     tcase_add_test(tc, test_verify_ok);
     tcase_add_test(tc, test_triggers_refuse_update_delete);
     tcase_add_test(tc, test_verify_detects_altered_field);
