@@ -194,26 +194,58 @@ static void table_row(FILE *out, const gos_audit_task *t, bool utf8)
  * Auditors open the export in spreadsheets, and the cells hold what guests
  * and libvirt said. So, as OWASP's CSV-injection guidance has it, a cell that
  * begins with = + - @ tab or CR is prefixed with a single quote, which a
- * spreadsheet shows as text and never runs; and control characters (ESC, BEL,
- * C1, line breaks, bidirectional overrides) become '?' (base/text.c), so that
- * a terminal or viewer showing the file is not steered either. The JSON
- * export keeps every value as it was, escaped, for whoever needs the bytes.
+ * spreadsheet shows as text and never runs; so is one whose first such
+ * character follows spaces (ASCII, no-break, ideographic), which spreadsheets
+ * may trim, or is the fullwidth form that some of them take for the ASCII
+ * one (＝ ＋ － ＠). Control characters (ESC, BEL, C1, line breaks,
+ * bidirectional overrides) become '?' (base/text.c), so that a terminal or
+ * viewer showing the file is not steered either. The JSON export keeps every
+ * value as it was, escaped, for whoever needs the bytes.
  */
+static bool csv_formula(const char *s)
+{
+    static const char *const spaces[] = { " ", "\xc2\xa0", "\xe3\x80\x80" };
+    static const char *const wide[] = { "\xef\xbc\x9d", "\xef\xbc\x8b", "\xef\xbc\x8d", "\xef\xbc\xa0" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(spaces); i++) {
+        size_t n = strlen(spaces[i]);
+        if (strncmp(s, spaces[i], n) == 0) {
+            s += n;
+            i = (size_t)-1;    /* any number of them, in any order */
+        }
+    }
+    if (*s && strchr("=+-@\t\r", *s))
+        return true;
+    for (size_t i = 0; i < G_N_ELEMENTS(wide); i++)
+        if (strncmp(s, wide[i], strlen(wide[i])) == 0)
+            return true;
+    return false;
+}
+
 static void csv_field(FILE *out, const char *s, bool first)
 {
     char *clean = NULL;
+    const char *p = s;
 
     if (!first)
         fputc(',', out);
     if (!s)
         return;
-    /* Printable ASCII, nearly every cell, is safe as it is; the rest is base/text.c's to judge. */
-    const char *p = s;
-    while ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
-        p++;
+    bool plain = true;
+
+    /* Printable ASCII without a comma or a quote, nearly every cell, goes out
+     * as it is unless it starts like a formula: one scan, one write. */
+    for (; (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f; p++)
+        if (*p == ',' || *p == '"')
+            plain = false;
+    if (!*p && plain && !strchr("=+-@ ", *s)) {
+        fwrite(s, 1, (size_t)(p - s), out);
+        return;
+    }
+    /* What is not printable ASCII is base/text.c's to judge. */
     if (*p && gos_text_unsafe(p))
         s = clean = gos_text_clean(s, G_MAXSIZE);
-    bool formula = *s && strchr("=+-@\t\r", *s);
+    bool formula = csv_formula(s);
     if (!strpbrk(s, ",\"")) {
         if (formula)
             fputc('\'', out);
@@ -224,10 +256,15 @@ static void csv_field(FILE *out, const char *s, bool first)
     fputc('"', out);
     if (formula)
         fputc('\'', out);
-    for (p = s; *p; p++) {
-        if (*p == '"')
+    /* Up to each quote in one write, the quote doubled. */
+    for (p = s; *p;) {
+        const char *q = strchr(p, '"');
+        size_t n = q ? (size_t)(q - p) + 1 : strlen(p);
+
+        fwrite(p, 1, n, out);
+        if (q)
             fputc('"', out);
-        fputc(*p, out);
+        p += n;
     }
     fputc('"', out);
     g_free(clean);

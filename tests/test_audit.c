@@ -2154,6 +2154,38 @@ START_TEST(test_export_csv_hostile)
     ck_assert_str_eq(csv, expect);
     free(csv);
 
+    /* Formulas behind spaces a spreadsheet may trim, and fullwidth signs, are
+     * neutralized too; a sign inside a cell, or a dash after a word, is data. */
+    {
+        static const struct { const char *vm, *cell; } cases[] = {
+            { " =1+1", "' =1+1" },
+            { "\xc2\xa0 +1", "'\xc2\xa0 +1" },
+            { "\xe3\x80\x80@x", "'\xe3\x80\x80@x" },
+            { "\xef\xbc\x9dSUM(1)", "'\xef\xbc\x9dSUM(1)" },
+            { "\xef\xbc\x8d" "1", "'\xef\xbc\x8d" "1" },
+            { " web 1", " web 1" },
+            { "web-1", "web-1" },
+            { "a=b", "a=b" },
+            { "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+            gos_audit_event e = ev_make(GOS_AUDIT_SUBMITTED, "w");
+            char task[16], *want;
+            gos_audit_filter f = { 0 };
+
+            g_snprintf(task, sizeof task, "w%zu", i);
+            e.task_id = task;
+            e.vm_name = cases[i].vm;
+            add(a, &e);
+            f.vm = cases[i].vm;
+            csv = export_str(a, &f, GOS_AUDIT_CSV);
+            want = g_strdup_printf(",%s,logoff,", cases[i].cell);
+            ck_assert_msg(strstr(csv, want), "case %zu: %s", i, csv);
+            g_free(want);
+            free(csv);
+        }
+    }
+
     /* No tasks: the header alone. */
     {
         gos_audit_filter f = { .vm = "none" };
