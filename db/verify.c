@@ -218,6 +218,127 @@ static int check_text_index(gos_audit *a, gos_audit_verify_report *r, char **err
     return 0;
 }
 
+/*
+ * The text index's entries against the text they stand for. An entry can be
+ * deleted and a forged one put under the same rowid (or two tasks' entries
+ * swapped): the docsize row is there again, and a search for the task's text
+ * would not propose it. So the index that search reads is rebuilt from the
+ * summary's text, with the same tokenizer, into a temporary contentless
+ * table, and the two are compared entry by entry (fts5vocab's instance
+ * tables: each (trigram, task) pair once, in the same order, as detail=none
+ * keeps them): constant memory, one pass over each. The summary's text was
+ * itself compared with the events already (compare()).
+ */
+static const char text_expect_setup[] =
+    "CREATE VIRTUAL TABLE temp.gos_text_expect USING fts5(vm_name, message, users_before, users_after,"
+    " content='', tokenize='trigram', detail='none');"
+    "INSERT INTO temp.gos_text_expect(rowid, vm_name, message, users_before, users_after)"
+    " SELECT key, vm_name, message, users_before, users_after FROM main.tasks t"
+    " WHERE t.end_kind IS NOT NULL AND NOT EXISTS (SELECT 1 FROM main.text_pending p WHERE p.key = t.key);"
+    "CREATE VIRTUAL TABLE temp.gos_text_have USING fts5vocab(main, tasks_text, instance);"
+    "CREATE VIRTUAL TABLE temp.gos_text_want USING fts5vocab(temp, gos_text_expect, instance);";
+static const char text_expect_teardown[] =
+    "DROP TABLE IF EXISTS temp.gos_text_have; DROP TABLE IF EXISTS temp.gos_text_want;"
+    " DROP TABLE IF EXISTS temp.gos_text_expect;";
+
+/* FTS5's order of entries: term bytes (a shorter prefix first), then the task's key. */
+static int entry_cmp(sqlite3_stmt *x, sqlite3_stmt *y)
+{
+    int nx = sqlite3_column_bytes(x, 0), ny = sqlite3_column_bytes(y, 0);
+    const void *tx = sqlite3_column_blob(x, 0), *ty = sqlite3_column_blob(y, 0);
+    int c = memcmp(tx ? tx : "", ty ? ty : "", (size_t)MIN(nx, ny));
+    int64_t kx = sqlite3_column_int64(x, 1), ky = sqlite3_column_int64(y, 1);
+
+    if (c == 0)
+        c = nx < ny ? -1 : nx > ny;
+    if (c == 0)
+        c = kx < ky ? -1 : kx > ky;
+    return c;
+}
+
+static char *task_of_key(sqlite3 *db, int64_t key)
+{
+    sqlite3_stmt *st = NULL;
+    char *id = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT task_id FROM main.tasks WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, key);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            id = g_strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return id ? id : g_strdup_printf("#%lld", (long long)key);
+}
+
+/* Sets r when an entry differs. Returns 0, or -1 with *err set. */
+static int check_text_entries(gos_audit *a, gos_audit_verify_report *r, char **err)
+{
+    sqlite3_stmt *have = NULL, *want = NULL;
+    int rh = SQLITE_DONE, rw = SQLITE_DONE, ret = -1;
+
+    if (a->version < 4)
+        return 0;
+    exec_simple(a->db, text_expect_teardown);
+    if (exec_simple(a->db, text_expect_setup) != SQLITE_OK ||
+        sqlite3_prepare_v2(a->db, "SELECT term, doc FROM temp.gos_text_have", -1, &have, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(a->db, "SELECT term, doc FROM temp.gos_text_want", -1, &want, NULL) != SQLITE_OK) {
+        if (is_damage(sqlite3_extended_errcode(a->db)) || sqlite3_errcode(a->db) == SQLITE_ERROR) {
+            /* The index's tables are gone or unreadable: that is what was done to the file. */
+            r->ok = false;
+            r->reason = g_strdup_printf(_("The text index that search reads is damaged: %s."), sqlite3_errmsg(a->db));
+            ret = 0;
+        } else {
+            gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(a->db));
+        }
+        goto out;
+    }
+    for (;;) {
+        rh = sqlite3_step(have);
+        rw = sqlite3_step(want);
+        if (rh != SQLITE_ROW || rw != SQLITE_ROW)
+            break;
+        int c = entry_cmp(have, want);
+        if (c != 0) {
+            /* The smaller entry is the one the other side lacks. */
+            char *id = task_of_key(a->db, sqlite3_column_int64(c < 0 ? have : want, 1));
+            r->ok = false;
+            r->reason = g_strdup_printf(
+                c < 0 ? _("The text index that search reads holds words that task %s does not say: its entries were changed, so a search would miss it or find it by text it does not hold.")
+                      : _("The text index that search reads lacks words of task %s: its entries were changed, so a search for its text would not find it."),
+                id);
+            g_free(id);
+            ret = 0;
+            goto out;
+        }
+    }
+    if (rh == SQLITE_ROW || rw == SQLITE_ROW) {
+        sqlite3_stmt *extra = rh == SQLITE_ROW ? have : want;
+        char *id = task_of_key(a->db, sqlite3_column_int64(extra, 1));
+        r->ok = false;
+        r->reason = g_strdup_printf(
+            rh == SQLITE_ROW ? _("The text index that search reads holds words that task %s does not say: its entries were changed, so a search would miss it or find it by text it does not hold.")
+                             : _("The text index that search reads lacks words of task %s: its entries were changed, so a search for its text would not find it."),
+            id);
+        g_free(id);
+        ret = 0;
+    } else if (rh != SQLITE_DONE || rw != SQLITE_DONE) {
+        if (is_damage(rh) || is_damage(rw) || is_damage(sqlite3_extended_errcode(a->db))) {
+            r->ok = false;
+            r->reason = g_strdup_printf(_("The text index that search reads is damaged: %s."), sqlite3_errmsg(a->db));
+            ret = 0;
+        } else {
+            gos_audit_set_err(err, _("Cannot read the audit log to verify it: %s."), sqlite3_errmsg(a->db));
+        }
+    } else {
+        ret = 0;
+    }
+out:
+    sqlite3_finalize(have);
+    sqlite3_finalize(want);
+    exec_simple(a->db, text_expect_teardown);
+    return ret;
+}
+
 char *gos_audit_missing_trigger(sqlite3 *db, int version)
 {
     /* What keeps the log append-only and the summary folded from it. */
@@ -280,6 +401,8 @@ int gos_audit_verify_summary(gos_audit *a, gos_audit_verify_report *r, char **er
     ret = r->ok ? compare(a, r, err) : 0;
     if (ret == 0 && r->ok)
         ret = check_text_index(a, r, err);
+    if (ret == 0 && r->ok)
+        ret = check_text_entries(a, r, err);
 
 cleanup:
     exec_simple(a->db, gos_audit_refold_teardown);

@@ -63,6 +63,23 @@ tamper unindexed "INSERT INTO tasks_text(tasks_text, rowid, vm_name, message, us
 [ "$("$GUESTOS" --audit-db "$AUDIT_TMP/unindexed.db" audit --search test --format csv | grep -c "$task")" = 0 ] ||
     audit_fatal "the removed index entries do not hide the task"
 expect_failed "$AUDIT_TMP/unindexed.db" "text index that search reads lacks task $task"
+# Its entries deleted and forged ones put under the same rowid (the docsize row is back):
+# the task hides from a search for its VM, and verify compares every entry with the text.
+tamper reindexed "INSERT INTO tasks_text(tasks_text, rowid, vm_name, message, users_before, users_after)
+    SELECT 'delete', key, vm_name, message, users_before, users_after FROM tasks WHERE task_id = '$task';
+    INSERT INTO tasks_text(rowid, vm_name, message, users_before, users_after)
+    SELECT key, 'zzz', message, users_before, users_after FROM tasks WHERE task_id = '$task'"
+[ "$(audit_sql "$AUDIT_TMP/reindexed.db" "SELECT count(*) FROM tasks_text_docsize d JOIN tasks t ON t.key = d.id
+    WHERE t.task_id = '$task'")" = 1 ] || audit_fatal "the forged entry has no docsize row"
+[ "$("$GUESTOS" --audit-db "$AUDIT_TMP/reindexed.db" audit --search test --format csv | grep -c "$task")" = 0 ] ||
+    audit_fatal "the forged index entries do not hide the task"
+expect_failed "$AUDIT_TMP/reindexed.db" "text index that search reads .* task $task.*entries were changed"
+# Its index replaced by one that keeps positions: every entry differs in kind.
+tamper detailed "DROP TABLE tasks_text;
+    CREATE VIRTUAL TABLE tasks_text USING fts5(vm_name, message, users_before, users_after,
+        content='tasks', content_rowid='key', tokenize='trigram');
+    INSERT INTO tasks_text(tasks_text) VALUES ('rebuild')"
+expect_failed "$AUDIT_TMP/detailed.db" "text index that search reads"
 # The guards and the fold: dropped, verify names the trigger, and guestos records nothing there.
 for trig in events_no_update events_no_delete events_fold; do
     tamper "no-$trig" "DROP TRIGGER $trig"
