@@ -10,10 +10,8 @@
 
 /* The transaction statements, prepared once: sqlite3_exec would parse them
  * again for every event. */
-enum { TXN_BEGIN = 0, TXN_COMMIT, TXN_SAVEPOINT, TXN_RELEASE };
-static const char *const txn_sql[GOS_AUDIT_TXN_STATEMENTS] = {
-    "BEGIN IMMEDIATE", "COMMIT", "SAVEPOINT gos_append", "RELEASE gos_append",
-};
+enum { TXN_BEGIN = 0, TXN_COMMIT };
+static const char *const txn_sql[GOS_AUDIT_TXN_STATEMENTS] = { "BEGIN IMMEDIATE", "COMMIT" };
 
 static int exec_simple(sqlite3 *db, const char *sql)
 {
@@ -192,8 +190,8 @@ static void bind_cell(sqlite3_stmt *st, int idx, const gos_audit_cell *c)
 }
 
 /*
- * Appends with the lock held (declared in audit_priv.h). In its own IMMEDIATE transaction, or as a
- * savepoint inside a batch. The id and prev_hash are read under the write
+ * Appends with the lock held (declared in audit_priv.h). In its own IMMEDIATE transaction, or as
+ * one statement inside a batch. The id and prev_hash are read under the write
  * lock, so appenders in any number of processes extend one chain.
  * only_if_open: append nothing (and set *skipped) when the task has ended
  * by the time the lock is held; recovery uses it so that two operators
@@ -229,8 +227,10 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
         return -1;
     }
 
+    /* Inside a batch no savepoint: the event is one INSERT, which SQLite undoes
+     * whole (its triggers' writes too) when it fails, and the batch goes on. */
     own_txn = sqlite3_get_autocommit(a->db) != 0;
-    rc = run_txn(a, own_txn ? TXN_BEGIN : TXN_SAVEPOINT);
+    rc = own_txn ? run_txn(a, TXN_BEGIN) : SQLITE_OK;
     if (rc != SQLITE_OK) {
         append_error(err, sqlite3_extended_errcode(a->db), sqlite3_errmsg(a->db));
         return -1;
@@ -244,7 +244,8 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
         if (rc == SQLITE_ROW && sqlite3_column_type(a->st_end_kind, 0) != SQLITE_NULL) {
             sqlite3_reset(a->st_end_kind);
             *skipped = true;
-            exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_append; RELEASE gos_append");
+            if (own_txn)
+                exec_simple(a->db, "ROLLBACK");
             ret = 0;
             goto cleanup;
         }
@@ -315,13 +316,13 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
         bind_cell(a->st_insert, i + 1, &cells[i]);
     sqlite3_bind_text(a->st_insert, n + 1, prev, -1, SQLITE_STATIC);
     sqlite3_bind_text(a->st_insert, n + 2, hash, -1, SQLITE_STATIC);
+    /* Every parameter is bound anew for each event: no clear_bindings. */
     rc = sqlite3_step(a->st_insert);
     sqlite3_reset(a->st_insert);
-    sqlite3_clear_bindings(a->st_insert);
     if (rc != SQLITE_DONE)
         goto sql_fail;
 
-    rc = run_txn(a, own_txn ? TXN_COMMIT : TXN_RELEASE);
+    rc = own_txn ? run_txn(a, TXN_COMMIT) : SQLITE_OK;
     if (rc != SQLITE_OK)
         goto sql_fail;
     if (id_out)
@@ -344,7 +345,8 @@ sql_fail:
     /* Keep SQLite's code and words before the rollback overwrites them. */
     rc = sqlite3_extended_errcode(a->db);
     msg = g_strdup(sqlite3_errmsg(a->db));
-    exec_simple(a->db, own_txn ? "ROLLBACK" : "ROLLBACK TO gos_append; RELEASE gos_append");
+    if (own_txn)
+        exec_simple(a->db, "ROLLBACK");
     append_error(err, rc, msg);
     g_free(msg);
 cleanup:

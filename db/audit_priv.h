@@ -38,8 +38,8 @@ struct gos_audit {
     int ended_since_flush;       /* tasks this handle ended since the text queue was last indexed */
     char *path;
     char *node;                  /* this machine's host name, stamped on each event */
-#define GOS_AUDIT_TXN_STATEMENTS 4
-    sqlite3_stmt *st_txn[GOS_AUDIT_TXN_STATEMENTS];   /* BEGIN IMMEDIATE, COMMIT, SAVEPOINT, RELEASE */
+#define GOS_AUDIT_TXN_STATEMENTS 2
+    sqlite3_stmt *st_txn[GOS_AUDIT_TXN_STATEMENTS];   /* BEGIN IMMEDIATE, COMMIT */
     sqlite3_stmt *st_last;       /* id and hash of the newest event */
     sqlite3_stmt *st_insert;     /* one event with its hash */
     sqlite3_stmt *st_end_kind;   /* whether a task has ended, for recovery's re-check */

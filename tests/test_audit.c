@@ -1074,8 +1074,17 @@ START_TEST(test_fold_v5_same_as_v3)
     ck_assert_int_eq(gos_audit_open_version(v3path, 3, &a3, &err), 0);
     for (int i = 0; i < N_TASKS; i++)
         g_snprintf(ids[i], sizeof ids[i], "t%03d", i);
-    /* About six events a task: a few tasks long, most short, as gaps then matter. */
+    /* About six events a task: a few tasks long, most short, as gaps then matter.
+     * In batches of 500 (one fsync each), as the engine's group commits do. */
     for (int n = 0; n < 6 * N_TASKS; n++) {
+        if (n % 500 == 0) {
+            if (n > 0) {
+                ck_assert_int_eq(gos_audit_batch_commit(a3, &err), 0);
+                ck_assert_int_eq(gos_audit_batch_commit(a5, &err), 0);
+            }
+            ck_assert_int_eq(gos_audit_batch_begin(a3, &err), 0);
+            ck_assert_int_eq(gos_audit_batch_begin(a5, &err), 0);
+        }
         int task = g_rand_int_range(r, 0, N_TASKS);
         gos_audit_event e = ev_make(kinds[g_rand_int_range(r, 0, 5)], ids[task]);
 #define MAYBE(field, value) ((field) = g_rand_boolean(r) ? (value) : NULL)
@@ -1105,6 +1114,8 @@ START_TEST(test_fold_v5_same_as_v3)
         add(a3, &e);
         add(a5, &e);
     }
+    ck_assert_int_eq(gos_audit_batch_commit(a3, &err), 0);
+    ck_assert_int_eq(gos_audit_batch_commit(a5, &err), 0);
     ck_assert_int_ge(summaries_equal(gos_audit_priv_db(a3), gos_audit_priv_db(a5)), N_TASKS * 9 / 10);
     ck_assert(verify(a5).ok);
     g_rand_free(r);
@@ -1114,6 +1125,37 @@ START_TEST(test_fold_v5_same_as_v3)
 }
 END_TEST
 #undef N_TASKS
+
+/* An event that fails inside a batch leaves nothing of itself (its row, its
+ * fold) and the batch goes on: what the engine's group commits rely on. */
+START_TEST(test_batch_event_fails_alone)
+{
+    gos_audit *a = open_ok(dbpath);
+    sqlite3 *db = gos_audit_priv_db(a);
+    gos_audit_event e = ev_make(GOS_AUDIT_SUBMITTED, "ok1");
+    char *err = NULL;
+
+    /* A failure in the middle of the fold: after the event's row and the task's. */
+    raw_exec(db, "CREATE TRIGGER test_fail AFTER INSERT ON tasks WHEN new.task_id = 'bad'"
+                 " BEGIN SELECT RAISE(ABORT, 'refused for the test'); END;");
+    ck_assert_int_eq(gos_audit_batch_begin(a, &err), 0);
+    add(a, &e);
+    e.task_id = "bad";
+    ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "refused for the test"));
+    free(err);
+    err = NULL;
+    e.task_id = "ok2";
+    add(a, &e);
+    ck_assert_int_eq(gos_audit_batch_commit(a, &err), 0);
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events"), 2);
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM tasks WHERE task_id = 'bad'"), 0);
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM tasks"), 2);
+    raw_exec(db, "DROP TRIGGER test_fail");
+    ck_assert(verify(a).ok);
+    gos_audit_free(a);
+}
+END_TEST
 
 /* Version 5 changed no table: a reviewer without write access reads a version 4
  * file as it is; the first writer upgrades it, and its summary keeps folding. */
@@ -2882,6 +2924,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_query_fold);
     tcase_add_test(tc, test_fold_completed_beats_interrupted);
     tcase_add_test(tc, test_fold_v5_same_as_v3);
+    tcase_add_test(tc, test_batch_event_fails_alone);
     tcase_add_test(tc, test_v4_read_then_upgraded);
     tcase_add_test(tc, test_filters);
     tcase_add_test(tc, test_keyset_paging);
