@@ -334,9 +334,9 @@ static int step_v4(sqlite3 *db, char **err)
  */
 #define FOLD_KEEP " WHERE task_id = new.task_id AND NOT (new.kind = 'interrupted' AND end_kind IS 'completed')"
 #define FOLD_V5_INTO(TABLE, USERS_BEFORE, USERS_AFTER) \
-    /* The task's row, from its first event (one look into the task_id index). */ \
-    "INSERT INTO " TABLE "(key, task_id, submitted_at) SELECT new.id, new.task_id, new.ts_ms" \
-    " WHERE NOT EXISTS (SELECT 1 FROM " TABLE " WHERE task_id = new.task_id);" \
+    /* The task's row, from its first event (an UPSERT: cheaper than WHERE NOT EXISTS). */ \
+    "INSERT INTO " TABLE "(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
+    " ON CONFLICT(task_id) DO NOTHING;" \
     /* Who asked and on what: the submitted event, the first one, or a gap to fill. */ \
     "UPDATE " TABLE " SET" \
     " submitted_at = CASE WHEN new.kind = 'submitted' THEN new.ts_ms ELSE submitted_at END," \
