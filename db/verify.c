@@ -372,9 +372,9 @@ int gos_audit_verify_summary(gos_audit *a, gos_audit_verify_report *r, char **er
     if (a->readonly)
         exec_simple(a->db, "PRAGMA query_only = OFF");
     exec_simple(a->db, gos_audit_refold_teardown);
+    /* The temporary database keeps SQLite's default cache (2 MB): at 200,000
+     * tasks 16 MB made the re-fold no faster (13.96 s both) and cost 16 MB. */
     rc = exec_simple(a->db, gos_audit_refold_setup);
-    if (rc == SQLITE_OK)
-        rc = exec_simple(a->db, "PRAGMA temp.cache_size = -16384");
     if (rc == SQLITE_OK)
         rc = exec_simple(a->db, gos_audit_refold_run);
     if (rc != SQLITE_OK) {
