@@ -325,7 +325,7 @@ static int step_v4(sqlite3 *db, char **err)
  * changes only its phase and percent. Each statement below is the part of
  * that UPDATE that gives some columns their value, run only where it can
  * change them: a WHERE term that names only new.* is decided once, before
- * SQLite looks the row up, so a progress event skips four of them and
+ * SQLite looks the row up, so a progress event skips three of them and
  * touches no index. Every column gets the value version 3 gives it (the
  * same CASE, where it can differ from the old value); end_kind changes only
  * in the last statement, so each statement reads the guard against an
