@@ -394,11 +394,7 @@ static const char schema_v5[] =
     " INSERT OR IGNORE INTO text_pending(key) VALUES (new.key); END;"
     "DROP TRIGGER tasks_text_changed;"
     "CREATE TRIGGER tasks_text_changed AFTER UPDATE OF key, vm_name, message, users_before, users_after, end_kind"
-    " ON tasks" TEXT_CHANGED_WHEN
-    /* FTS5 merges 16 segments of a level instead of 4: the index is written
-     * about half as often (2% of the append rate), a search reads a few
-     * segments more (no change at a million tasks, bench/bench_audit). */
-    "INSERT INTO tasks_text(tasks_text, rank) VALUES ('automerge', 16);";
+    " ON tasks" TEXT_CHANGED_WHEN;
 
 static int step_v5(sqlite3 *db, char **err)
 {
