@@ -111,14 +111,13 @@ static const char schema_v2[] =
     /* Recovery reads only tasks that started and have not ended: few rows. */
     "CREATE INDEX tasks_open ON tasks(op_node, op_pid) WHERE started AND end_kind IS NULL;";
 
-/* The fold, shared by the trigger on events, the replay that rebuilds the summary and
- * verify's re-fold (into a table of its own, TABLE). USERS_BEFORE and USERS_AFTER are
- * the SQL that gives an event's users as the summary keeps them (version 2: the event's
- * own text; version 3: a JSON array, see below). */
-#define FOLD_INTO(TABLE, USERS_BEFORE, USERS_AFTER) \
+/* The parts of the fold that versions 3 and 5 share, word for word: the task's
+ * row from its first event; who asked, on what, and the process that runs it;
+ * where the task is; what it said. */
+#define FOLD_ROW(TABLE) \
     "INSERT INTO " TABLE "(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
-    " ON CONFLICT(task_id) DO NOTHING;" \
-    "UPDATE " TABLE " SET" \
+    " ON CONFLICT(task_id) DO NOTHING;"
+#define FOLD_WHO \
     " submitted_at = CASE WHEN new.kind = 'submitted' THEN new.ts_ms ELSE submitted_at END," \
     " op_uid  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_uid  ELSE op_uid END," \
     " op_user = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_user ELSE op_user END," \
@@ -131,15 +130,28 @@ static const char schema_v2[] =
     " action  = CASE WHEN new.kind = 'submitted' THEN coalesce(new.action, action) ELSE coalesce(action, new.action) END," \
     " op_pid  = CASE WHEN new.kind = 'started' OR key = new.id THEN new.op_pid  ELSE op_pid END," \
     " op_node = CASE WHEN new.kind = 'started' OR key = new.id THEN new.op_node ELSE op_node END," \
-    " started = started OR new.kind = 'started'," \
+    " started = started OR new.kind = 'started'"
+#define FOLD_STATUS \
     " phase = coalesce(new.phase, phase)," \
     " percent = coalesce(new.percent, percent)," \
     " call_hr = coalesce(new.call_hr, call_hr)," \
     " task_error = coalesce(new.task_error, task_error)," \
-    " virt_code = CASE WHEN new.virt_code <> 0 THEN new.virt_code ELSE virt_code END," \
+    " virt_code = CASE WHEN new.virt_code <> 0 THEN new.virt_code ELSE virt_code END"
+#define FOLD_SAID(USERS_BEFORE, USERS_AFTER) \
     " message = coalesce(new.message, message)," \
     " users_before = coalesce(" USERS_BEFORE ", users_before)," \
-    " users_after = coalesce(" USERS_AFTER ", users_after)," \
+    " users_after = coalesce(" USERS_AFTER ", users_after)"
+
+/* The fold, shared by the trigger on events, the replay that rebuilds the summary and
+ * verify's re-fold (into a table of its own, TABLE). USERS_BEFORE and USERS_AFTER are
+ * the SQL that gives an event's users as the summary keeps them (version 2: the event's
+ * own text; version 3: a JSON array, see below). */
+#define FOLD_INTO(TABLE, USERS_BEFORE, USERS_AFTER) \
+    FOLD_ROW(TABLE) \
+    "UPDATE " TABLE " SET" \
+    FOLD_WHO "," \
+    FOLD_STATUS "," \
+    FOLD_SAID(USERS_BEFORE, USERS_AFTER) "," \
     " ended_at = CASE WHEN new.kind IN ('completed', 'interrupted') THEN new.ts_ms ELSE ended_at END," \
     " end_kind = CASE WHEN new.kind IN ('completed', 'interrupted') THEN new.kind ELSE end_kind END," \
     " task_result = CASE new.kind WHEN 'completed' THEN new.task_result" \
@@ -339,23 +351,10 @@ static int step_v4(sqlite3 *db, char **err)
 #define FOLD_KEEP " WHERE task_id = new.task_id AND NOT (new.kind = 'interrupted' AND end_kind IS 'completed')"
 #define FOLD_V5_INTO(TABLE, USERS_BEFORE, USERS_AFTER) \
     /* The task's row, from its first event (an UPSERT: cheaper than WHERE NOT EXISTS). */ \
-    "INSERT INTO " TABLE "(key, task_id, submitted_at) VALUES (new.id, new.task_id, new.ts_ms)" \
-    " ON CONFLICT(task_id) DO NOTHING;" \
+    FOLD_ROW(TABLE) \
     /* Who asked and on what: the submitted event, the first one, or a gap to fill. */ \
     "UPDATE " TABLE " SET" \
-    " submitted_at = CASE WHEN new.kind = 'submitted' THEN new.ts_ms ELSE submitted_at END," \
-    " op_uid  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_uid  ELSE op_uid END," \
-    " op_user = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_user ELSE op_user END," \
-    " op_tty  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_tty  ELSE op_tty END," \
-    " op_ssh  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.op_ssh  ELSE op_ssh END," \
-    " origin  = CASE WHEN new.kind = 'submitted' OR key = new.id THEN new.origin  ELSE origin END," \
-    " host    = CASE WHEN new.kind = 'submitted' THEN coalesce(new.host, host) ELSE coalesce(host, new.host) END," \
-    " vm_uuid = CASE WHEN new.kind = 'submitted' THEN coalesce(new.vm_uuid, vm_uuid) ELSE coalesce(vm_uuid, new.vm_uuid) END," \
-    " vm_name = CASE WHEN new.kind = 'submitted' THEN coalesce(new.vm_name, vm_name) ELSE coalesce(vm_name, new.vm_name) END," \
-    " action  = CASE WHEN new.kind = 'submitted' THEN coalesce(new.action, action) ELSE coalesce(action, new.action) END," \
-    " op_pid  = CASE WHEN new.kind = 'started' OR key = new.id THEN new.op_pid  ELSE op_pid END," \
-    " op_node = CASE WHEN new.kind = 'started' OR key = new.id THEN new.op_node ELSE op_node END," \
-    " started = started OR new.kind = 'started'" \
+    FOLD_WHO \
     FOLD_KEEP " AND (new.kind = 'submitted' OR key = new.id" \
     "   OR (host IS NULL AND new.host IS NOT NULL) OR (vm_uuid IS NULL AND new.vm_uuid IS NOT NULL)" \
     "   OR (vm_name IS NULL AND new.vm_name IS NOT NULL) OR (action IS NULL AND new.action IS NOT NULL));" \
@@ -364,18 +363,12 @@ static int step_v4(sqlite3 *db, char **err)
     FOLD_KEEP " AND new.kind = 'started';" \
     /* Where it is. */ \
     "UPDATE " TABLE " SET" \
-    " phase = coalesce(new.phase, phase)," \
-    " percent = coalesce(new.percent, percent)," \
-    " call_hr = coalesce(new.call_hr, call_hr)," \
-    " task_error = coalesce(new.task_error, task_error)," \
-    " virt_code = CASE WHEN new.virt_code <> 0 THEN new.virt_code ELSE virt_code END" \
+    FOLD_STATUS \
     FOLD_KEEP " AND (new.phase IS NOT NULL OR new.percent IS NOT NULL OR new.call_hr IS NOT NULL" \
     "   OR new.task_error IS NOT NULL OR new.virt_code <> 0);" \
     /* What it said (the users are NULL where the event's are). */ \
     "UPDATE " TABLE " SET" \
-    " message = coalesce(new.message, message)," \
-    " users_before = coalesce(" USERS_BEFORE ", users_before)," \
-    " users_after = coalesce(" USERS_AFTER ", users_after)" \
+    FOLD_SAID(USERS_BEFORE, USERS_AFTER) \
     FOLD_KEEP " AND (new.message IS NOT NULL OR new.users_before IS NOT NULL OR new.users_after IS NOT NULL);" \
     /* How it ended: last, as it changes end_kind. */ \
     "UPDATE " TABLE " SET ended_at = new.ts_ms, end_kind = new.kind," \
