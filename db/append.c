@@ -316,9 +316,10 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
         bind_cell(a->st_insert, i + 1, &cells[i]);
     sqlite3_bind_text(a->st_insert, n + 1, prev, -1, SQLITE_STATIC);
     sqlite3_bind_text(a->st_insert, n + 2, hash, -1, SQLITE_STATIC);
-    /* Every parameter is bound anew for each event: no clear_bindings. */
     rc = sqlite3_step(a->st_insert);
     sqlite3_reset(a->st_insert);
+    /* No pointer into this call's buffers stays bound after it. */
+    sqlite3_clear_bindings(a->st_insert);
     if (rc != SQLITE_DONE)
         goto sql_fail;
 
