@@ -270,6 +270,21 @@ static char *task_of_key(sqlite3 *db, int64_t key)
     return id ? id : g_strdup_printf("#%lld", (long long)key);
 }
 
+/* The finding for the first entry that differs: the index holds one the text
+ * does not give (index_has_more), or lacks one it gives. */
+static void entry_differs(gos_audit *a, gos_audit_verify_report *r, bool index_has_more, int64_t key)
+{
+    char *id = task_of_key(a->db, key);
+
+    r->ok = false;
+    r->reason = g_strdup_printf(
+        index_has_more
+            ? _("The text index that search reads holds words that task %s does not say: its entries were changed, so a search would miss it or find it by text it does not hold.")
+            : _("The text index that search reads lacks words of task %s: its entries were changed, so a search for its text would not find it."),
+        id);
+    g_free(id);
+}
+
 /* Sets r when an entry differs. Returns 0, or -1 with *err set. */
 static int check_text_entries(gos_audit *a, gos_audit_verify_report *r, char **err)
 {
@@ -300,26 +315,14 @@ static int check_text_entries(gos_audit *a, gos_audit_verify_report *r, char **e
         int c = entry_cmp(have, want);
         if (c != 0) {
             /* The smaller entry is the one the other side lacks. */
-            char *id = task_of_key(a->db, sqlite3_column_int64(c < 0 ? have : want, 1));
-            r->ok = false;
-            r->reason = g_strdup_printf(
-                c < 0 ? _("The text index that search reads holds words that task %s does not say: its entries were changed, so a search would miss it or find it by text it does not hold.")
-                      : _("The text index that search reads lacks words of task %s: its entries were changed, so a search for its text would not find it."),
-                id);
-            g_free(id);
+            entry_differs(a, r, c < 0, sqlite3_column_int64(c < 0 ? have : want, 1));
             ret = 0;
             goto out;
         }
     }
     if (rh == SQLITE_ROW || rw == SQLITE_ROW) {
-        sqlite3_stmt *extra = rh == SQLITE_ROW ? have : want;
-        char *id = task_of_key(a->db, sqlite3_column_int64(extra, 1));
-        r->ok = false;
-        r->reason = g_strdup_printf(
-            rh == SQLITE_ROW ? _("The text index that search reads holds words that task %s does not say: its entries were changed, so a search would miss it or find it by text it does not hold.")
-                             : _("The text index that search reads lacks words of task %s: its entries were changed, so a search for its text would not find it."),
-            id);
-        g_free(id);
+        /* One side ended first: the other's next entry is one too many or one missing. */
+        entry_differs(a, r, rh == SQLITE_ROW, sqlite3_column_int64(rh == SQLITE_ROW ? have : want, 1));
         ret = 0;
     } else if (rh != SQLITE_DONE || rw != SQLITE_DONE) {
         if (is_damage(rh) || is_damage(rw) || is_damage(sqlite3_extended_errcode(a->db))) {
