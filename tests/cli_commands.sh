@@ -135,7 +135,7 @@ fleet="$(cd "$top_srcdir/tests" && pwd)/fleet.xml"
 "$GUESTOS" -c "test://$T/twin.xml" -c "test://$fleet" --audit-db "$T/twin.db" logoff web2 db-off \
     </dev/null >"$T/twin.out" 2>"$T/twin.err"
 rc=$?
-[ "$rc" = 2 ] || bad "an ambiguous name exits $rc, expected 2"
+[ "$rc" = 2 ] || bad "an ambiguous name exits $rc, expected 2; it said: $(cat "$T/twin.err")"
 grep -q "'web2' names VMs on more than one host (.*): name it by its UUID." "$T/twin.err" ||
     bad "an ambiguous name says: $(cat "$T/twin.err")"
 [ ! -s "$T/twin.out" ] || bad "an ambiguous name ran something: $(cat "$T/twin.out")"
