@@ -207,17 +207,19 @@ static bool csv_formula(const char *s)
     static const char *const spaces[] = { " ", "\xc2\xa0", "\xe3\x80\x80" };
     static const char *const wide[] = { "\xef\xbc\x9d", "\xef\xbc\x8b", "\xef\xbc\x8d", "\xef\xbc\xa0" };
 
-    for (size_t i = 0; i < G_N_ELEMENTS(spaces); i++) {
-        size_t n = strlen(spaces[i]);
-        if (strncmp(s, spaces[i], n) == 0) {
-            s += n;
-            i = (size_t)-1;    /* any number of them, in any order */
-        }
+    /* Any number of spaces, in any order. */
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t i = 0; i < G_N_ELEMENTS(spaces); i++)
+            if (g_str_has_prefix(s, spaces[i])) {
+                s += strlen(spaces[i]);
+                more = true;
+            }
     }
     if (*s && strchr("=+-@\t\r", *s))
         return true;
     for (size_t i = 0; i < G_N_ELEMENTS(wide); i++)
-        if (strncmp(s, wide[i], strlen(wide[i])) == 0)
+        if (g_str_has_prefix(s, wide[i]))
             return true;
     return false;
 }
