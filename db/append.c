@@ -87,6 +87,18 @@ static void append_error(char **err, int rc, const char *msg)
     }
 }
 
+/*
+ * Whether the batch under way was undone by SQLite itself: an I/O error, an
+ * interrupt or a full disk in one of its statements rolls back the whole
+ * transaction, and the connection is back in autocommit. The batch's later
+ * events must then not be committed one by one (they would be on record while
+ * the batch reports all of them lost), nor its commit succeed.
+ */
+static bool batch_lost(const gos_audit *a)
+{
+    return a->in_batch && sqlite3_get_autocommit(a->db) != 0;
+}
+
 int gos_audit_batch_begin(gos_audit *audit, char **err)
 {
     int rc;
@@ -95,6 +107,7 @@ int gos_audit_batch_begin(gos_audit *audit, char **err)
     rc = run_txn(audit, TXN_BEGIN);
     if (rc != SQLITE_OK)
         append_error(err, rc, sqlite3_errmsg(audit->db));
+    audit->in_batch = rc == SQLITE_OK;
     g_mutex_unlock(&audit->lock);
     return rc == SQLITE_OK ? 0 : -1;
 }
@@ -134,13 +147,20 @@ int gos_audit_batch_commit(gos_audit *audit, char **err)
     int rc;
 
     g_mutex_lock(&audit->lock);
-    /* The batch's ended tasks go into the text index with it, one segment. */
-    gos_audit_text_flush_locked(audit);
-    rc = run_txn(audit, TXN_COMMIT);
-    if (rc != SQLITE_OK) {
-        append_error(err, rc, sqlite3_errmsg(audit->db));
-        exec_simple(audit->db, "ROLLBACK");
+    if (batch_lost(audit)) {
+        /* SQLite rolled the batch back already: none of it is on record. */
+        gos_audit_set_err(err, _("The audit events were not recorded: SQLite undid their transaction after an error."));
+        rc = SQLITE_ABORT;
+    } else {
+        /* The batch's ended tasks go into the text index with it, one segment. */
+        gos_audit_text_flush_locked(audit);
+        rc = run_txn(audit, TXN_COMMIT);
+        if (rc != SQLITE_OK) {
+            append_error(err, rc, sqlite3_errmsg(audit->db));
+            exec_simple(audit->db, "ROLLBACK");
+        }
     }
+    audit->in_batch = false;
     GPtrArray *fwd = audit->fwd_pending;
     audit->fwd_pending = NULL;
     g_mutex_unlock(&audit->lock);
@@ -229,6 +249,10 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
 
     /* Inside a batch no savepoint: the event is one INSERT, which SQLite undoes
      * whole (its triggers' writes too) when it fails, and the batch goes on. */
+    if (batch_lost(a)) {
+        gos_audit_set_err(err, _("The audit events were not recorded: SQLite undid their transaction after an error."));
+        return -1;
+    }
     own_txn = sqlite3_get_autocommit(a->db) != 0;
     rc = own_txn ? run_txn(a, TXN_BEGIN) : SQLITE_OK;
     if (rc != SQLITE_OK) {

@@ -36,6 +36,7 @@ struct gos_audit {
     bool legacy_users;           /* a store below version 3 (tests only): users as comma text */
     int version;                 /* its schema version (below the newest only in tests) */
     int ended_since_flush;       /* tasks this handle ended since the text queue was last indexed */
+    bool in_batch;               /* between gos_audit_batch_begin and _commit */
     char *path;
     char *node;                  /* this machine's host name, stamped on each event */
 #define GOS_AUDIT_TXN_STATEMENTS 2

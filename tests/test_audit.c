@@ -1157,6 +1157,62 @@ START_TEST(test_batch_event_fails_alone)
 }
 END_TEST
 
+/* SQL function for the test below: interrupts the statement that calls it. */
+static void interrupt_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_interrupt(sqlite3_context_db_handle(ctx));
+    sqlite3_result_null(ctx);
+}
+
+/* An interrupt (like an I/O error) in a write makes SQLite roll back the whole
+ * batch. Its later events are refused, not committed one by one, and the
+ * commit fails: the engine reports the group lost, and none of it is there. */
+START_TEST(test_batch_rolled_back_whole)
+{
+    gos_audit *a = open_ok(dbpath);
+    sqlite3 *db = gos_audit_priv_db(a);
+    gos_audit_event e = ev_make(GOS_AUDIT_SUBMITTED, "ok1");
+    char *err = NULL;
+
+    ck_assert_int_eq(sqlite3_create_function(db, "test_interrupt", 0, SQLITE_UTF8, NULL, interrupt_fn,
+                                             NULL, NULL), SQLITE_OK);
+    raw_exec(db, "CREATE TRIGGER test_stop AFTER INSERT ON tasks WHEN new.task_id = 'bad'"
+                 " BEGIN SELECT test_interrupt(); END;");
+    ck_assert_int_eq(gos_audit_batch_begin(a, &err), 0);
+    add(a, &e);
+    e.task_id = "bad";
+    ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), -1);
+    free(err);
+    err = NULL;
+    ck_assert_int_eq(sqlite3_get_autocommit(db), 1);        /* SQLite undid the batch */
+    e.task_id = "ok2";
+    ck_assert_int_eq(gos_audit_append(a, &e, NULL, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "not recorded"));
+    free(err);
+    err = NULL;
+    ck_assert_int_eq(gos_audit_batch_commit(a, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "not recorded"));
+    free(err);
+    err = NULL;
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events"), 0);
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM tasks"), 0);
+    raw_exec(db, "DROP TRIGGER test_stop");
+
+    /* The store goes on: the next batch and a lone event are recorded. */
+    ck_assert_int_eq(gos_audit_batch_begin(a, &err), 0);
+    e.task_id = "ok3";
+    add(a, &e);
+    ck_assert_int_eq(gos_audit_batch_commit(a, &err), 0);
+    e.task_id = "ok4";
+    add(a, &e);
+    ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM events"), 2);
+    ck_assert(verify(a).ok);
+    gos_audit_free(a);
+}
+END_TEST
+
 /* Version 5 changed no table: a reviewer without write access reads a version 4
  * file as it is; the first writer upgrades it, and its summary keeps folding. */
 START_TEST(test_v4_read_then_upgraded)
@@ -2945,6 +3001,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_fold_completed_beats_interrupted);
     tcase_add_test(tc, test_fold_v5_same_as_v3);
     tcase_add_test(tc, test_batch_event_fails_alone);
+    tcase_add_test(tc, test_batch_rolled_back_whole);
     tcase_add_test(tc, test_v4_read_then_upgraded);
     tcase_add_test(tc, test_filters);
     tcase_add_test(tc, test_keyset_paging);
