@@ -121,6 +121,11 @@ count() { "$GUESTOS" --audit-db "$T/o.db" audit "$@" --format csv | tail -n +2 |
 [ "$(count --origin batch:)" = 1 ] || bad "--origin batch: finds $(count --origin batch:), not 1"
 [ "$(count --origin "batch:$T/run.gos")" = 1 ] || bad "--origin batch:FILE finds $(count --origin "batch:$T/run.gos")"
 [ "$(count --origin cli)" = 1 ] || bad "--origin cli finds $(count --origin cli), not 1"
+# A file named relative to the working folder is recorded by its absolute name.
+mkdir -p "$T/sub"
+(cd "$T" && "$GUESTOS" -c test:///default --audit-db "$T/o.db" batch ./sub/../run.gos >/dev/null 2>&1)
+real="$(cd "$T" && pwd -P)/run.gos"
+[ "$(count --origin "batch:$real")" = 2 ] || bad "batch ./sub/../run.gos: not recorded as batch:$real"
 [ "$(count --origin=cli --search test)" = 1 ] || bad "--origin=cli --search test"
 
 # --- the action table names the new actions ---------------------------------------------------------

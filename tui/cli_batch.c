@@ -225,12 +225,17 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
     bool has_connect = false;
     for (size_t i = 0; i < sc->n; i++)
         has_connect |= !strcmp(sc->cmds[i].action->name, "connect");
-    char *origin = g_strdup_printf("batch:%s", sc->file);
+    /* The audit names the file as an auditor can find it again: the file that
+     * was read, by its absolute name without symbolic links, as the operator's
+     * working folder is not on record (errors keep the name typed). */
+    char *where = strcmp(file, "-") ? realpath(file, NULL) : NULL;
+    char *origin = where ? g_strconcat("batch:", where, NULL) : g_strconcat("batch:", sc->file, NULL);
+    free(where);
     /* Hosts from -c or the configuration connect first; a script that names
      * its own hosts needs no default one. */
     gos_session *s = gos_cli_open_session(cli, origin, cli->n_uris > 0 || !has_connect, &rc);
-    g_free(origin);
     if (!s) {
+        g_free(origin);
         gos_script_free(sc);
         return rc;
     }
@@ -244,10 +249,9 @@ int gos_cli_batch(gos_cli *cli, int argc, char **argv)
     b.status_gen = gos_session_status_generation(s);
     gos_frontend fe = { .caps = 0, .data = &b, .done = fe_done, .emit = fe_emit, .idle = fe_idle };
     gos_exec *x = gos_exec_new(s, &fe);
-    char *origin_line = g_strdup_printf("batch:%s", sc->file);
     /* The executor plays the file and frees it. */
-    gos_exec_play(x, sc, origin_line);
-    g_free(origin_line);
+    gos_exec_play(x, sc, origin);
+    g_free(origin);
     b.sc = NULL;
     gos_exec_run(x, NULL);
     gos_exec_free(x);
