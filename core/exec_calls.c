@@ -40,12 +40,24 @@ int gos_exec_call_macro(gos_exec *x, const char *name, char **err)
 {
     for (guint i = 0; i < x->frames->len; i++) {
         const char *outer = g_array_index(x->frames, frame, i).macro;
-        if (outer && !strcmp(outer, name)) {
-            if (err)
-                /* TRANSLATORS: %s: a macro name. */
-                *err = g_strdup_printf(_("macro %s calls itself."), name);
+        if (!outer || strcmp(outer, name))
+            continue;
+        if (!err)
+            return -1;
+        if (i + 1 == x->frames->len) {
+            /* TRANSLATORS: %s: a macro name. */
+            *err = g_strdup_printf(_("macro %s calls itself."), name);
             return -1;
         }
+        /* The loop as it ran: a > b > a. */
+        GString *loop = g_string_new(NULL);
+        for (guint j = i; j < x->frames->len; j++)
+            g_string_append_printf(loop, "%s > ", g_array_index(x->frames, frame, j).macro);
+        g_string_append(loop, name);
+        /* TRANSLATORS: %s: macro names in the order they called each other, "a > b > a". */
+        *err = g_strdup_printf(_("macros call each other in a loop: %s."), loop->str);
+        g_string_free(loop, TRUE);
+        return -1;
     }
     if (x->frames->len >= GOS_MACRO_DEPTH_MAX) {
         if (err)

@@ -321,7 +321,7 @@ START_TEST(test_macro_replay)
     write_macro("loop-a", "macro loop-b\n");
     write_macro("loop-b", "select web1\nmacro loop-a\n");
     ck_assert_int_eq(gos_exec_line(x, "macro loop-a", &err), -1);
-    ck_assert_msg(strstr(err, "loop-b.gos:2") && strstr(err, "loop-a"), "%s", err);
+    ck_assert_msg(strstr(err, "loop-b.gos:2: ") && strstr(err, "loop: loop-a > loop-b > loop-a."), "%s", err);
     g_free(err);
     err = NULL;
     ck_assert_str_eq(gos_session_origin(s), "batch:t");
