@@ -2578,6 +2578,28 @@ START_TEST(test_iso_times)
     ck_assert_ptr_null(gos_time_iso(0, true));
     ck_assert_ptr_null(gos_time_iso(-5, false));
     ck_assert_ptr_null(gos_time_iso(253402300800000, true));     /* past what GDateTime holds */
+
+    /* The date arithmetic against GDateTime's: the first and last millisecond
+     * of every day from 1970 to 2200 (every leap rule), and random times up
+     * to 9999. */
+    GRand *r = g_rand_new_with_seed(20261201);
+    for (int64_t i = 0; i < 84000 + 200000; i++) {
+        int64_t ms = i < 84000 ? (i / 2) * 86400000 + (i % 2 ? 86399999 : 0)
+                               : (int64_t)(g_rand_double(r) * 253402300799999.0);
+        if (ms <= 0)
+            ms = 1;
+        GDateTime *dt = g_date_time_new_from_unix_utc(ms / 1000);
+        char *secs = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
+        char *want = g_strdup_printf("%s.%03dZ", secs, (int)(ms % 1000));
+        char got[GOS_TIME_ISO_MAX];
+
+        ck_assert_uint_eq(gos_time_iso_buf(ms, true, got), strlen(want));
+        ck_assert_msg(!strcmp(got, want), "%lld: %s, not %s", (long long)ms, got, want);
+        g_free(want);
+        g_free(secs);
+        g_date_time_unref(dt);
+    }
+    g_rand_free(r);
 }
 END_TEST
 
