@@ -161,5 +161,16 @@ screen_wait "guestos.conf:3:"
 screen_wait "frobnicate"
 [ "$(screen_alternate_on)" = 0 ] || screen_fail "the alternate screen is on after a configuration error"
 
+# --- keys moved by the configuration: the empty task panel names the ones in force --------
+cat >"$CFG/guestos/guestos.conf" <<'EOF'
+[keys]
+Space =
+M = mark
+EOF
+screen_start 80 24 LC_ALL=C.UTF-8 LANGUAGE=C HOME="$HOME_DIR" XDG_CONFIG_HOME="$CFG"
+console
+screen_wait "Tasks: none yet. Mark VMs with M and press L to log off their users."
+quit_console
+
 echo "PASS: screen_macro"
 exit 0

@@ -200,20 +200,7 @@ static void fe_done(void *data, const gos_line_info *line, int rc, const char *w
 static bool fe_key_for(void *data, const char *action, char *buf, size_t len)
 {
     console *c = data;
-    gos_key_context ctx = gos_keymap_context(gos_session_view(c->s));
-    gos_key_context order[2] = { ctx, GOS_CTX_GLOBAL };
-    for (int t = 0; t < 2; t++) {
-        size_t n;
-        const gos_binding *b = gos_keymap_table(order[t], &n);
-        for (size_t i = 0; i < n; i++) {
-            if (b[i].kind == GOS_BIND_LINE && !strcmp(b[i].line, action) &&
-                gos_keymap_lookup(ctx, b[i].key) == &b[i]) {
-                gos_key_name(b[i].key, buf, len);
-                return true;
-            }
-        }
-    }
-    return false;
+    return gos_keymap_key_for(gos_keymap_context(gos_session_view(c->s)), action, buf, len);
 }
 
 /* --- keys ---------------------------------------------------------------------------------- */

@@ -418,6 +418,25 @@ int gos_key_parse(const char *name)
     return -1;
 }
 
+bool gos_keymap_key_for(gos_key_context ctx, const char *line, char *buf, size_t len)
+{
+    gos_key_context order[2] = { ctx, GOS_CTX_GLOBAL };
+
+    for (int t = 0; t < 2; t++) {
+        size_t n;
+        const gos_binding *b = gos_keymap_table(order[t], &n);
+        for (size_t i = 0; i < n; i++) {
+            /* Bound here, and not hidden by another binding of the same key. */
+            if (b[i].kind == GOS_BIND_LINE && b[i].line && !strcmp(b[i].line, line) &&
+                gos_keymap_lookup(ctx, b[i].key) == &b[i]) {
+                gos_key_name(b[i].key, buf, len);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 const char *gos_key_format(int key, char *buf, size_t len)
 {
     key = gos_key_canon(key);

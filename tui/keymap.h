@@ -56,6 +56,10 @@ const gos_binding *gos_keymap_table(gos_key_context ctx, size_t *n);
 const gos_binding *gos_keymap_lookup(gos_key_context ctx, int key);
 const gos_binding *gos_keymap_lookup_playing(gos_key_context ctx, int key, bool playing);
 
+/* The name of the first key that runs line in ctx (or globally, when ctx
+ * leaves it so), as people read it ("Space"); false when no key does. */
+bool gos_keymap_key_for(gos_key_context ctx, const char *line, char *buf, size_t len);
+
 /* The one form of a key that gos_keymap_lookup uses. */
 int gos_key_canon(int key);
 

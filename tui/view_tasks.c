@@ -9,6 +9,7 @@
 #include "base/i18n.h"
 #include "core/logoff.h"
 #include "core/task.h"
+#include "tui/keymap.h"
 #include "tui/view.h"
 
 /* Every entry of the full list takes this many lines. */
@@ -252,8 +253,19 @@ void gos_view_tasks_panel_draw(WINDOW *w, gos_session *s)
     gos_draw_hline(w, 0, 0, width, gos_draw_attr(GOS_ROLE_DIM));
     char *title;
     if (n == 0) {
-        /* TRANSLATORS: the task panel's one line while there are no tasks. */
-        title = g_strdup_printf(" %s ", _("Tasks: none yet. Mark VMs with Space and press L to log off their users."));
+        /* The keys as bound now: a configuration may have moved them. */
+        gos_key_context ctx = gos_keymap_context(GOS_VIEW_VMS);
+        char mark[32], logoff[32];
+        char *line;
+        if (gos_keymap_key_for(ctx, "mark", mark, sizeof mark) && gos_keymap_key_for(ctx, "logoff", logoff, sizeof logoff))
+            /* TRANSLATORS: the task panel's one line while there are no tasks; the keys that mark and log off. */
+            line = g_strdup_printf(_("Tasks: none yet. Mark VMs with %1$s and press %2$s to log off their users."),
+                                   mark, logoff);
+        else
+            /* TRANSLATORS: the same when no key marks or logs off (the configuration unbound them). */
+            line = g_strdup(_("Tasks: none yet. Mark VMs and run logoff to log off their users."));
+        title = g_strdup_printf(" %s ", line);
+        g_free(line);
     } else {
         char *counts = gos_view_tasks_counts(s);
         /* TRANSLATORS: the title of the task panel; %s: counts by state ("2 running, 1 failed"). */
