@@ -159,7 +159,10 @@ int gos_audit_forward_parse(const char *word, gos_audit_forward *out, char **err
 /* From now on, every event appended through this store in a transaction of its
  * own is forwarded, once committed, to the system log (db/forward.c): the journal
  * (native protocol; GUESTOS_JOURNAL_SOCKET names another socket, for tests) or
- * syslog(3). Forwarding never fails an append: a failure is counted. */
+ * syslog(3). Forwarding never fails an append: a failure is counted. Call it
+ * before the store is shared with other threads (the session does, as it
+ * opens the store): appends and the failure counters read the forwarder
+ * without a lock, as gos_audit_free alone takes it down. */
 void gos_audit_set_forward(gos_audit *audit, gos_audit_forward mode);
 
 /* How many events could not be forwarded since the store was opened (thread-safe). */
