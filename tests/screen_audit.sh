@@ -86,6 +86,8 @@ screen_wait_line "VM" "test (UUID 6695eb01-f6a4-8304-79aa-97f2502e193f)"
 screen_wait_line "Operator" "$user (uid $(id -u))"
 screen_wait_line "SSH client" "198.51.100.7"
 screen_wait_line "Origin" "cli"
+# The phase in words, with the word the exports write.
+screen_wait_line "Phase" "checking agent (check-agent)"
 screen_wait_line "Call HRESULT" "0xA0040505 VM_E_ADDITIONS_FEATURE_NOT_AVAIL"
 screen_wait_line "Task Error" "0xA0040505 VM_E_ADDITIONS_FEATURE_NOT_AVAIL"
 screen_wait "The integration components feature is not installed"

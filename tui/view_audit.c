@@ -8,6 +8,7 @@
 #include "base/hresult.h"
 #include "base/i18n.h"
 #include "base/time.h"
+#include "core/logoff.h"
 #include "db/pager.h"
 #include "tui/view.h"
 
@@ -135,8 +136,11 @@ static void build_detail(gos_lines *l, const gos_audit_task *r)
     at = r->ended_at ? g_strconcat(gos_time_utc(r->ended_at, buf, sizeof buf), " UTC", NULL) : g_strdup(_("not ended"));
     gos_lines_pair(l, VALUE_X, _("Ended"), GOS_ROLE_NORMAL, at);
     g_free(at);
-    char *phase = r->percent >= 0 ? g_strdup_printf("%s, %d%%", or_dash(r->phase), r->percent)
-                                  : g_strdup(or_dash(r->phase));
+    /* The phase in the reader's words, and as stored (the exports' word) when they differ. */
+    const char *label = r->phase ? gos_phase_label(r->phase) : "-";
+    char *named = r->phase && strcmp(label, r->phase) ? g_strdup_printf("%s (%s)", label, r->phase) : g_strdup(label);
+    char *phase = r->percent >= 0 ? g_strdup_printf("%s, %d%%", named, r->percent) : g_strdup(named);
+    g_free(named);
     gos_lines_pair(l, VALUE_X, _("Phase"), GOS_ROLE_NORMAL, phase);
     g_free(phase);
     gos_lines_pair(l, VALUE_X, _("Result"), result_role(r), result_text(r));
