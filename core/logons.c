@@ -250,17 +250,29 @@ out:
     return rc;
 }
 
-static gos_user *find_user(GArray *users, const char *name)
+/* users indexed by name (the position in the array, plus one), so that a guest
+ * with thousands of sessions is folded in one pass. */
+static gos_user *find_user(GArray *users, GHashTable *index, const char *name)
 {
-    for (guint i = 0; i < users->len; i++)
-        if (!strcmp(g_array_index(users, gos_user, i).name, name))
-            return &g_array_index(users, gos_user, i);
-    return NULL;
+    guint at = GPOINTER_TO_UINT(g_hash_table_lookup(index, name));
+    return at ? &g_array_index(users, gos_user, at - 1) : NULL;
 }
 
-static void add_where(gos_user *u, const char *where)
+static gos_user *add_user(GArray *users, GHashTable *index, gos_user nu)
 {
-    if (!where || !*where || (u->where && strstr(u->where, where)))
+    g_array_append_val(users, nu);
+    g_hash_table_insert(index, g_strdup(nu.name), GUINT_TO_POINTER(users->len));
+    return &g_array_index(users, gos_user, users->len - 1);
+}
+
+/* Adds where (a host or a terminal) to the user's list once: whole values are
+ * compared, not substrings (10.0.0.1 is not already there because 10.0.0.11 is). */
+static void add_where(gos_user *u, GHashTable *places, const char *where)
+{
+    if (!where || !*where)
+        return;
+    char *key = g_strdup_printf("%zu:%s%s", strlen(u->name), u->name, where);   /* one key for one pair */
+    if (!g_hash_table_add(places, key))
         return;
     char *w = u->where ? g_strconcat(u->where, ", ", where, NULL) : g_strdup(where);
     g_free(u->where);
@@ -272,22 +284,21 @@ void gos_logons_users(const gos_logon *l, size_t n, bool logind, const gos_user 
 {
     GArray *users = g_array_new(FALSE, TRUE, sizeof(gos_user));
     GPtrArray *stale = g_ptr_array_new_with_free_func(g_free);
+    GHashTable *index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTable *places = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (size_t i = 0; logind && i < n; i++) {
         if (!gos_logon_is_person(&l[i]))
             continue;
-        gos_user *u = find_user(users, l[i].user);
-        if (!u) {
-            gos_user nu = { .name = g_strdup(l[i].user), .sources = GOS_USER_LOGIND };
-            g_array_append_val(users, nu);
-            u = &g_array_index(users, gos_user, users->len - 1);
-        }
+        gos_user *u = find_user(users, index, l[i].user);
+        if (!u)
+            u = add_user(users, index, (gos_user){ .name = g_strdup(l[i].user), .sources = GOS_USER_LOGIND });
         u->sessions++;
         if (l[i].since_ms > 0 && (!u->login_ms || l[i].since_ms < u->login_ms))
             u->login_ms = l[i].since_ms;
-        add_where(u, l[i].remote_host && *l[i].remote_host ? l[i].remote_host : l[i].tty);
+        add_where(u, places, l[i].remote_host && *l[i].remote_host ? l[i].remote_host : l[i].tty);
     }
     for (size_t i = 0; i < n_utmp; i++) {
-        gos_user *u = find_user(users, utmp[i].name);
+        gos_user *u = find_user(users, index, utmp[i].name);
         if (u) {
             u->sources |= GOS_USER_UTMP;
             if (!u->domain && utmp[i].domain)
@@ -301,11 +312,12 @@ void gos_logons_users(const gos_logon *l, size_t n, bool logind, const gos_user 
             if (!seen)
                 g_ptr_array_add(stale, g_strdup(utmp[i].name));
         } else {
-            gos_user nu = { .name = g_strdup(utmp[i].name), .domain = g_strdup(utmp[i].domain),
-                            .login_ms = utmp[i].login_ms, .sources = GOS_USER_UTMP };
-            g_array_append_val(users, nu);
+            add_user(users, index, (gos_user){ .name = g_strdup(utmp[i].name), .domain = g_strdup(utmp[i].domain),
+                                               .login_ms = utmp[i].login_ms, .sources = GOS_USER_UTMP });
         }
     }
+    g_hash_table_destroy(index);
+    g_hash_table_destroy(places);
     *n_out = users->len;
     *out = users->len ? (gos_user *)g_array_free(users, FALSE) : (g_array_free(users, TRUE), NULL);
     if (stale_out) {

@@ -78,6 +78,42 @@ START_TEST(test_trixie)
 }
 END_TEST
 
+/* One user's places, each once, compared whole: tty1 is not there because
+ * tty10 is, nor 10.0.0.1 because 10.0.0.11 is; and thousands of sessions
+ * fold in one pass. */
+START_TEST(test_users_places)
+{
+    enum { N = 20000 };
+    gos_logon *l = g_new0(gos_logon, N);
+    static const char *const places[] = { "tty10", "tty1", "10.0.0.11", "10.0.0.1", "tty10" };
+
+    for (size_t i = 0; i < N; i++) {
+        bool remote = i < G_N_ELEMENTS(places) ? places[i][0] == '1' : true;
+        char *place = i < G_N_ELEMENTS(places) ? g_strdup(places[i]) : g_strdup_printf("10.1.%zu.%zu", i / 256 % 256, i % 256);
+        l[i].klass = (char *)"user";
+        l[i].user = i < G_N_ELEMENTS(places) ? g_strdup("alice") : g_strdup_printf("u%zu", i % 1000);
+        l[i].tty = remote ? g_strdup("") : place;
+        l[i].remote_host = remote ? place : g_strdup("");
+    }
+    gos_user *u = NULL;
+    size_t nu = 0;
+    char **stale = NULL;
+    gos_logons_users(l, N, true, NULL, 0, &u, &nu, &stale);
+    ck_assert_uint_eq(nu, 1 + 1000);
+    ck_assert_str_eq(u[0].name, "alice");
+    ck_assert_uint_eq(u[0].sessions, 5);
+    ck_assert_str_eq(u[0].where, "tty10, tty1, 10.0.0.11, 10.0.0.1");
+    ck_assert_uint_eq(u[1].sessions, 20);                  /* u5: sessions 5, 1005, ... */
+    gos_users_free(u, nu);
+    for (size_t i = 0; i < N; i++) {
+        g_free(l[i].user);
+        g_free(l[i].tty);
+        g_free(l[i].remote_host);
+    }
+    g_free(l);
+}
+END_TEST
+
 /* Debian 12: utmp too, with a stale record (a login whose getty did not come
  * back): it neither adds a user nor hides one. */
 START_TEST(test_bookworm_stale_utmp)
@@ -285,6 +321,7 @@ int main(void)
     Suite *s = suite_create("logons");
     TCase *tc = tcase_create("logons");
     tcase_add_test(tc, test_trixie);
+    tcase_add_test(tc, test_users_places);
     tcase_add_test(tc, test_bookworm_stale_utmp);
     tcase_add_test(tc, test_nologind);
     tcase_add_test(tc, test_prefixes_fail);
