@@ -137,8 +137,9 @@ static void build_detail(gos_lines *l, const gos_audit_task *r)
     gos_lines_pair(l, VALUE_X, _("Ended"), GOS_ROLE_NORMAL, at);
     g_free(at);
     /* The phase in the reader's words, and as stored (the exports' word) when they differ. */
-    const char *label = r->phase ? gos_phase_label(r->phase) : "-";
-    char *named = r->phase && strcmp(label, r->phase) ? g_strdup_printf("%s (%s)", label, r->phase) : g_strdup(label);
+    const char *stored = or_dash(r->phase);
+    const char *label = r->phase && *r->phase ? gos_phase_label(r->phase) : stored;
+    char *named = strcmp(label, stored) ? g_strdup_printf("%s (%s)", label, stored) : g_strdup(label);
     char *phase = r->percent >= 0 ? g_strdup_printf("%s, %d%%", named, r->percent) : g_strdup(named);
     g_free(named);
     gos_lines_pair(l, VALUE_X, _("Phase"), GOS_ROLE_NORMAL, phase);
