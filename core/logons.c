@@ -250,55 +250,70 @@ out:
     return rc;
 }
 
-/* users indexed by name (the position in the array, plus one), so that a guest
- * with thousands of sessions is folded in one pass. */
-static gos_user *find_user(GArray *users, GHashTable *index, const char *name)
+/* The users being folded: indexed by name (the position in the array, plus
+ * one), each with its places as they grow, so that a guest with thousands of
+ * sessions is folded in one pass. */
+typedef struct {
+    GArray *users;               /* gos_user */
+    GHashTable *index;           /* name -> position + 1 */
+    GHashTable *places;          /* "LEN:NAMEPLACE" of every place listed */
+    GPtrArray *wheres;           /* GString per user: its places so far */
+} user_fold;
+
+static gos_user *find_user(user_fold *f, const char *name, guint *at)
 {
-    guint at = GPOINTER_TO_UINT(g_hash_table_lookup(index, name));
-    return at ? &g_array_index(users, gos_user, at - 1) : NULL;
+    *at = GPOINTER_TO_UINT(g_hash_table_lookup(f->index, name));
+    return *at ? &g_array_index(f->users, gos_user, --*at) : NULL;
 }
 
-static gos_user *add_user(GArray *users, GHashTable *index, gos_user nu)
+static gos_user *add_user(user_fold *f, gos_user nu, guint *at)
 {
-    g_array_append_val(users, nu);
-    g_hash_table_insert(index, g_strdup(nu.name), GUINT_TO_POINTER(users->len));
-    return &g_array_index(users, gos_user, users->len - 1);
+    g_array_append_val(f->users, nu);
+    g_ptr_array_add(f->wheres, g_string_new(NULL));
+    g_hash_table_insert(f->index, g_strdup(nu.name), GUINT_TO_POINTER(f->users->len));
+    *at = f->users->len - 1;
+    return &g_array_index(f->users, gos_user, *at);
 }
 
-/* Adds where (a host or a terminal) to the user's list once: whole values are
+/* Adds where (a host or a terminal) to user at's list once: whole values are
  * compared, not substrings (10.0.0.1 is not already there because 10.0.0.11 is). */
-static void add_where(gos_user *u, GHashTable *places, const char *where)
+static void add_where(user_fold *f, guint at, const char *where)
 {
     if (!where || !*where)
         return;
-    char *key = g_strdup_printf("%zu:%s%s", strlen(u->name), u->name, where);   /* one key for one pair */
-    if (!g_hash_table_add(places, key))
+    const char *name = g_array_index(f->users, gos_user, at).name;
+    if (!g_hash_table_add(f->places, g_strdup_printf("%zu:%s%s", strlen(name), name, where)))
         return;
-    char *w = u->where ? g_strconcat(u->where, ", ", where, NULL) : g_strdup(where);
-    g_free(u->where);
-    u->where = w;
+    GString *w = g_ptr_array_index(f->wheres, at);
+    if (w->len)
+        g_string_append(w, ", ");
+    g_string_append(w, where);
 }
 
 void gos_logons_users(const gos_logon *l, size_t n, bool logind, const gos_user *utmp, size_t n_utmp,
                       gos_user **out, size_t *n_out, char ***stale_out)
 {
-    GArray *users = g_array_new(FALSE, TRUE, sizeof(gos_user));
+    user_fold f = {
+        .users = g_array_new(FALSE, TRUE, sizeof(gos_user)),
+        .index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        .places = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        .wheres = g_ptr_array_new(),
+    };
     GPtrArray *stale = g_ptr_array_new_with_free_func(g_free);
-    GHashTable *index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    GHashTable *places = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    guint at;
     for (size_t i = 0; logind && i < n; i++) {
         if (!gos_logon_is_person(&l[i]))
             continue;
-        gos_user *u = find_user(users, index, l[i].user);
+        gos_user *u = find_user(&f, l[i].user, &at);
         if (!u)
-            u = add_user(users, index, (gos_user){ .name = g_strdup(l[i].user), .sources = GOS_USER_LOGIND });
+            u = add_user(&f, (gos_user){ .name = g_strdup(l[i].user), .sources = GOS_USER_LOGIND }, &at);
         u->sessions++;
         if (l[i].since_ms > 0 && (!u->login_ms || l[i].since_ms < u->login_ms))
             u->login_ms = l[i].since_ms;
-        add_where(u, places, l[i].remote_host && *l[i].remote_host ? l[i].remote_host : l[i].tty);
+        add_where(&f, at, l[i].remote_host && *l[i].remote_host ? l[i].remote_host : l[i].tty);
     }
     for (size_t i = 0; i < n_utmp; i++) {
-        gos_user *u = find_user(users, index, utmp[i].name);
+        gos_user *u = find_user(&f, utmp[i].name, &at);
         if (u) {
             u->sources |= GOS_USER_UTMP;
             if (!u->domain && utmp[i].domain)
@@ -312,12 +327,18 @@ void gos_logons_users(const gos_logon *l, size_t n, bool logind, const gos_user 
             if (!seen)
                 g_ptr_array_add(stale, g_strdup(utmp[i].name));
         } else {
-            add_user(users, index, (gos_user){ .name = g_strdup(utmp[i].name), .domain = g_strdup(utmp[i].domain),
-                                               .login_ms = utmp[i].login_ms, .sources = GOS_USER_UTMP });
+            add_user(&f, (gos_user){ .name = g_strdup(utmp[i].name), .domain = g_strdup(utmp[i].domain),
+                                     .login_ms = utmp[i].login_ms, .sources = GOS_USER_UTMP }, &at);
         }
     }
-    g_hash_table_destroy(index);
-    g_hash_table_destroy(places);
+    for (guint i = 0; i < f.users->len; i++) {
+        GString *w = g_ptr_array_index(f.wheres, i);
+        g_array_index(f.users, gos_user, i).where = w->len ? g_string_free(w, FALSE) : (g_string_free(w, TRUE), NULL);
+    }
+    g_ptr_array_free(f.wheres, TRUE);
+    g_hash_table_destroy(f.index);
+    g_hash_table_destroy(f.places);
+    GArray *users = f.users;
     *n_out = users->len;
     *out = users->len ? (gos_user *)g_array_free(users, FALSE) : (g_array_free(users, TRUE), NULL);
     if (stale_out) {
