@@ -92,11 +92,14 @@ static void append_error(char **err, int rc, const char *msg)
  * interrupt or a full disk in one of its statements rolls back the whole
  * transaction, and the connection is back in autocommit. The batch's later
  * events must then not be committed one by one (they would be on record while
- * the batch reports all of them lost), nor its commit succeed.
+ * the batch reports all of them lost), nor its commit succeed; err says so.
  */
-static bool batch_lost(const gos_audit *a)
+static bool batch_lost(const gos_audit *a, char **err)
 {
-    return a->in_batch && sqlite3_get_autocommit(a->db) != 0;
+    if (!a->in_batch || sqlite3_get_autocommit(a->db) == 0)
+        return false;
+    gos_audit_set_err(err, _("The audit events were not recorded: SQLite undid their transaction after an error."));
+    return true;
 }
 
 int gos_audit_batch_begin(gos_audit *audit, char **err)
@@ -147,9 +150,8 @@ int gos_audit_batch_commit(gos_audit *audit, char **err)
     int rc;
 
     g_mutex_lock(&audit->lock);
-    if (batch_lost(audit)) {
+    if (batch_lost(audit, err)) {
         /* SQLite rolled the batch back already: none of it is on record. */
-        gos_audit_set_err(err, _("The audit events were not recorded: SQLite undid their transaction after an error."));
         rc = SQLITE_ABORT;
     } else {
         /* The batch's ended tasks go into the text index with it, one segment. */
@@ -249,10 +251,8 @@ int gos_audit_append_locked(gos_audit *a, const gos_audit_event *ev, bool only_i
 
     /* Inside a batch no savepoint: the event is one INSERT, which SQLite undoes
      * whole (its triggers' writes too) when it fails, and the batch goes on. */
-    if (batch_lost(a)) {
-        gos_audit_set_err(err, _("The audit events were not recorded: SQLite undid their transaction after an error."));
+    if (batch_lost(a, err))
         return -1;
-    }
     own_txn = sqlite3_get_autocommit(a->db) != 0;
     rc = own_txn ? run_txn(a, TXN_BEGIN) : SQLITE_OK;
     if (rc != SQLITE_OK) {
